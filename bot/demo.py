@@ -1,0 +1,164 @@
+"""`refbot demo`: the whole product on the embedded defaults, with no Slack workspace.
+
+Starts the fake Slack Web API and refbot's real HTTP app on loopback with a temporary SQLite
+database, plays a scripted story through real signed requests, and prints what each person saw.
+Exit 0 only if every step happened as expected; otherwise exit 1 naming the step.
+"""
+
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Runtime, build
+from bot.config import Settings
+from bot.loopback import serving
+from bot.server import wsgi_app
+from bot.slack_emulator import Message, SlackEmulator
+from bot.workspace import Workspace
+from storage import migrate
+
+SIGNING_SECRET = "demo-signing-secret"
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    name: str
+    locale: str = "en-US"
+    tz: str = "Europe/London"
+
+
+ALICE = Person("U0ALICE", "Alice (employee)", tz="America/New_York")
+CAMILLE = Person("U0CAMILLE", "Camille (employee, French)", locale="fr-FR", tz="Europe/Paris")
+RITA = Person("U0RITA", "Rita (recruiter)")
+PEOPLE = (ALICE, CAMILLE, RITA)
+
+
+class StepFailed(Exception):
+    pass
+
+
+@dataclass
+class Story:
+    slack: SlackEmulator
+    workspace: Workspace
+    runtime: Runtime
+    out: Callable[[str], None] = print
+    steps: int = 0
+    seen: dict[str, list[str]] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        self.steps += 1
+        self.out(f"\n{self.steps}. {title}")
+        try:
+            yield
+        except StepFailed as failure:
+            raise StepFailed(f"step {self.steps} ({title}): {failure}") from None
+
+    def expect(self, condition: bool, what: str) -> None:
+        if not condition:
+            raise StepFailed(what)
+
+    def wait(self, predicate: Callable[[], Any], what: str) -> None:
+        self.expect(self.slack.wait_for(lambda: bool(predicate()), timeout=10), what)
+
+    def saw(self, person: Person, where: str, text: str) -> None:
+        self.seen.setdefault(person.name, []).append(f"{where}: {text}")
+        self.out(f"   {person.name} sees {where}:")
+        self.out(textwrap.indent(text.strip(), "   │ "))
+
+    def saw_message(self, person: Person, where: str, message: Message) -> None:
+        self.saw(person, where, readable(message.blocks) or message.text)
+
+
+def readable(blocks: list[dict[str, Any]]) -> str:
+    """Block Kit as a person reads it: texts in order, buttons as [Label]."""
+    lines: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind in ("section", "header") and "text" in block:
+            lines.append(block["text"]["text"])
+        elif kind == "context":
+            lines.append("  ".join(e.get("text", "") for e in block.get("elements", [])))
+        elif kind == "actions":
+            labels = [f"[{e['text']['text']}]" for e in block["elements"] if "text" in e]
+            lines.append(" ".join(labels))
+        elif kind == "divider":
+            lines.append("─" * 40)
+        elif kind == "input":
+            lines.append(f"{block['label']['text']}: ____")
+        if isinstance(block.get("accessory"), dict) and "text" in block["accessory"]:
+            lines[-1] += f"  [{block['accessory']['text']['text']}]"
+    return "\n".join(lines)
+
+
+# -- chapters ------------------------------------------------------------------------------------
+
+
+def chapter_help_and_home(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    with story.step("Alice types /refbot help"):
+        story.expect(ws.command(ALICE.user_id, "/refbot", "help").status == 200, "not acknowledged")
+        story.wait(lambda: slack.ephemerals(ALICE.user_id), "no help reply")
+        story.saw_message(ALICE, "(only visible to you)", slack.ephemerals(ALICE.user_id)[-1])
+
+    with story.step("Camille, whose Slack is in French, types /refbot aide"):
+        ws.command(CAMILLE.user_id, "/refbot", "aide")
+        story.wait(lambda: slack.ephemerals(CAMILLE.user_id), "no reply to an unknown subcommand")
+        reply = slack.ephemerals(CAMILLE.user_id)[-1]
+        story.expect("Je ne connais pas" in reply.plain_text(), "the reply is not in French")
+        story.saw_message(CAMILLE, "(visible par vous seul)", reply)
+
+    with story.step("Alice opens refbot's Home tab"):
+        story.expect(ws.open_home(ALICE.user_id).status == 200, "event not acknowledged")
+        story.wait(lambda: slack.home(ALICE.user_id), "no Home tab published")
+        home = readable(slack.home(ALICE.user_id)["blocks"])  # type: ignore[index]
+        story.expect("You haven't referred anyone yet" in home, "no empty state")
+        story.saw(ALICE, "on the Home tab", home)
+
+
+CHAPTERS: list[Callable[[Story], None]] = [chapter_help_and_home]
+
+
+def play(out: Callable[[str], None] = print) -> int:
+    """Run every chapter; 0 when each step happened as expected, else 1 naming the step."""
+    with tempfile.TemporaryDirectory(prefix="refbot-demo-") as tmp, SlackEmulator() as slack:
+        for person in PEOPLE:
+            slack.add_user(person.user_id, name=person.name.split()[0].lower(),
+                           real_name=person.name, locale=person.locale, tz=person.tz)
+        url = f"sqlite:///{Path(tmp) / 'refbot.db'}"
+        migrate.upgrade(url)
+        settings = Settings(
+            slack_bot_token=slack.token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack.url,
+            database_url=url,
+            refbot_recruiters=(RITA.user_id,),
+        )
+        runtime = build(settings, scheduler=False)
+        try:
+            with serving(wsgi_app(runtime)) as server_url:
+                out(f"refbot demo — fake Slack at {slack.url}, refbot at {server_url}")
+                workspace = Workspace(slack, server_url=server_url, signing_secret=SIGNING_SECRET,
+                                      team_id=slack.team_id)
+                story = Story(slack=slack, workspace=workspace, runtime=runtime, out=out)
+                for chapter in CHAPTERS:
+                    chapter(story)
+                story.expect(not slack.errors, f"Slack would reject: {slack.errors[:3]}")
+        except StepFailed as failure:
+            out(f"\nDEMO FAILED at {failure}")
+            return 1
+        finally:
+            runtime.close()
+    out(f"\nAll {story.steps} steps happened as expected.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(play())

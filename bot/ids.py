@@ -1,0 +1,60 @@
+"""Every Slack identifier refbot owns, defined once (DESIGN.md section 4: these are stable)."""
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    REFER = "/refer"
+    INTRO = "/intro"
+    SOURCING = "/sourcing"
+    REFBOT = "/refbot"
+
+
+class Subcommand(StrEnum):
+    HELP = "help"
+    FIND = "find"
+    FOLLOWUPS = "followups"
+    SNOOZED = "snoozed"
+    ROLE = "role"
+    ROLES = "roles"
+    STATS = "stats"
+    ADMIN = "admin"
+    FORGET = "forget"
+    EXPORT = "export"
+
+
+class Shortcut(StrEnum):
+    REFER = "refer"
+    REFER_FROM_MESSAGE = "refer_from_message"
+
+
+class View(StrEnum):
+    REFERRAL = "referral_submit"
+    INTRO_REQUEST = "intro_request_submit"
+    SNOOZE = "snooze_submit"
+    REACH_OUT = "reach_out_submit"
+    ROLE = "role_submit"
+    SOURCING_START = "sourcing_start_submit"
+    ADMIN = "admin_submit"
+
+
+class Action(StrEnum):
+    HOME_REFER = "home_refer"
+    CANDIDATE_REACH_OUT = "candidate_reach_out"
+    CANDIDATE_SNOOZE = "candidate_snooze"
+    CANDIDATE_REQUEST_INTRO = "candidate_request_intro"
+    CANDIDATE_NOT_A_FIT = "candidate_not_a_fit"
+    CANDIDATE_REACTIVATE = "candidate_reactivate"
+    CANDIDATE_ARCHIVE = "candidate_archive"
+    FOLLOWUP_SENT = "followup_sent"
+    FOLLOWUP_REPLIED = "followup_replied"
+    HM_INTERESTED = "hm_interested"
+    HM_PASS = "hm_pass"
+    INTRO_ACCEPT = "intro_accept"
+    INTRO_DECLINE = "intro_decline"
+    SOURCING_ADD_CONTACT = "sourcing_add_contact"
+    SOURCING_END = "sourcing_end"
+
+
+class Event(StrEnum):
+    APP_HOME_OPENED = "app_home_opened"

@@ -1,0 +1,81 @@
+"""Block Kit primitives that respect Slack's limits by truncating, never by failing.
+
+Limits: https://api.slack.com/reference/block-kit/blocks (3000 chars a section text, 150 a
+header, 75 a button label, 50 blocks a message, 100 a view, 24 a modal title).
+"""
+
+from typing import Any
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_LIMIT = 75
+FALLBACK_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+MODAL_TITLE = 24
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn_text(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}
+
+
+def plain_text(text: str, limit: int = SECTION_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def section(text: str, *, block_id: str | None = None, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": mrkdwn_text(text)}
+    if block_id:
+        block["block_id"] = block_id
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain_text(text, HEADER_LIMIT)}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn_text(text)]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    label: str, action_id: str, *, value: str | None = None, style: str | None = None
+) -> Block:
+    element: Block = {"type": "button", "text": plain_text(label, BUTTON_LIMIT), "action_id": action_id}
+    if value is not None:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def message(text: str, blocks: list[Block] | None = None, **extra: Any) -> Message:
+    """A chat message payload: `text` is the notification and screen-reader fallback."""
+    payload: Message = {"text": clip(text, FALLBACK_LIMIT), **extra}
+    if blocks is not None:
+        payload["blocks"] = blocks[:MESSAGE_BLOCKS]
+    return payload
+
+
+def home_view(blocks: list[Block]) -> dict[str, Any]:
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}

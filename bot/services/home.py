@@ -1,0 +1,63 @@
+"""What a person sees on refbot's App Home tab."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.services.members import Members
+from storage.repositories import referrals, roles
+
+MY_REFERRALS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    candidate_name: str
+    role_title: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    public_id: str
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class HomeState:
+    user_id: str
+    locale: str
+    is_recruiter: bool
+    referrals: tuple[ReferralLine, ...]
+    open_roles: tuple[RoleLine, ...]
+
+
+class Home:
+    def __init__(self, *, sessions: sessionmaker[Session], members: Members) -> None:
+        self.sessions = sessions
+        self.members = members
+
+    def state(self, *, team_id: str, user_id: str) -> HomeState:
+        """The Home tab of one person: their referrals and the roles open for referral."""
+        profile = self.members.profile(team_id=team_id, user_id=user_id)
+        with self.sessions() as s:
+            mine = referrals.by_referrer(s, team_id, user_id, limit=MY_REFERRALS_SHOWN)
+            open_roles = roles.referable(s, team_id)
+            return HomeState(
+                user_id=user_id,
+                locale=profile.locale,
+                is_recruiter=profile.is_recruiter,
+                referrals=tuple(
+                    ReferralLine(
+                        candidate_name=r.candidate.name,
+                        role_title=r.role.title if r.role else None,
+                        status=r.candidate.status.value,
+                    )
+                    for r in mine
+                ),
+                open_roles=tuple(
+                    RoleLine(public_id=r.public_id, title=r.title, status=r.status.value)
+                    for r in open_roles
+                ),
+            )

@@ -1,0 +1,74 @@
+"""Who a Slack user is to refbot: locale, time zone and roles, cached from users.info."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.directory import Directory
+from bot.i18n import normalize_locale
+from storage.repositories import members as repo
+
+PROFILE_TTL = timedelta(days=1)  # locale and tz rarely change; users.info is Tier 4 but not free
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    user_id: str
+    locale: str
+    tz: str
+    is_recruiter: bool
+    is_admin: bool
+
+
+class Members:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        directory: Directory,
+        clock: Clock,
+        recruiters: tuple[str, ...],
+        default_locale: str,
+        default_tz: str,
+    ) -> None:
+        self.sessions = sessions
+        self.directory = directory
+        self.clock = clock
+        self.recruiters = frozenset(recruiters)
+        self.default_locale = default_locale
+        self.default_tz = default_tz
+
+    def profile(self, *, team_id: str, user_id: str) -> MemberProfile:
+        """The member's locale, time zone and roles; refreshes the Slack profile when stale."""
+        now = self.clock()
+        with self.sessions() as s:
+            member = repo.get(s, team_id, user_id)
+        fresh = member and member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL
+        if not fresh:
+            # Slack call outside any transaction: never hold a database lock over the network.
+            found = self.directory.user_profile(team_id, user_id)
+            with self.sessions.begin() as s:
+                member = repo.save_profile(
+                    s,
+                    team_id=team_id,
+                    user_id=user_id,
+                    display_name=found.name if found else None,
+                    locale=found.locale if found else None,
+                    tz=found.tz if found else None,
+                    fetched_at=now,
+                    recruiter=user_id in self.recruiters,
+                )
+        assert member is not None
+        return MemberProfile(
+            user_id=user_id,
+            locale=normalize_locale(member.locale, self.default_locale),
+            tz=member.tz or self.default_tz,
+            is_recruiter=member.is_recruiter,
+            is_admin=member.is_admin,
+        )
+
+    def locale(self, *, team_id: str, user_id: str) -> str:
+        """The language refbot speaks with this user."""
+        return self.profile(team_id=team_id, user_id=user_id).locale

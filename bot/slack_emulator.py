@@ -1,0 +1,810 @@
+"""A fake Slack Web API server for the tests and `refbot demo`.
+
+refbot reaches it only through SLACK_API_URL (`WebClient(base_url=emulator.url)`), so slack_sdk
+and Bolt run unpatched, HTTP included. It records every call, flags Block Kit that Slack would
+reject, and can be told to rate-limit, fail or hang.
+"""
+
+import contextlib
+import copy
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from hashlib import sha1
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self, cast
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+# slack_sdk form-encodes some methods, sending these fields as JSON strings.
+_JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
+_FIRST_TS_MICROS = 1_700_000_000_000_000
+_MAX_MODAL_STACK = 3  # https://api.slack.com/surfaces/modals#updating_pushing_views
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the emulator received, with what it answered."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    status: int
+    ok: bool
+
+
+@dataclass
+class Message:
+    """A message the app posted, as the emulator currently holds it."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    user: str | None = None  # ephemeral and response_url replies: who sees it
+    ephemeral: bool = False
+    thread_ts: str | None = None
+
+    def has_button(self, action_id: str) -> bool:
+        return self._button(action_id) is not None
+
+    def button_value(self, action_id: str) -> str | None:
+        button = self._button(action_id)
+        return None if button is None else button.get("value")
+
+    def plain_text(self) -> str:
+        """The fallback text and every text in the blocks, one per line."""
+        texts = [d["text"] for d in _walk(self.blocks) if isinstance(d.get("text"), str)]
+        return "\n".join([self.text, *texts] if self.text else texts)
+
+    def _button(self, action_id: str) -> dict[str, Any] | None:
+        return next(
+            (
+                d
+                for d in _walk(self.blocks)
+                if d.get("type") == "button" and d.get("action_id") == action_id
+            ),
+            None,
+        )
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict nested in node, in document order."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _flag(value: Any) -> bool:
+    # slack_sdk turns booleans into "1"/"0" in query strings and forms.
+    return value in (True, 1, "1", "true", "True")
+
+
+def _decode_args(query: str, body: bytes, content_type: str) -> dict[str, Any]:
+    args: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    if body and "json" in content_type:
+        loaded = json.loads(body)
+        if not isinstance(loaded, dict):
+            raise ValueError("JSON body is not an object")
+        args.update(loaded)
+    elif body:
+        args.update(parse_qsl(body.decode(), keep_blank_values=True))
+    for key in _JSON_FIELDS:
+        if isinstance(args.get(key), str):
+            with contextlib.suppress(ValueError):  # left as a string; validation reports it
+                args[key] = json.loads(args[key])
+    return args
+
+
+class _SlackError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass
+class _Fault:
+    times: int
+    status: int = 200
+    error: str = ""
+    retry_after: int | None = None
+    seconds: float = 0.0  # a hang: sleep, then answer normally
+
+
+@dataclass
+class _Hook:
+    user: str
+    channel: str
+    original_ts: str | None  # the message replace_original/delete_original act on
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a hung request must never keep the test process alive
+
+    def __init__(self, emulator: "SlackEmulator") -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.emulator = emulator
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        cast(_Server, self.server).emulator._handle(self)
+
+    do_GET = do_POST  # slack_sdk declares some methods GET but always sends POST; accept both
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet; every call is in SlackEmulator.calls
+
+
+class SlackEmulator:
+    """The Slack Web API methods refbot uses, over real HTTP on an ephemeral loopback port."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        bot_user_id: str = "UREFBOT",
+        token: str = "xoxb-refbot-test",
+    ) -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = "B" + bot_user_id.removeprefix("U")
+        self.app_id = "A" + bot_user_id.removeprefix("U")
+        self.token = token
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._version = 0
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._seq = 0
+        self._calls: list[Call] = []
+        self._errors: list[str] = []
+        self._messages: list[Message] = []
+        self._users: dict[str, dict[str, Any]] = {}
+        self._mpims: dict[str, list[str]] = {}
+        self._views: dict[str, dict[str, Any]] = {}
+        self._stacks: dict[str, list[str]] = {}
+        self._homes: dict[str, str] = {}
+        self._external_ids: dict[str, str] = {}
+        self._triggers: dict[str, str] = {}
+        self._hooks: dict[str, _Hook] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._hangs: dict[str, list[_Fault]] = {}
+        self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+        }
+        self.add_user(bot_user_id, name="refbot")
+        self._users[bot_user_id]["is_bot"] = True
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.01},  # so stop() returns quickly
+            name="slack-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes hung requests
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The SLACK_API_URL; WebClient appends the method name."""
+        return f"{self._origin}/api/"
+
+    @property
+    def _origin(self) -> str:
+        if self._server is None:
+            raise RuntimeError("SlackEmulator.start() first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- arranging -------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        real_name: str | None = None,
+        locale: str = "en-US",
+        tz: str = "America/New_York",
+        email: str | None = None,
+        deleted: bool = False,
+    ) -> None:
+        profile = {"real_name": real_name or name, "display_name": name}
+        if email is not None:
+            profile["email"] = email
+        with self._lock:
+            self._users[user_id] = {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": real_name or name,
+                "deleted": deleted,
+                "is_bot": False,
+                "tz": tz,
+                "tz_label": tz,
+                "locale": locale,
+                "profile": profile,
+            }
+
+    def response_url(
+        self, user_id: str, channel_id: str = "C0GENERAL", *, message_ts: str | None = None
+    ) -> str:
+        """A fresh response_url; message_ts names the original message it may replace/delete."""
+        key = secrets.token_hex(8)
+        with self._lock:
+            self._hooks[key] = _Hook(user=user_id, channel=channel_id, original_ts=message_ts)
+        return f"{self._origin}/respond/{key}"
+
+    def trigger_id(self, user_id: str) -> str:
+        """A trigger_id that views.open/push attribute to user_id."""
+        with self._lock:
+            trigger = f"{self._next()}.{user_id}.{secrets.token_hex(6)}"
+            self._triggers[trigger] = user_id
+        return trigger
+
+    def dm_channel(self, user_id: str) -> str:
+        return "D" + user_id
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        retry_after: int | None = None,
+        error: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls of method with an error.
+
+        Default: 429 ratelimited; with only `error` given: 200 {"ok": false, "error": error}.
+        """
+        if status is None:
+            status = 200 if error else 429
+        if status == 200 and error is None:
+            raise ValueError("a status-200 fault needs an error, e.g. 'user_not_found'")
+        if status == 429 and retry_after is None:
+            retry_after = 1  # Slack always sends Retry-After with a 429
+        default = "ratelimited" if status == 429 else "internal_error"
+        fault = _Fault(times, status, error or default, retry_after)
+        with self._lock:
+            self._faults.setdefault(method, []).append(fault)
+
+    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+        with self._lock:
+            self._hangs.setdefault(method, []).append(_Fault(times, seconds=seconds))
+
+    def reset_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._hangs.clear()
+
+    def close_views(self, user_id: str) -> None:
+        """The user closed their modals (or the app answered response_action "clear")."""
+        with self._lock:
+            self._stacks.pop(user_id, None)
+
+    # -- reading state ---------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    @property
+    def errors(self) -> list[str]:
+        with self._lock:
+            return list(self._errors)
+
+    def messages(self, channel: str | None = None) -> list[Message]:
+        with self._lock:
+            return [copy.deepcopy(m) for m in self._messages if channel in (None, m.channel)]
+
+    def dms(self, user_id: str) -> list[Message]:
+        return [m for m in self.messages(self.dm_channel(user_id)) if not m.ephemeral]
+
+    def ephemerals(self, user_id: str) -> list[Message]:
+        return [m for m in self.messages() if m.ephemeral and m.user == user_id]
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            view_id = self._homes.get(user_id)
+            return None if view_id is None else self.view(view_id)
+
+    def open_views(self, user_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(self._views[v]) for v in self._stacks.get(user_id, [])]
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return copy.deepcopy(self._views.get(view_id))
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Wait until predicate() holds, e.g. for a Bolt lazy listener that runs after the ack."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                seen = self._version
+            if predicate():  # outside the lock: a predicate may call the emulator over HTTP
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._changed:
+                if self._version == seen:
+                    # Woken by every recorded call; the cap re-checks predicates on other state.
+                    self._changed.wait(min(remaining, 0.05))
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(req.path)
+        body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
+        if url.path.startswith("/api/"):
+            method, key = url.path.removeprefix("/api/"), ""
+        elif url.path.startswith("/respond/"):
+            method, key = "response_url", url.path.removeprefix("/respond/")
+        else:
+            self._send(req, 404, {}, b"not found", "text/plain")
+            return
+        auth = req.headers.get("Authorization") or ""
+        token: str | None = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        try:
+            args = _decode_args(url.query, body, req.headers.get("Content-Type") or "")
+        except ValueError:
+            args = {"_invalid_body": body.decode(errors="replace")}
+        token = args.pop("token", None) or token  # form-encoded clients may send it as a field
+        with self._lock:
+            hang = self._take(self._hangs, method)
+        if hang is not None:
+            self._stopping.wait(hang.seconds)
+        status, headers, payload = self._answer(method, key, args, token)
+        if method == "response_url":  # Slack answers response_url posts in plain text
+            text = "ok" if payload["ok"] else payload["error"]
+            self._send(req, status, headers, text.encode(), "text/plain")
+        else:
+            self._send(req, status, headers, json.dumps(payload).encode(), "application/json")
+
+    def _answer(
+        self, method: str, key: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        status, headers = 200, {}
+        with self._lock:
+            try:
+                fault = self._take(self._faults, method)
+                if fault is not None:
+                    status = fault.status
+                    if fault.retry_after is not None:
+                        headers["Retry-After"] = str(fault.retry_after)
+                    raise _SlackError(fault.error)
+                if "_invalid_body" in args:
+                    raise _SlackError("invalid_json")
+                if method == "response_url":
+                    payload = {"ok": True, **self._respond(key, args)}
+                elif (handler := self._methods.get(method)) is None:
+                    self._errors.append(f"{method}: unknown method (not emulated)")
+                    raise _SlackError("unknown_method")
+                elif token != self.token:
+                    raise _SlackError("invalid_auth")
+                else:
+                    payload = {"ok": True, **handler(args)}
+            except _SlackError as e:
+                if method == "response_url" and status == 200:
+                    status = 404 if e.error == "expired_url" else 400
+                payload = {"ok": False, "error": e.error}
+            except Exception as e:  # an emulator bug must show up in errors, not as a hang
+                self._errors.append(f"{method}: emulator crashed: {e!r}")
+                status, payload = 500, {"ok": False, "error": "internal_error"}
+            self._calls.append(Call(method, args, token, status, payload["ok"]))
+            self._version += 1
+            self._changed.notify_all()
+        return status, headers, payload
+
+    @staticmethod
+    def _send(
+        req: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes, kind: str
+    ) -> None:
+        # The client may have given up (a hang longer than its timeout): nothing left to tell it.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            req.send_response(status)
+            req.send_header("Content-Type", kind)
+            req.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                req.send_header(name, value)
+            req.end_headers()
+            req.wfile.write(body)
+
+    @staticmethod
+    def _take(table: dict[str, list[_Fault]], method: str) -> _Fault | None:
+        pending = table.get(method)
+        if not pending:
+            return None
+        item = pending[0]
+        item.times -= 1
+        if item.times <= 0:
+            pending.pop(0)
+        return item
+
+    # -- state helpers (called with the lock held) ----------------------------------------------
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _ts(self) -> str:
+        micros = _FIRST_TS_MICROS + self._next() * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _channel(self, a: dict[str, Any]) -> str:
+        channel = str(a.get("channel") or "")
+        if channel[:1] in ("U", "W"):  # chat.postMessage to a user id posts in the bot's DM
+            return self.dm_channel(channel)
+        if channel[:1] in ("C", "D", "G"):
+            return channel
+        raise _SlackError("channel_not_found")
+
+    def _find(self, channel: str, ts: Any, *, ephemeral: bool | None = None) -> Message:
+        for m in self._messages:
+            if m.channel == channel and m.ts == ts and ephemeral in (None, m.ephemeral):
+                return m
+        raise _SlackError("message_not_found")
+
+    def _user(self, user_id: Any) -> dict[str, Any]:
+        if user_id not in self._users:
+            raise _SlackError("user_not_found")
+        user = copy.deepcopy(self._users[user_id])
+        offset = ZoneInfo(user["tz"]).utcoffset(datetime.now(UTC))
+        user["tz_offset"] = int(offset.total_seconds()) if offset else 0
+        return user
+
+    def _history_item(self, m: Message, *, metadata: bool) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "type": "message",
+            "ts": m.ts,
+            "text": m.text,
+            "blocks": copy.deepcopy(m.blocks),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+        }
+        if m.thread_ts:
+            item["thread_ts"] = m.thread_ts
+        if metadata and m.metadata is not None:
+            item["metadata"] = copy.deepcopy(m.metadata)
+        return item
+
+    # -- Block Kit validation: record what Slack would reject, answer ok anyway ------------------
+
+    def _check_message(self, where: str, a: dict[str, Any]) -> list[dict[str, Any]]:
+        blocks = a.get("blocks") or []
+        if not (a.get("text") or blocks or a.get("attachments")):
+            raise _SlackError("no_text")
+        if not isinstance(blocks, list):
+            self._errors.append(f"{where}: blocks is not a JSON array: {blocks!r:.80}")
+            raise _SlackError("invalid_blocks")
+        if blocks and not a.get("text"):
+            # Notifications and screen readers show only `text`.
+            self._errors.append(f"{where}: blocks without a `text` fallback")
+        self._check_blocks(where, blocks, limit=50)
+        return blocks
+
+    def _check_blocks(self, where: str, blocks: list[Any], *, limit: int) -> None:
+        if len(blocks) > limit:
+            self._errors.append(f"{where}: {len(blocks)} blocks, Slack allows {limit}")
+        block_ids: set[str] = set()
+        for i, raw in enumerate(blocks):
+            if not isinstance(raw, dict):
+                self._errors.append(f"{where}: block {i} is not an object: {raw!r:.80}")
+                continue
+            label = f"{where}: block {i} ({raw.get('type')})"
+            try:
+                # slack_sdk models check Slack's documented limits (lengths, counts) in to_dict().
+                parsed = Block.parse(copy.deepcopy(raw))
+                if parsed is None:
+                    self._errors.append(f"{label}: unknown block type")
+                else:
+                    parsed.to_dict()
+            except Exception as e:
+                self._errors.append(f"{label}: {e}")
+            block_id = raw.get("block_id")
+            if block_id in block_ids:
+                self._errors.append(f"{label}: duplicate block_id {block_id!r}")
+            elif isinstance(block_id, str):
+                block_ids.add(block_id)
+
+    def _check_view(self, where: str, view: Any) -> dict[str, Any]:
+        if not isinstance(view, dict):
+            self._errors.append(f"{where}: view is not a JSON object: {view!r:.80}")
+            raise _SlackError("invalid_arguments")
+        blocks = view.get("blocks") or []
+        if not isinstance(blocks, list):
+            self._errors.append(f"{where}: view blocks is not a JSON array")
+            raise _SlackError("invalid_arguments")
+        where = f"{where} {view.get('callback_id') or view.get('type')}"
+        self._check_blocks(where, blocks, limit=100)
+        action_ids = [d["action_id"] for d in _walk(blocks) if isinstance(d.get("action_id"), str)]
+        for dup in sorted({a for a in action_ids if action_ids.count(a) > 1}):
+            self._errors.append(f"{where}: duplicate action_id {dup!r}")
+        if view.get("type") == "modal" and not view.get("title"):
+            self._errors.append(f"{where}: a modal needs a title")
+        try:  # blocks were checked one by one above; a placeholder keeps View's own count quiet
+            View(**{**view, "blocks": [{"type": "divider"}]}).to_dict()
+        except Exception as e:
+            self._errors.append(f"{where}: {e}")
+        return view
+
+    # -- Web API methods -------------------------------------------------------------------------
+
+    def _auth_test(self, a: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"https://{self.team_id.lower()}.slack.com/",
+            "team": "refbot test",
+            "user": "refbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _users_info(self, a: dict[str, Any]) -> dict[str, Any]:
+        user = self._user(a.get("user"))
+        if not _flag(a.get("include_locale")):
+            del user["locale"]
+        return {"user": user}
+
+    def _users_lookup_by_email(self, a: dict[str, Any]) -> dict[str, Any]:
+        email = str(a.get("email") or "").casefold()
+        for user_id, user in self._users.items():
+            if email and user["profile"].get("email", "").casefold() == email:
+                return {"user": self._user(user_id)}
+        raise _SlackError("users_not_found")
+
+    def _conversations_open(self, a: dict[str, Any]) -> dict[str, Any]:
+        if a.get("channel"):
+            return {"channel": {"id": a["channel"]}, "already_open": True}
+        users = a.get("users") or ""
+        members = sorted(set(users.split(",") if isinstance(users, str) else users) - {""})
+        if not members:
+            raise _SlackError("users_list_not_supplied")
+        if len(members) == 1:
+            return {"channel": {"id": self.dm_channel(members[0])}}
+        mpim = "G" + sha1(",".join(members).encode()).hexdigest()[:10].upper()  # stable per set
+        self._mpims[mpim] = members
+        return {"channel": {"id": mpim}}
+
+    def _conversations_info(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = str(a.get("channel") or "")
+        if channel.startswith("D"):
+            return {"channel": {"id": channel, "is_im": True, "user": channel[1:], "is_open": True}}
+        if channel in self._mpims:
+            return {"channel": {"id": channel, "is_mpim": True, "is_private": True}}
+        if channel.startswith("C"):
+            name = channel.lower()
+            return {"channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
+        raise _SlackError("channel_not_found")
+
+    def _conversations_history(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(a)
+        oldest = Decimal(a.get("oldest") or 0)
+        latest = Decimal(a["latest"]) if a.get("latest") else Decimal("Infinity")
+        inclusive = _flag(a.get("inclusive"))
+        found = [
+            m
+            for m in self._messages
+            if m.channel == channel
+            and not m.ephemeral
+            and m.thread_ts in (None, m.ts)  # replies live in conversations.replies
+            and (
+                oldest <= Decimal(m.ts) <= latest if inclusive else oldest < Decimal(m.ts) < latest
+            )
+        ]
+        found.sort(key=lambda m: Decimal(m.ts), reverse=True)
+        start = int(a.get("cursor") or 0)
+        limit = min(max(int(a.get("limit") or 100), 1), 999)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        with_metadata = _flag(a.get("include_all_metadata"))
+        return {
+            "messages": [self._history_item(m, metadata=with_metadata) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _post(self, where: str, channel: str, a: dict[str, Any], **fields: Any) -> Message:
+        blocks = self._check_message(f"{where} {channel}", a)
+        text = str(a.get("text") or "")
+        message = Message(channel, self._ts(), text, copy.deepcopy(blocks), **fields)
+        self._messages.append(message)
+        return message
+
+    def _chat_post_message(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(a)
+        metadata, thread_ts = copy.deepcopy(a.get("metadata")), a.get("thread_ts")
+        message = self._post("chat.postMessage", channel, a, metadata=metadata, thread_ts=thread_ts)
+        item = self._history_item(message, metadata=True)
+        return {"channel": channel, "ts": message.ts, "message": item}
+
+    def _chat_post_ephemeral(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel, user = self._channel(a), a.get("user")
+        if not user:
+            raise _SlackError("user_not_in_channel")
+        thread_ts = a.get("thread_ts")
+        message = self._post(
+            "chat.postEphemeral", channel, a, user=user, ephemeral=True, thread_ts=thread_ts
+        )
+        return {"message_ts": message.ts}
+
+    def _chat_update(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(a)
+        message = self._find(channel, a.get("ts"), ephemeral=False)
+        blocks = self._check_message(f"chat.update {channel}", a)
+        # Like Slack, fields left out keep their previous value.
+        if "text" in a:
+            message.text = str(a["text"] or "")
+        if "blocks" in a:
+            message.blocks = copy.deepcopy(blocks)
+        if "metadata" in a:
+            message.metadata = copy.deepcopy(a["metadata"])
+        item = self._history_item(message, metadata=True)
+        return {"channel": channel, "ts": message.ts, "text": message.text, "message": item}
+
+    def _chat_delete(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(a)
+        self._messages.remove(self._find(channel, a.get("ts"), ephemeral=False))
+        return {"channel": channel, "ts": a["ts"]}
+
+    def _chat_get_permalink(self, a: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(a)
+        ts = self._find(channel, a.get("message_ts")).ts
+        link = f"https://{self.team_id.lower()}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"channel": channel, "permalink": link}
+
+    def _respond(self, key: str, a: dict[str, Any]) -> dict[str, Any]:
+        hook = self._hooks.get(key)
+        if hook is None:
+            self._errors.append(f"response_url: unknown key {key!r}")
+            raise _SlackError("expired_url")
+        original = None
+        if hook.original_ts is not None:
+            with contextlib.suppress(_SlackError):  # already deleted: post a new reply instead
+                original = self._find(hook.channel, hook.original_ts)
+        if _flag(a.get("delete_original")):
+            if original is not None:
+                self._messages.remove(original)
+            return {}
+        if original is not None and _flag(a.get("replace_original")):
+            blocks = self._check_message(f"response_url {hook.channel}", a)
+            original.text, original.blocks = str(a.get("text") or ""), copy.deepcopy(blocks)
+            return {}
+        ephemeral = a.get("response_type") != "in_channel"
+        message = self._post("response_url", hook.channel, a, user=hook.user, ephemeral=ephemeral)
+        hook.original_ts = hook.original_ts or message.ts
+        return {}
+
+    def _trigger_user(self, a: dict[str, Any]) -> str:
+        trigger = str(a.get("trigger_id") or "")
+        if not trigger:
+            raise _SlackError("invalid_arguments")
+        if trigger in self._triggers:
+            return self._triggers[trigger]
+        # Accept hand-made triggers that carry the user id, e.g. "123.U0ADA.abc".
+        parts = re.split(r"[^A-Za-z0-9]", trigger)
+        known = [p for p in parts if p in self._users]
+        guessed = [p for p in parts if re.fullmatch(r"[UW][A-Z0-9]+", p)]
+        if known or guessed:
+            return (known or guessed)[0]
+        self._errors.append(f"trigger_id {trigger!r} names no user; use SlackEmulator.trigger_id()")
+        raise _SlackError("invalid_trigger_id")
+
+    def _store_view(
+        self, view: dict[str, Any], *, view_id: str | None, root: str | None, previous: str | None
+    ) -> dict[str, Any]:
+        stored = copy.deepcopy(view)
+        view_id = view_id or f"V{self._next():08d}"
+        stored.update(
+            id=view_id,
+            hash=f"{self._next()}.{secrets.token_hex(4)}",
+            team_id=self.team_id,
+            app_id=self.app_id,
+            bot_id=self.bot_id,
+            root_view_id=root or view_id,
+            previous_view_id=previous,
+        )
+        stored.setdefault("state", {"values": {}})
+        self._views[view_id] = stored
+        if stored.get("external_id"):
+            self._external_ids[stored["external_id"]] = view_id
+        return {"view": copy.deepcopy(stored)}
+
+    def _views_open(self, a: dict[str, Any]) -> dict[str, Any]:
+        user = self._trigger_user(a)
+        view = self._check_view("views.open", a.get("view"))
+        answer = self._store_view(view, view_id=None, root=None, previous=None)
+        self._stacks[user] = [answer["view"]["id"]]  # a new root replaces any stale stack
+        return answer
+
+    def _views_push(self, a: dict[str, Any]) -> dict[str, Any]:
+        stack = self._stacks.setdefault(self._trigger_user(a), [])
+        if len(stack) >= _MAX_MODAL_STACK:
+            raise _SlackError("push_limit_reached")
+        view = self._check_view("views.push", a.get("view"))
+        root, previous = (stack[0], stack[-1]) if stack else (None, None)
+        answer = self._store_view(view, view_id=None, root=root, previous=previous)
+        stack.append(answer["view"]["id"])
+        return answer
+
+    def _views_update(self, a: dict[str, Any]) -> dict[str, Any]:
+        view_id = a.get("view_id") or self._external_ids.get(a.get("external_id") or "")
+        current = self._views.get(view_id or "")
+        if current is None:
+            raise _SlackError("not_found")
+        if a.get("hash") and a["hash"] != current["hash"]:
+            raise _SlackError("hash_conflict")  # the user changed the view since the app read it
+        view = self._check_view("views.update", a.get("view"))
+        root, previous = current["root_view_id"], current["previous_view_id"]
+        return self._store_view(view, view_id=current["id"], root=root, previous=previous)
+
+    def _views_publish(self, a: dict[str, Any]) -> dict[str, Any]:
+        user = a.get("user_id")
+        if not user:
+            raise _SlackError("invalid_arguments")
+        view = self._check_view("views.publish", a.get("view"))
+        if view.get("type") != "home":
+            self._errors.append(f"views.publish: view type {view.get('type')!r}, not 'home'")
+            raise _SlackError("invalid_arguments")
+        view_id = self._homes.get(user)
+        if view_id and a.get("hash") and a["hash"] != self._views[view_id]["hash"]:
+            raise _SlackError("hash_conflict")
+        answer = self._store_view(view, view_id=view_id, root=None, previous=None)
+        self._homes[user] = answer["view"]["id"]
+        return answer

@@ -1,0 +1,7 @@
+from slack_bolt import App
+
+from handlers.commands import refbot
+
+
+def register(app: App) -> None:
+    refbot.register(app)

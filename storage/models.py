@@ -1,0 +1,290 @@
+"""Every table refbot stores (DESIGN §5). Each row carries ``team_id`` (tenancy); times are
+aware UTC; ``created_at`` has no default because services stamp it from the injected clock."""
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, orm
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import (
+    CandidateSource,
+    CandidateStatus,
+    DeliveryKind,
+    DeliveryStatus,
+    IntPk,
+    IntroStatus,
+    Json,
+    NoteKind,
+    OutreachChannel,
+    PublicId,
+    ReferralStrength,
+    RoleStatus,
+    SessionStatus,
+    SlackId,
+    TeamId,
+    UtcDateTime,
+    UtcDateTimeType,
+    str_enum_type,
+)
+
+# Stable constraint names: Alembic's SQLite batch mode needs them to drop or alter anything.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTimeType(),
+        dict[str, Any]: JSON(),
+        enum.Enum: str_enum_type(),
+    }
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    user_id: Mapped[SlackId]
+    is_recruiter: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    profile_fetched_at: Mapped[UtcDateTime | None]
+
+
+class Settings(Base):
+    """Per-workspace, admin-editable defaults (DESIGN §6)."""
+
+    __tablename__ = "settings"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId] = mapped_column(unique=True)
+    followup_first_days: Mapped[int] = mapped_column(default=3)
+    followup_second_days: Mapped[int] = mapped_column(default=7)
+    snooze_default_months: Mapped[int] = mapped_column(default=6)
+    sla_business_days: Mapped[int] = mapped_column(default=2)
+    credit_window_months: Mapped[int] = mapped_column(default=12)
+    retention_months: Mapped[int] = mapped_column(default=24)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[UtcDateTime | None]
+
+
+class Role(Base):
+    __tablename__ = "roles"
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    title: Mapped[str] = mapped_column(String(200))
+    team_name: Mapped[str | None] = mapped_column(String(100))
+    hiring_manager_id: Mapped[SlackId | None]
+    recruiter_id: Mapped[SlackId]
+    status: Mapped[RoleStatus]
+    ideal_profile: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[UtcDateTime]
+    opened_at: Mapped[UtcDateTime | None]
+    closed_at: Mapped[UtcDateTime | None]
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    # Both columns are nullable: NULLs never collide, on SQLite and PostgreSQL alike.
+    __table_args__ = (
+        UniqueConstraint("team_id", "email"),
+        UniqueConstraint("team_id", "profile_url"),
+        Index("ix_candidates_team_id_status", "team_id", "status"),
+    )
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))  # normalized by the service; RFC max
+    profile_url: Mapped[str | None] = mapped_column(String(500))  # normalized likewise
+    headline: Mapped[str | None] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[CandidateSource]
+    status: Mapped[CandidateStatus] = mapped_column(default=CandidateStatus.NEW)
+    owner_id: Mapped[SlackId | None]
+    consent: Mapped[bool] = mapped_column(default=False)
+    last_activity_at: Mapped[UtcDateTime]
+    created_at: Mapped[UtcDateTime]
+    archived_at: Mapped[UtcDateTime | None]
+
+    # The database cascades deletes; passive_deletes stops the ORM loading children to do it.
+    referrals: Mapped[list["Referral"]] = orm.relationship(
+        back_populates="candidate", cascade="all, delete-orphan", passive_deletes=True
+    )
+    notes: Mapped[list["Note"]] = orm.relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="(Note.created_at, Note.id)"
+    )
+
+
+class SourcingSession(Base):
+    __tablename__ = "sourcing_sessions"
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    channel_id: Mapped[SlackId]
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    owner_id: Mapped[SlackId]
+    goal: Mapped[int | None]
+    starts_at: Mapped[UtcDateTime]
+    ends_at: Mapped[UtcDateTime]
+    ended_at: Mapped[UtcDateTime | None]
+    card_ts: Mapped[str | None] = mapped_column(String(32))  # Slack message ts of the card
+    status: Mapped[SessionStatus] = mapped_column(default=SessionStatus.RUNNING)
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_team_id_referrer_id", "team_id", "referrer_id"),)
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    # Indexed: PostgreSQL does not index foreign keys, and the cascade looks rows up by it.
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    referrer_id: Mapped[SlackId]
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    relationship: Mapped[str | None] = mapped_column(String(40))
+    strength: Mapped[ReferralStrength | None]
+    candidate_knows: Mapped[bool]
+    can_intro: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(Text)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sourcing_sessions.id", ondelete="SET NULL")
+    )
+    credited: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[UtcDateTime]
+
+    # orm.relationship, not relationship: the column above shadows the name in this class body.
+    candidate: Mapped[Candidate] = orm.relationship(back_populates="referrals")
+
+
+class IntroRequest(Base):
+    __tablename__ = "intro_requests"
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    recruiter_id: Mapped[SlackId]
+    referrer_id: Mapped[SlackId]
+    status: Mapped[IntroStatus] = mapped_column(default=IntroStatus.REQUESTED)
+    draft: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[UtcDateTime]
+    answered_at: Mapped[UtcDateTime | None]
+
+
+class Template(Base):
+    """An outreach message (Jinja2 source) in one variant and locale, for A/B comparison."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("team_id", "name", "variant", "locale"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    name: Mapped[str] = mapped_column(String(100))
+    variant: Mapped[str] = mapped_column(String(20), default="A")
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[UtcDateTime]
+
+
+class Outreach(Base):
+    __tablename__ = "outreaches"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    recruiter_id: Mapped[SlackId]
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("templates.id", ondelete="SET NULL"))
+    variant: Mapped[str | None] = mapped_column(String(20))
+    channel: Mapped[OutreachChannel] = mapped_column(str_enum_type(OutreachChannel, length=20))
+    sent_at: Mapped[UtcDateTime | None]
+    replied_at: Mapped[UtcDateTime | None]
+    created_at: Mapped[UtcDateTime]
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[SlackId]
+    kind: Mapped[NoteKind]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[UtcDateTime]
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_logs"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    actor_id: Mapped[SlackId | None]  # None: the bot itself (sweeps, retention)
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(80))  # "candidate:<public_id>"
+    detail: Mapped[Json]
+    created_at: Mapped[UtcDateTime]
+
+
+class Delivery(Base):
+    """Outbox row: one message to someone other than the actor (DESIGN §6)."""
+
+    __tablename__ = "deliveries"
+    # The first two serve the dispatcher's claim (due or retry-due pending rows);
+    # the third, cancelling what no longer applies to a subject.
+    __table_args__ = (
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_status_due_at", "status", "due_at"),
+        Index("ix_deliveries_subject_kind", "subject", "kind"),
+    )
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    kind: Mapped[DeliveryKind]
+    subject: Mapped[str] = mapped_column(String(80))  # "candidate:12"
+    recipient: Mapped[SlackId]  # a user (DM) or a channel
+    due_at: Mapped[UtcDateTime]
+    status: Mapped[DeliveryStatus] = mapped_column(default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[UtcDateTime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[UtcDateTime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # where it was posted (D… for DMs)
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[UtcDateTime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[Json]
+    created_at: Mapped[UtcDateTime]

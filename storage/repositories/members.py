@@ -1,0 +1,49 @@
+"""Member rows: one per Slack user per workspace."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Member
+
+
+def get(s: Session, team_id: str, user_id: str) -> Member | None:
+    return s.scalar(select(Member).where(Member.team_id == team_id, Member.user_id == user_id))
+
+
+def save_profile(
+    s: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    display_name: str | None,
+    locale: str | None,
+    tz: str | None,
+    fetched_at: datetime,
+    recruiter: bool,
+) -> Member:
+    """Insert or refresh the member's Slack profile; roles are granted only on first sight."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    profile = {"display_name": display_name, "locale": locale, "tz": tz}
+    statement = insert(Member).values(
+        team_id=team_id,
+        user_id=user_id,
+        is_recruiter=recruiter,
+        is_admin=recruiter,
+        profile_fetched_at=fetched_at,
+        **profile,
+    )
+    # Concurrent first requests of one user race here; the upsert makes that harmless.
+    s.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Member.team_id, Member.user_id],
+            set_={**profile, "profile_fetched_at": fetched_at},
+        )
+    )
+    member = get(s, team_id, user_id)
+    assert member is not None
+    s.refresh(member)
+    return member

@@ -1,0 +1,18 @@
+"""Role queries."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Role
+from storage.types import RoleStatus
+
+
+def referable(s: Session, team_id: str) -> Sequence[Role]:
+    """Open roles first, then upcoming ones: the roles a referral may target."""
+    return s.scalars(
+        select(Role)
+        .where(Role.team_id == team_id, Role.status.in_([RoleStatus.OPEN, RoleStatus.UPCOMING]))
+        .order_by(Role.status, Role.title)  # "open" sorts before "upcoming"
+    ).all()

@@ -1,0 +1,81 @@
+"""Shared fixtures: the fake Slack (`slack`), refbot served over real HTTP (`refbot`), `clock`."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from bot.app import Runtime, build
+from bot.config import Settings
+from bot.loopback import serving
+from bot.server import wsgi_app
+from bot.slack_emulator import SlackEmulator
+from bot.workspace import Workspace
+
+pytest_plugins = ["tests.pg"]
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T0001"
+EMPLOYEE = "U0ALICE"
+FRENCH_EMPLOYEE = "U0CAMILLE"
+RECRUITER = "U0RITA"
+START = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture
+def clock() -> Iterator["Clock"]:
+    with time_machine.travel(START, tick=True) as traveller:
+        yield Clock(traveller)
+
+
+@dataclass
+class Clock:
+    traveller: time_machine.Traveller
+
+    def travel(self, **delta: float) -> None:
+        """Move refbot's clock (and everything else in this process) forward."""
+        self.traveller.shift(timedelta(**delta))
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator(team_id=TEAM) as emulator:
+        emulator.add_user(EMPLOYEE, name="alice", real_name="Alice Martin", tz="America/New_York")
+        emulator.add_user(
+            FRENCH_EMPLOYEE, name="camille", real_name="Camille Durand", locale="fr-FR",
+            tz="Europe/Paris",
+        )
+        emulator.add_user(RECRUITER, name="rita", real_name="Rita Okafor", tz="Europe/London")
+        yield emulator
+        assert emulator.errors == [], "refbot sent something Slack would reject"
+
+
+def settings_for(slack: SlackEmulator, database_url: str) -> Settings:
+    return Settings(
+        slack_bot_token=slack.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.url,
+        database_url=database_url,
+        refbot_recruiters=(RECRUITER,),
+    )
+
+
+class Refbot(Workspace):
+    """refbot served over real HTTP, plus the Slack side of the conversation."""
+
+    def __init__(self, runtime: Runtime, slack: SlackEmulator, url: str) -> None:
+        super().__init__(slack, server_url=url, signing_secret=SIGNING_SECRET, team_id=TEAM)
+        self.runtime = runtime
+
+    def sweep(self) -> None:
+        self.runtime.sweep()
+
+
+@pytest.fixture
+def refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Refbot]:
+    runtime = build(settings_for(slack, migrated_url), scheduler=False)
+    with serving(wsgi_app(runtime)) as url:
+        yield Refbot(runtime, slack, url)
+    runtime.close()

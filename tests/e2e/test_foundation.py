@@ -1,0 +1,108 @@
+"""The foundation over real HTTP: verification, help, App Home, health and metrics."""
+
+import json
+import time
+from pathlib import Path
+
+from bot.app import build
+from bot.loopback import serving
+from bot.server import wsgi_app
+from bot.slack_emulator import SlackEmulator
+from bot.workspace import Workspace
+from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, SIGNING_SECRET, Refbot, settings_for
+
+
+def test_forged_signature_is_refused(refbot: Refbot, slack: SlackEmulator) -> None:
+    body = b"command=%2Frefbot&text=help&user_id=U0ALICE&team_id=T0001"
+
+    answer = refbot.post(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+
+    assert answer.status == 401
+    assert slack.calls == []
+
+
+def test_stale_timestamp_is_refused(refbot: Refbot, slack: SlackEmulator) -> None:
+    body = b"command=%2Frefbot&text=help&user_id=U0ALICE&team_id=T0001"
+
+    answer = refbot.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 301)
+
+    assert answer.status == 401
+    assert slack.calls == []
+
+
+def test_help_lists_commands_ephemerally(refbot: Refbot, slack: SlackEmulator) -> None:
+    answer = refbot.command(EMPLOYEE, "/refbot", "help")
+
+    assert answer.status == 200
+    assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE))
+    reply = slack.ephemerals(EMPLOYEE)[-1]
+    assert "/refbot help" in reply.plain_text()
+    assert reply.ephemeral
+
+
+def test_help_speaks_the_users_language(refbot: Refbot, slack: SlackEmulator) -> None:
+    refbot.command(FRENCH_EMPLOYEE, "/refbot", "")
+
+    assert slack.wait_for(lambda: slack.ephemerals(FRENCH_EMPLOYEE))
+    assert "cette liste de commandes" in slack.ephemerals(FRENCH_EMPLOYEE)[-1].plain_text()
+
+
+def test_unknown_subcommand_gets_friendly_usage(refbot: Refbot, slack: SlackEmulator) -> None:
+    answer = refbot.command(EMPLOYEE, "/refbot", "frobnicate <!channel>")
+
+    assert answer.status == 200
+    assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE))
+    text = slack.ephemerals(EMPLOYEE)[-1].plain_text()
+    assert "I don't know `/refbot frobnicate`" in text
+    assert "/refbot help" in text
+
+
+def test_unknown_subcommand_text_is_escaped(refbot: Refbot, slack: SlackEmulator) -> None:
+    refbot.command(EMPLOYEE, "/refbot", "<!channel>")
+
+    assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE))
+    text = slack.ephemerals(EMPLOYEE)[-1].plain_text()
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+
+
+def test_app_home_for_a_new_employee(refbot: Refbot, slack: SlackEmulator) -> None:
+    answer = refbot.open_home(EMPLOYEE)
+
+    assert answer.status == 200
+    assert slack.wait_for(lambda: slack.home(EMPLOYEE) is not None)
+    home = json.dumps(slack.home(EMPLOYEE))
+    assert "Refer someone" in home
+    assert "You haven't referred anyone yet" in home
+
+
+def test_health_reports_database_and_scheduler(refbot: Refbot) -> None:
+    answer = refbot.get("/healthz")
+
+    assert answer.status == 200
+    assert answer.json() == {
+        "status": "ok",
+        "database": "ok",
+        "scheduler": {"running": False, "last_sweep_at": None},
+    }
+
+
+def test_health_is_503_when_the_database_is_gone(slack: SlackEmulator, tmp_path: Path) -> None:
+    gone = f"sqlite:///{tmp_path}/removed-volume/refbot.db"
+    runtime = build(settings_for(slack, gone), scheduler=False)
+
+    with serving(wsgi_app(runtime)) as url:
+        answer = Workspace(slack, server_url=url, signing_secret=SIGNING_SECRET).get("/healthz")
+
+    runtime.close()
+    assert answer.status == 503
+    assert answer.json()["status"] == "error"
+    assert answer.json()["database"] == "unreachable"
+
+
+def test_metrics_count_slack_requests(refbot: Refbot, slack: SlackEmulator) -> None:
+    refbot.command(EMPLOYEE, "/refbot", "help")
+
+    text = refbot.get("/metrics").body
+
+    assert 'refbot_slack_requests_total{kind="command"}' in text
+    assert 'refbot_http_requests_total{method="POST",path="/slack/events",status="200"}' in text

@@ -1,0 +1,40 @@
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from storage.db import make_engine
+from storage.migrate import current_revision, head_revision, is_empty, upgrade
+from storage.models import Base
+
+
+def test_upgrade_on_empty_database_builds_the_schema_of_the_models(database_url: str) -> None:
+    assert is_empty(database_url)
+    assert current_revision(database_url) is None
+
+    upgrade(database_url)
+
+    assert not is_empty(database_url)
+    assert current_revision(database_url) == head_revision() is not None
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_twice_changes_nothing(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
+    try:
+        with engine.connect() as connection:
+            before = sorted(inspect(connection).get_table_names())
+
+        upgrade(migrated_url)
+
+        with engine.connect() as connection:
+            assert sorted(inspect(connection).get_table_names()) == before
+    finally:
+        engine.dispose()
+    assert current_revision(migrated_url) == head_revision()
+    assert set(Base.metadata.tables) < set(before)
