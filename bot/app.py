@@ -46,7 +46,9 @@ class Runtime:
         self.engine.dispose()
 
 
-def build(settings: Settings, *, clock: Clock = default_clock.now, scheduler: bool = True) -> Runtime:
+def build(
+    settings: Settings, *, clock: Clock = default_clock.now, scheduler: bool = True
+) -> Runtime:
     """Wire refbot for one process. `scheduler=False` for web replicas beside a `refbot worker`."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
@@ -81,7 +83,9 @@ def build(settings: Settings, *, clock: Clock = default_clock.now, scheduler: bo
 
 def _install_middleware(bolt: App, services: Services, settings: Settings) -> None:
     @bolt.middleware
-    def provide_services(request: BoltRequest, context: BoltContext, next: Callable[[], Any]) -> Any:
+    def provide_services(
+        request: BoltRequest, context: BoltContext, next: Callable[[], Any]
+    ) -> Any:
         metrics.SLACK_REQUESTS.labels(kind=_kind(request.body)).inc()
         context["svc"] = services
         context["locale"] = settings.refbot_locale

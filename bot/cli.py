@@ -18,7 +18,8 @@ log = logging.getLogger("refbot")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO,
+        # The demo's output is the story; only problems belong beside it.
+        level=logging.WARNING if args.func is _demo else logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
@@ -37,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-scheduler", action="store_true", help="leave sweeps to `refbot worker`")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="leave sweeps to `refbot worker`"
+    )
     serve.set_defaults(func=_serve)
 
     run = commands.add_parser("run", help="connect to Slack in Socket Mode")

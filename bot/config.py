@@ -120,7 +120,7 @@ def load_settings(*, http: bool = True, slack: bool = True, socket: bool = False
 
 
 _EXPECTED = {
-    "SLACK_SIGNING_SECRET": "set it to the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_SIGNING_SECRET": "set it to the Signing Secret (Slack app > Basic Information)",
     "SLACK_BOT_TOKEN": "set it to the Bot User OAuth Token (xoxb-...) of your Slack app",
     "SLACK_APP_TOKEN": "Socket Mode needs an app-level token (xapp-...) with connections:write",
 }

@@ -69,12 +69,26 @@ class Story:
         self.expect(self.slack.wait_for(lambda: bool(predicate()), timeout=10), what)
 
     def saw(self, person: Person, where: str, text: str) -> None:
-        self.seen.setdefault(person.name, []).append(f"{where}: {text}")
+        text = _unmrkdwn(text.strip())
+        self.seen.setdefault(person.name, []).append(f"{where}: {text.splitlines()[0]}")
         self.out(f"   {person.name} sees {where}:")
-        self.out(textwrap.indent(text.strip(), "   │ "))
+        self.out(textwrap.indent(text, "   │ "))
+
+    def recap(self) -> None:
+        self.out("\nWhat each person saw:")
+        for name, lines in self.seen.items():
+            self.out(f"  {name}")
+            for line in lines:
+                self.out(f"    - {line}")
 
     def saw_message(self, person: Person, where: str, message: Message) -> None:
         self.saw(person, where, readable(message.blocks) or message.text)
+
+
+def _unmrkdwn(text: str) -> str:
+    """Terminal-friendly mrkdwn: no bold markers, entities decoded."""
+    text = text.replace("*", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def readable(blocks: list[dict[str, Any]]) -> str:
@@ -126,12 +140,19 @@ def chapter_help_and_home(story: Story) -> None:
 CHAPTERS: list[Callable[[Story], None]] = [chapter_help_and_home]
 
 
-def play(out: Callable[[str], None] = print) -> int:
+def play(
+    out: Callable[[str], None] = print, chapters: list[Callable[[Story], None]] | None = None
+) -> int:
     """Run every chapter; 0 when each step happened as expected, else 1 naming the step."""
     with tempfile.TemporaryDirectory(prefix="refbot-demo-") as tmp, SlackEmulator() as slack:
         for person in PEOPLE:
-            slack.add_user(person.user_id, name=person.name.split()[0].lower(),
-                           real_name=person.name, locale=person.locale, tz=person.tz)
+            slack.add_user(
+                person.user_id,
+                name=person.name.split()[0].lower(),
+                real_name=person.name,
+                locale=person.locale,
+                tz=person.tz,
+            )
         url = f"sqlite:///{Path(tmp) / 'refbot.db'}"
         migrate.upgrade(url)
         settings = Settings(
@@ -145,17 +166,23 @@ def play(out: Callable[[str], None] = print) -> int:
         try:
             with serving(wsgi_app(runtime)) as server_url:
                 out(f"refbot demo — fake Slack at {slack.url}, refbot at {server_url}")
-                workspace = Workspace(slack, server_url=server_url, signing_secret=SIGNING_SECRET,
-                                      team_id=slack.team_id)
+                workspace = Workspace(
+                    slack,
+                    server_url=server_url,
+                    signing_secret=SIGNING_SECRET,
+                    team_id=slack.team_id,
+                )
                 story = Story(slack=slack, workspace=workspace, runtime=runtime, out=out)
-                for chapter in CHAPTERS:
+                for chapter in CHAPTERS if chapters is None else chapters:
                     chapter(story)
-                story.expect(not slack.errors, f"Slack would reject: {slack.errors[:3]}")
+                with story.step("Slack accepted every message and view"):
+                    story.expect(not slack.errors, f"Slack would reject: {slack.errors[:3]}")
         except StepFailed as failure:
             out(f"\nDEMO FAILED at {failure}")
             return 1
         finally:
             runtime.close()
+    story.recap()
     out(f"\nAll {story.steps} steps happened as expected.")
     return 0
 

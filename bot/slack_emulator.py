@@ -325,10 +325,42 @@ class SlackEmulator:
             self._faults.clear()
             self._hangs.clear()
 
-    def close_views(self, user_id: str) -> None:
-        """The user closed their modals (or the app answered response_action "clear")."""
-        with self._lock:
-            self._stacks.pop(user_id, None)
+    def apply_response_action(self, user_id: str, view_id: str, answer: dict[str, Any]) -> None:
+        """Do what Slack does with the app's HTTP answer to a view_submission of view_id.
+
+        That answer never reaches the Web API, so the harness that submitted hands it over.
+        """
+        action = answer.get("response_action")
+        where = f"response_action {action} for {view_id}"
+        with self._lock, contextlib.suppress(_SlackError):  # the cause is already in errors
+            stack = self._stacks.setdefault(user_id, [])
+            current = self._views.get(view_id)
+            if current is None:
+                self._errors.append(f"{where}: unknown view")
+            elif action == "errors":  # the modal stays open; errors must name its input blocks
+                inputs = {
+                    b.get("block_id")
+                    for b in current.get("blocks") or []
+                    if b.get("type") == "input"
+                }
+                for block_id in sorted(set(answer.get("errors") or {}) - inputs):
+                    self._errors.append(f"{where}: no input block {block_id!r}")
+            elif action == "update":
+                view = self._check_view(where, answer.get("view"))
+                root, previous = current["root_view_id"], current["previous_view_id"]
+                self._store_view(view, view_id=view_id, root=root, previous=previous)
+            elif action == "push":
+                self._push(user_id, self._check_view(where, answer.get("view")))
+            elif action == "clear":
+                stack.clear()
+            elif action is None:  # Slack closes the submitted view, back to the one below
+                if view_id in stack:
+                    del stack[stack.index(view_id) :]
+            else:
+                self._errors.append(f"{where}: unknown response_action")
+        with self._changed:
+            self._version += 1
+            self._changed.notify_all()
 
     # -- reading state ---------------------------------------------------------------------------
 
@@ -774,10 +806,14 @@ class SlackEmulator:
         return answer
 
     def _views_push(self, a: dict[str, Any]) -> dict[str, Any]:
-        stack = self._stacks.setdefault(self._trigger_user(a), [])
+        user = self._trigger_user(a)
+        return self._push(user, self._check_view("views.push", a.get("view")))
+
+    def _push(self, user_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        stack = self._stacks.setdefault(user_id, [])
         if len(stack) >= _MAX_MODAL_STACK:
+            self._errors.append(f"views.push: {user_id} already has {len(stack)} modals open")
             raise _SlackError("push_limit_reached")
-        view = self._check_view("views.push", a.get("view"))
         root, previous = (stack[0], stack[-1]) if stack else (None, None)
         answer = self._store_view(view, view_id=None, root=root, previous=previous)
         stack.append(answer["view"]["id"])

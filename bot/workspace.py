@@ -159,7 +159,11 @@ class Workspace:
     def submit(self, user_id: str, callback_id: str, **values: Any) -> Response:
         """The user fills the open modal `callback_id` (inputs by block_id) and submits it."""
         view = next(
-            (v for v in reversed(self.slack.open_views(user_id)) if v.get("callback_id") == callback_id),
+            (
+                v
+                for v in reversed(self.slack.open_views(user_id))
+                if v.get("callback_id") == callback_id
+            ),
             None,
         )
         if view is None:
@@ -184,7 +188,9 @@ class Workspace:
             "view": {**view, "state": {"values": state}},
         }
         response = self.post_payload(payload)
-        self.slack.apply_response_action(user_id, view["id"], response.json() if response.body else {})
+        self.slack.apply_response_action(
+            user_id, view["id"], response.json() if response.body else {}
+        )
         return response
 
     # -- helpers --------------------------------------------------------------------------------
@@ -193,13 +199,19 @@ class Workspace:
         """Everything the user can click, newest first."""
         found: list[tuple[dict[str, Any], list[dict], dict[str, Any]]] = []
         for view in reversed(self.slack.open_views(user_id)):
-            found.append(({"type": "view", "view_id": view["id"]}, view.get("blocks", []), {"view": view}))
+            found.append(
+                ({"type": "view", "view_id": view["id"]}, view.get("blocks", []), {"view": view})
+            )
         messages: list[Message] = sorted(
             self.slack.dms(user_id) + self.slack.ephemerals(user_id), key=lambda m: float(m.ts)
         )
         for m in reversed(messages):
-            container = {"type": "message", "message_ts": m.ts, "channel_id": m.channel,
-                         "is_ephemeral": m.ephemeral}
+            container = {
+                "type": "message",
+                "message_ts": m.ts,
+                "channel_id": m.channel,
+                "is_ephemeral": m.ephemeral,
+            }
             extra = {
                 "channel": {"id": m.channel},
                 "message": {"ts": m.ts, "text": m.text, "blocks": m.blocks},
@@ -208,7 +220,9 @@ class Workspace:
             found.append((container, m.blocks, extra))
         home = self.slack.home(user_id)
         if home:
-            found.append(({"type": "view", "view_id": home["id"]}, home.get("blocks", []), {"view": home}))
+            found.append(
+                ({"type": "view", "view_id": home["id"]}, home.get("blocks", []), {"view": home})
+            )
         return found
 
 

@@ -176,6 +176,7 @@ class Referral(Base):
 
     # orm.relationship, not relationship: the column above shadows the name in this class body.
     candidate: Mapped[Candidate] = orm.relationship(back_populates="referrals")
+    role: Mapped[Role | None] = orm.relationship()
 
 
 class IntroRequest(Base):

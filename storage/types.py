@@ -1,7 +1,5 @@
 """Column types, shared ``Annotated`` aliases and the enums stored as strings."""
 
-from __future__ import annotations
-
 import enum
 import secrets
 from datetime import UTC, datetime

@@ -44,7 +44,10 @@ def slack() -> Iterator[SlackEmulator]:
     with SlackEmulator(team_id=TEAM) as emulator:
         emulator.add_user(EMPLOYEE, name="alice", real_name="Alice Martin", tz="America/New_York")
         emulator.add_user(
-            FRENCH_EMPLOYEE, name="camille", real_name="Camille Durand", locale="fr-FR",
+            FRENCH_EMPLOYEE,
+            name="camille",
+            real_name="Camille Durand",
+            locale="fr-FR",
             tz="Europe/Paris",
         )
         emulator.add_user(RECRUITER, name="rita", real_name="Rita Okafor", tz="Europe/London")

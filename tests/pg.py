@@ -59,7 +59,8 @@ def _bindir() -> Path:
     candidates: list[Path] = []
     if pg_config := shutil.which("pg_config"):
         answer = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        candidates.append(Path(answer.stdout.strip()))
+        if answer.returncode == 0 and answer.stdout.strip():
+            candidates.append(Path(answer.stdout.strip()))
     debian = glob("/usr/lib/postgresql/*/bin")
     candidates += sorted(map(Path, debian), key=lambda p: _version(p.parent.name), reverse=True)
     if pg_ctl := shutil.which("pg_ctl"):
@@ -89,13 +90,16 @@ def _os_user() -> str | None:
         except KeyError:
             continue
         return name
-    # check=False: a parallel worker may have created it first; getpwnam below decides.
-    subprocess.run(
+    # Not check=True: a parallel worker may have created it first; getpwnam decides.
+    added = subprocess.run(
         ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "refbot-pg"],
         capture_output=True,
-        check=False,
+        text=True,
     )
-    pwd.getpwnam("refbot-pg")
+    try:
+        pwd.getpwnam("refbot-pg")
+    except KeyError:
+        pytest.fail(f"cannot create the OS user refbot-pg: {added.stderr}", pytrace=False)
     return "refbot-pg"
 
 
@@ -124,30 +128,26 @@ def pg_server() -> Iterator[PgServer]:
     # /tmp when root: the server's user must reach the directory (pytest's own tmp is mode 700
     # under /tmp/pytest-of-root), and the socket path must stay under 107 bytes.
     base = Path(tempfile.mkdtemp(prefix="refbot-pg-", dir="/tmp" if os_user else None))
-    datadir, sockdir = base / "data", base / "sock"
-    sockdir.mkdir()
-    if os_user is not None:
-        account = pwd.getpwnam(os_user)
-        for path in (base, sockdir):
-            os.chown(path, account.pw_uid, account.pw_gid)
-    started = time.monotonic()
-    # C locale and UTF8: the container's locale may not exist, and byte order is reproducible.
-    initdb = [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", PG_USER]
-    _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], os_user, base)
-    port = _free_port()
-    # Durability is pointless for a throwaway server; turning it off makes DDL fast.
-    options = (
-        f"-F -p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
-    )
+    datadir, sockdir, log = base / "data", base / "sock", base / "server.log"
     pg_ctl = str(bindir / "pg_ctl")
-    log = base / "server.log"
     try:
-        _run(
-            [pg_ctl, "-D", str(datadir), "-l", str(log), "-w", "-o", options, "start"],
-            os_user,
-            base,
+        sockdir.mkdir()
+        if os_user is not None:
+            account = pwd.getpwnam(os_user)
+            for path in (base, sockdir):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        started = time.monotonic()
+        # C locale, UTF8: the container's locale may not exist, and byte order is reproducible.
+        initdb = [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", PG_USER]
+        _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], os_user, base)
+        port = _free_port()
+        # Durability is pointless for a throwaway server; turning it off makes DDL fast.
+        options = (
+            f"-F -p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
         )
+        start = [pg_ctl, "-D", str(datadir), "-l", str(log), "-w", "-o", options, "start"]
+        _run(start, os_user, base)
         yield PgServer("127.0.0.1", port, PG_USER, datadir, time.monotonic() - started)
     finally:
         if (datadir / "postmaster.pid").exists():
@@ -156,15 +156,27 @@ def pg_server() -> Iterator[PgServer]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+# Migrating takes a good part of a second; copying a database migrated once per session takes
+# milliseconds. Migrations themselves are exercised from empty by tests/storage/test_migrations.
+
+
 @pytest.fixture(scope="session")
 def pg_template(pg_server: PgServer) -> Iterator[str]:
-    """A database migrated to head once per session, cloned by ``migrated_url``: a copy takes
-    milliseconds where running the migrations takes a good part of a second."""
+    """A PostgreSQL database at head, for ``CREATE DATABASE … TEMPLATE``."""
     janitor = pg_server.janitor(TEMPLATE_DB)
     janitor.init()
     upgrade(pg_server.url(TEMPLATE_DB))  # its engine is disposed, so the template is idle
     yield TEMPLATE_DB
     janitor.drop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at head, to copy."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "refbot.db"
+    # Its engine is disposed, and closing the last connection checkpoints the WAL into the file.
+    upgrade(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture(
@@ -174,29 +186,27 @@ def pg_template(pg_server: PgServer) -> Iterator[str]:
     ]
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new empty database on each engine, or, when the test also asks for ``migrated_url``,
-    that same database already at head (PostgreSQL clones it from the session's template)."""
+    """A new empty database on each engine; or, when the test also uses ``migrated_url``, that
+    same database already at head, copied from the session's template."""
+    # Decided here, at creation: PostgreSQL can only clone a template into a new database.
+    migrated = "migrated_url" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'refbot.db'}"
+        path = tmp_path / "refbot.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
         return
     server: PgServer = request.getfixturevalue("pg_server")
-    # Decided here because a database cannot be re-created from a template once it exists.
-    template = request.getfixturevalue("pg_template") if _wants_migrated(request) else None
+    template = request.getfixturevalue("pg_template") if migrated else None
     dbname = f"test_{uuid.uuid4().hex[:16]}"
     # The janitor drops the database on exit, first ending any connection a test left open.
     with server.janitor(dbname, template):
         yield server.url(dbname)
 
 
-def _wants_migrated(request: pytest.FixtureRequest) -> bool:
-    return "migrated_url" in request.fixturenames
-
-
 @pytest.fixture
 def migrated_url(database_url: str) -> str:
-    """``database_url`` at the newest revision."""
-    if database_url.startswith("sqlite"):
-        upgrade(database_url)
+    """``database_url`` at the newest revision (see ``database_url``)."""
     return database_url
 
 

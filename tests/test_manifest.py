@@ -37,7 +37,10 @@ def _registered() -> dict[str, set[str]]:
         for name in ids:
             request = _request(kind, name.value)
             # Bolt keeps no public registry of listeners; matching is read-only.
-            if any(listener.matches(req=request, resp=BoltResponse(status=200)) for listener in app._listeners):
+            if any(
+                listener.matches(req=request, resp=BoltResponse(status=200))
+                for listener in app._listeners
+            ):
                 found[kind].add(name.value)
     return found
 

@@ -184,13 +184,9 @@ def test_error_and_server_faults(emu: SlackEmulator, client: WebClient) -> None:
 
 def test_hang_delays_then_answers_and_times_out_short_clients(emu: SlackEmulator) -> None:
     patient = WebClient(base_url=emu.url, token=emu.token, timeout=2)
+    hasty = WebClient(base_url=emu.url, token=emu.token, retry_handlers=[])
     # urllib takes fractions of a second, though slack_sdk types timeout as int.
-    hasty = WebClient(
-        base_url=emu.url,
-        token=emu.token,
-        timeout=0.1,
-        retry_handlers=[],  # type: ignore[arg-type]
-    )
+    hasty.timeout = 0.1  # type: ignore[assignment]
     emu.hang("auth.test", 0.3)
     emu.hang("users.info", 0.3)
 
@@ -296,3 +292,26 @@ def test_concurrent_posts_get_unique_timestamps(emu: SlackEmulator, client: WebC
     stamps = [m.ts for m in emu.messages("C0BUSY")]
     assert len(set(stamps)) == 80 and stamps == sorted(stamps, key=float)
     assert len(emu.calls_to("chat.postMessage")) == 80
+
+
+def test_response_actions_drive_the_modal_stack(emu: SlackEmulator, client: WebClient) -> None:
+    note = {"type": "plain_text_input", "action_id": "note"}
+    label = {"type": "plain_text", "text": "Note"}
+    form = modal(
+        "Form", blocks=[{"type": "input", "block_id": "b_note", "label": label, "element": note}]
+    )
+    root = client.views_open(trigger_id=emu.trigger_id(ADA), view=form)["view"]["id"]
+
+    emu.apply_response_action(ADA, root, {"response_action": "errors", "errors": {"b_note": "!"}})
+    emu.apply_response_action(ADA, root, {"response_action": "push", "view": modal("Sure?")})
+    confirm = emu.open_views(ADA)[-1]["id"]
+    emu.apply_response_action(ADA, confirm, {"response_action": "update", "view": modal("Done")})
+    titles = [v["title"]["text"] for v in emu.open_views(ADA)]
+    emu.apply_response_action(ADA, confirm, {})
+    after_close = len(emu.open_views(ADA))
+    emu.apply_response_action(ADA, root, {"response_action": "errors", "errors": {"nope": "!"}})
+    emu.apply_response_action(ADA, root, {"response_action": "clear"})
+
+    assert titles == ["Form", "Done"] and after_close == 1
+    assert emu.open_views(ADA) == []
+    assert emu.errors == [f"response_action errors for {root}: no input block 'nope'"]

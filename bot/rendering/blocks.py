@@ -54,7 +54,11 @@ def divider() -> Block:
 def button(
     label: str, action_id: str, *, value: str | None = None, style: str | None = None
 ) -> Block:
-    element: Block = {"type": "button", "text": plain_text(label, BUTTON_LIMIT), "action_id": action_id}
+    element: Block = {
+        "type": "button",
+        "text": plain_text(label, BUTTON_LIMIT),
+        "action_id": action_id,
+    }
     if value is not None:
         element["value"] = value
     if style:

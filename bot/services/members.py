@@ -45,7 +45,9 @@ class Members:
         now = self.clock()
         with self.sessions() as s:
             member = repo.get(s, team_id, user_id)
-        fresh = member and member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL
+        fresh = (
+            member and member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL
+        )
         if not fresh:
             # Slack call outside any transaction: never hold a database lock over the network.
             found = self.directory.user_profile(team_id, user_id)

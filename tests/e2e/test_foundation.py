@@ -24,7 +24,9 @@ def test_forged_signature_is_refused(refbot: Refbot, slack: SlackEmulator) -> No
 def test_stale_timestamp_is_refused(refbot: Refbot, slack: SlackEmulator) -> None:
     body = b"command=%2Frefbot&text=help&user_id=U0ALICE&team_id=T0001"
 
-    answer = refbot.post(body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 301)
+    answer = refbot.post(
+        body, "application/x-www-form-urlencoded", timestamp=int(time.time()) - 301
+    )
 
     assert answer.status == 401
     assert slack.calls == []

@@ -162,7 +162,9 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
         ada = s.scalars(select(Candidate)).one()
         assert (ada.status, ada.tags, ada.consent) == (CandidateStatus.NEW, "", False)
         assert len(ada.public_id) == 12
-        assert [r.credited for r in ada.referrals] == [True]
+        assert [(r.credited, r.role and r.role.title) for r in ada.referrals] == [
+            (True, "Backend engineer")
+        ]
         assert [n.body for n in ada.notes] == ["met at PyCon"]
         assert s.scalars(select(IntroRequest.status)).one() is IntroStatus.REQUESTED
         assert s.scalars(select(SourcingSession.status)).one() is SessionStatus.RUNNING
