@@ -83,7 +83,8 @@ class Workspace:
         self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL"
     ) -> Response:
         """The user types `command text` in a channel."""
-        return self.post_form(
+        response_url = self.slack.response_url(user_id, channel_id)
+        response = self.post_form(
             {
                 "token": "legacy-unused",
                 "team_id": self.team_id,
@@ -95,10 +96,21 @@ class Workspace:
                 "command": command,
                 "text": text,
                 "api_app_id": "AREFBOT",
-                "response_url": self.slack.response_url(user_id, channel_id),
+                "response_url": response_url,
                 "trigger_id": self.slack.trigger_id(user_id),
             }
         )
+        if response.status == 200 and response.body.strip():
+            # Slack shows a message in the ack body as an immediate (ephemeral) response,
+            # exactly as if it had been posted to the response_url.
+            _send(
+                urllib.request.Request(
+                    response_url,
+                    data=response.body.encode(),
+                    headers={"Content-Type": "application/json"},
+                )
+            )
+        return response
 
     def event(self, event: dict[str, Any]) -> Response:
         number = next(_ids)

@@ -9,7 +9,9 @@ def test_every_english_template_has_a_french_twin() -> None:
 
 
 def test_mrkdwn_escapes_user_text_but_not_mentions() -> None:
-    line = ReferralLine(candidate_name="<!channel> & <http://evil|click>", role_title=None, status="new")
+    line = ReferralLine(
+        candidate_name="<!channel> & <http://evil|click>", role_title=None, status="new"
+    )
 
     text = i18n.mrkdwn("en", "home/referral_line", line=line)
 
@@ -34,7 +36,9 @@ def test_home_with_worst_case_content_stays_within_slack_limits() -> None:
             ReferralLine(candidate_name="N" * 5000, role_title="R" * 500, status="hired")
             for _ in range(150)
         ),
-        open_roles=tuple(RoleLine(public_id=f"r{i}", title="T" * 300, status="upcoming") for i in range(80)),
+        open_roles=tuple(
+            RoleLine(public_id=f"r{i}", title="T" * 300, status="upcoming") for i in range(80)
+        ),
     )
 
     view = rendering.home(state)

@@ -5,15 +5,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import yaml
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 
-import handlers
+from bot.app import Runtime, build
+from bot.config import Settings
 from bot.ids import Command, Event, Shortcut
 
 MANIFEST = Path(__file__).parent.parent / "manifest.yml"
 
 
-def _request(kind: str, name: str) -> BoltRequest:
+def _request(kind: str, name: str, runtime: Runtime) -> BoltRequest:
     if kind == "commands":
         body = urlencode({"command": name, "text": "", "team_id": "T1", "user_id": "U1"})
     elif kind == "events":
@@ -24,18 +25,23 @@ def _request(kind: str, name: str) -> BoltRequest:
         if name == Shortcut.REFER_FROM_MESSAGE:
             payload["type"] = "message_action"
         body = urlencode({"payload": json.dumps(payload)})
-    return BoltRequest(body=body, mode="socket_mode")
+    return BoltRequest(body=body, mode="socket_mode", context={"svc": runtime.services})
 
 
-def _registered() -> dict[str, set[str]]:
+def _registered(tmp_path: Path) -> dict[str, set[str]]:
     """Which of refbot's ids (bot.ids) a Bolt listener answers, asked of the listeners."""
-    app = App(token="xoxb-unused", signing_secret="unused", token_verification_enabled=False)
-    handlers.register(app)
+    settings = Settings(
+        slack_bot_token="xoxb-unused",
+        slack_signing_secret="unused",
+        database_url=f"sqlite:///{tmp_path}/unused.db",
+    )
+    runtime = build(settings, scheduler=False)
+    app = runtime.bolt
     candidates = {"commands": Command, "shortcuts": Shortcut, "events": Event}
     found: dict[str, set[str]] = {kind: set() for kind in candidates}
     for kind, ids in candidates.items():
         for name in ids:
-            request = _request(kind, name.value)
+            request = _request(kind, name.value, runtime)
             # Bolt keeps no public registry of listeners; matching is read-only.
             if any(
                 listener.matches(req=request, resp=BoltResponse(status=200))
@@ -45,7 +51,7 @@ def _registered() -> dict[str, set[str]]:
     return found
 
 
-def test_manifest_and_listeners_agree() -> None:
+def test_manifest_and_listeners_agree(tmp_path: Path) -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     features, settings = manifest["features"], manifest["settings"]
     declared = {
@@ -54,7 +60,7 @@ def test_manifest_and_listeners_agree() -> None:
         "events": set(settings["event_subscriptions"]["bot_events"]),
     }
 
-    assert declared == _registered()
+    assert declared == _registered(tmp_path)
 
 
 def test_manifest_points_slack_at_the_one_endpoint() -> None:

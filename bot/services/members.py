@@ -1,5 +1,6 @@
 """Who a Slack user is to refbot: locale, time zone and roles, cached from users.info."""
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from bot.i18n import normalize_locale
 from storage.repositories import members as repo
 
 PROFILE_TTL = timedelta(days=1)  # locale and tz rarely change; users.info is Tier 4 but not free
+LOCALE_MEMO_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Members:
         self.recruiters = frozenset(recruiters)
         self.default_locale = default_locale
         self.default_tz = default_tz
+        # Process-local memo of languages only (never roles: those are always read from the
+        # database), so an answer can be rendered in the ack without any I/O.
+        self._locales: dict[tuple[str, str], tuple[str, float]] = {}
 
     def profile(self, *, team_id: str, user_id: str) -> MemberProfile:
         """The member's locale, time zone and roles; refreshes the Slack profile when stale."""
@@ -63,13 +68,20 @@ class Members:
                     recruiter=user_id in self.recruiters,
                 )
         assert member is not None
+        locale = normalize_locale(member.locale, self.default_locale)
+        self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
         return MemberProfile(
             user_id=user_id,
-            locale=normalize_locale(member.locale, self.default_locale),
+            locale=locale,
             tz=member.tz or self.default_tz,
             is_recruiter=member.is_recruiter,
             is_admin=member.is_admin,
         )
+
+    def known_locale(self, *, team_id: str, user_id: str) -> str | None:
+        """The user's language if this process learnt it recently; never does I/O."""
+        memo = self._locales.get((team_id, user_id))
+        return memo[0] if memo and memo[1] > time.monotonic() else None
 
     def locale(self, *, team_id: str, user_id: str) -> str:
         """The language refbot speaks with this user."""

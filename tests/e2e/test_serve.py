@@ -45,7 +45,9 @@ def served(slack: SlackEmulator, tmp_path: Path) -> Iterator[Workspace]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    workspace = Workspace(slack, server_url=f"http://127.0.0.1:{port}", signing_secret=SIGNING_SECRET)
+    workspace = Workspace(
+        slack, server_url=f"http://127.0.0.1:{port}", signing_secret=SIGNING_SECRET
+    )
     deadline = time.monotonic() + 30
     while not _up(workspace):  # waiting for a child process to bind, not for the scheduler
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
@@ -73,7 +75,9 @@ def test_serve_migrates_an_empty_database_and_answers_health(served: Workspace) 
 def test_serve_refuses_forged_requests_and_answers_help(
     served: Workspace, slack: SlackEmulator
 ) -> None:
-    forged = served.post(b"command=%2Frefbot", "application/x-www-form-urlencoded", signature="v0=0")
+    forged = served.post(
+        b"command=%2Frefbot", "application/x-www-form-urlencoded", signature="v0=0"
+    )
 
     answered = served.command(EMPLOYEE, "/refbot", "help")
 
@@ -93,7 +97,9 @@ def test_metrics_aggregate_every_worker(served: Workspace) -> None:
     assert counted and float(counted[0].rsplit(" ", 1)[1]) == 4.0
 
 
-def test_missing_signing_secret_stops_with_one_clear_line(slack: SlackEmulator, tmp_path: Path) -> None:
+def test_missing_signing_secret_stops_with_one_clear_line(
+    slack: SlackEmulator, tmp_path: Path
+) -> None:
     env = _environment(slack, tmp_path / "refbot.db")
     del env["SLACK_SIGNING_SECRET"]
 
