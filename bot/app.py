@@ -5,23 +5,28 @@ The only module that imports `handlers`. Nothing runs at import time.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 import handlers
 from bot import clock as default_clock
 from bot import metrics
 from bot.clock import Clock
+from bot.composer import Composer
 from bot.config import Settings
+from bot.dispatcher import Dispatcher, SweepReport
+from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.home import Home
 from bot.services.members import Members
-from bot.slack import SlackDirectory, web_client
+from bot.services.retention import Retention
+from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import reply
 from storage.db import make_engine, make_sessions
 
@@ -34,13 +39,16 @@ class Runtime:
     engine: Engine
     services: Services
     bolt: App
+    dispatcher: Dispatcher
     scheduler: Scheduler | None = None
-    _closers: list[Callable[[], None]] = field(default_factory=list)
 
-    def sweep(self) -> None:
-        """The periodic pass: deliveries due now and anything missed (see bot.dispatcher)."""
+    def sweep(self) -> SweepReport:
+        """Deliver what is due now, overdue rows included (tests call this after moving time)."""
+        return self.dispatcher.sweep()
 
     def close(self) -> None:
+        """Stop cleanly: no new sweep, the in-flight send finishes, leases are given back."""
+        self.dispatcher.stop()  # first, so that a running sweep ends after its current batch
         if self.scheduler:
             self.scheduler.shutdown()
         self.engine.dispose()
@@ -61,7 +69,25 @@ def build(
         default_locale=settings.refbot_locale,
         default_tz=settings.refbot_timezone,
     )
-    services = Services(members=members, home=Home(sessions=sessions, members=members))
+    outbox = Outbox(clock=clock)
+    services = Services(
+        members=members,
+        home=Home(sessions=sessions, members=members),
+        outbox=outbox,
+        retention=Retention(sessions=sessions, clock=clock),
+    )
+    composer = Composer()
+    dispatcher = Dispatcher(
+        sessions=sessions,
+        messenger=SlackMessenger(
+            _single_team(dispatch_client(settings.slack_bot_token, settings.slack_api_url))
+        ),
+        composer=composer,
+        members=members,
+        outbox=outbox,
+        clock=clock,
+    )
+    dispatch_after_commit(sessions, dispatcher.kick)
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -73,12 +99,21 @@ def build(
     )
     _install_middleware(bolt, services, settings)
     handlers.register(bolt)
-    runtime = Runtime(settings=settings, engine=engine, services=services, bolt=bolt)
+    runtime = Runtime(
+        settings=settings, engine=engine, services=services, bolt=bolt, dispatcher=dispatcher
+    )
     if scheduler:
         runtime.scheduler = Scheduler(
-            sweep=runtime.sweep, every_seconds=settings.refbot_sweep_seconds, clock=clock
+            sweep=runtime.sweep,
+            every_seconds=settings.refbot_sweep_seconds,
+            clock=clock,
+            daily=[services.retention.purge],
         )
     return runtime
+
+
+def _single_team(client: WebClient) -> Callable[[str], WebClient]:
+    return lambda team_id: client
 
 
 def _install_middleware(bolt: App, services: Services, settings: Settings) -> None:

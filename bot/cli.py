@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     worker = commands.add_parser("worker", help="run only the scheduler and the dispatcher")
+    worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     worker.set_defaults(func=_worker)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -135,7 +136,12 @@ def _worker(args: argparse.Namespace) -> int:
     _prepare_database(settings)
     from bot.app import build
 
-    runtime = build(settings)
+    runtime = build(settings, scheduler=not args.once)
+    if args.once:
+        report = runtime.sweep()
+        log.info("delivered: %s", report)
+        runtime.close()
+        return 0
     assert runtime.scheduler is not None
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -8,6 +8,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -32,3 +33,23 @@ def exposition() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+DELIVERIES_SENT = Counter("refbot_deliveries_sent_total", "Deliveries sent", ["kind"])
+DELIVERIES_FAILED = Counter("refbot_deliveries_failed_total", "Deliveries given up", ["kind"])
+DELIVERIES_RETRIED = Counter(
+    "refbot_deliveries_retried_total", "Sends to be retried later", ["reason"]
+)
+QUEUE_DEPTH = Gauge(
+    "refbot_delivery_queue_depth", "Deliveries pending or in flight", multiprocess_mode="mostrecent"
+)
+OLDEST_DUE_SECONDS = Gauge(
+    "refbot_delivery_oldest_due_seconds",
+    "Age of the oldest delivery that is due and not yet sent",
+    multiprocess_mode="mostrecent",
+)
+SEND_SECONDS = Histogram(
+    "refbot_delivery_send_seconds",
+    "Time to post one message to Slack",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

@@ -1,7 +1,11 @@
-"""In-process APScheduler (memory job store): the database, not the job store, is durable."""
+"""In-process APScheduler (memory job store): the database, not the job store, is durable.
+
+Several processes may run this at once (web workers, `refbot worker`): every job is safe to run
+concurrently because the work it does is claimed or deduplicated in the database.
+"""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -10,9 +14,19 @@ from bot.clock import Clock
 
 log = logging.getLogger("refbot.scheduler")
 
+Job = Callable[[], object]
+
 
 class Scheduler:
-    def __init__(self, *, sweep: Callable[[], object], every_seconds: int, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        sweep: Job,
+        every_seconds: int,
+        clock: Clock,
+        hourly: Sequence[Job] = (),
+        daily: Sequence[Job] = (),
+    ) -> None:
         self._sweep = sweep
         self._clock = clock
         self.last_sweep_at: datetime | None = None
@@ -24,7 +38,16 @@ class Scheduler:
             id="sweep",
             max_instances=1,  # a slow sweep is never overlapped by the next one
             coalesce=True,
-            next_run_time=datetime.now(UTC),  # APScheduler's own wall clock: sweep at start
+            next_run_time=datetime.now(UTC),  # at start: overdue rows go out first
+        )
+        for job in hourly:
+            self._add_cron(job, minute=0)
+        for job in daily:
+            self._add_cron(job, hour=3, minute=17)  # a quiet hour, off the round minute
+
+    def _add_cron(self, job: Job, **when: int) -> None:
+        self._scheduler.add_job(
+            _logged(job), "cron", max_instances=1, coalesce=True, misfire_grace_time=3600, **when
         )
 
     @property
@@ -36,13 +59,23 @@ class Scheduler:
 
     def shutdown(self) -> None:
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=True)  # lets a running sweep record its batch
 
     def sweep(self) -> None:
-        """One pass of the periodic work; failures are logged and retried next interval."""
+        """One pass of the dispatcher; failures are logged and retried next interval."""
         try:
             self._sweep()
         except Exception:
             log.exception("sweep failed")
         else:
             self.last_sweep_at = self._clock()
+
+
+def _logged(job: Job) -> Job:
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            log.exception("scheduled job %s failed", getattr(job, "__qualname__", job))
+
+    return run

@@ -123,6 +123,7 @@ class _Fault:
     error: str = ""
     retry_after: int | None = None
     seconds: float = 0.0  # a hang: sleep, then answer normally
+    after: bool = False  # hang after doing the work: the caller never learns it succeeded
 
 
 @dataclass
@@ -316,9 +317,10 @@ class SlackEmulator:
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
 
-    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+    def hang(self, method: str, seconds: float, *, times: int = 1, after: bool = False) -> None:
+        """Delay the next answers; `after=True` does the work first (a crash window for tests)."""
         with self._lock:
-            self._hangs.setdefault(method, []).append(_Fault(times, seconds=seconds))
+            self._hangs.setdefault(method, []).append(_Fault(times, seconds=seconds, after=after))
 
     def reset_faults(self) -> None:
         with self._lock:
@@ -437,9 +439,11 @@ class SlackEmulator:
         token = args.pop("token", None) or token  # form-encoded clients may send it as a field
         with self._lock:
             hang = self._take(self._hangs, method)
-        if hang is not None:
+        if hang is not None and not hang.after:
             self._stopping.wait(hang.seconds)
         status, headers, payload = self._answer(method, key, args, token)
+        if hang is not None and hang.after:
+            self._stopping.wait(hang.seconds)
         if method == "response_url":  # Slack answers response_url posts in plain text
             text = "ok" if payload["ok"] else payload["error"]
             self._send(req, status, headers, text.encode(), "text/plain")

@@ -1,9 +1,11 @@
 """Engines and sessions. Built by the caller at start-up, never at import."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +33,9 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def _set_sqlite_pragmas(dbapi_connection: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
+    # Take BEGIN away from pysqlite (which defers it to the first write and never begins
+    # before a SELECT) so that _begin_sqlite decides; the SQLAlchemy-documented recipe.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         for pragma in _SQLITE_PRAGMAS:
@@ -46,14 +51,37 @@ def make_engine(url: str) -> Engine:
         # Sessions are used from Bolt's and APScheduler's worker threads, one thread at a time.
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_sqlite)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 3}  # seconds; keeps ping() quick
     return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
-def make_sessions(engine: Engine) -> sessionmaker[Session]:
+def _begin_sqlite(connection: Connection) -> None:
+    # A write transaction takes SQLite's write lock up front: a deferred one that reads and then
+    # writes can fail with SQLITE_BUSY when another writer committed in between (WAL snapshot),
+    # which busy_timeout does not cover. https://www.sqlite.org/lang_transaction.html
+    immediate = connection.get_execution_options().get(_IMMEDIATE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "refbot_write"
+
+
+class Sessions(sessionmaker[Session]):
+    """`sessions()` for reads, `sessions.begin()` for one write transaction (use case)."""
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:  # type: ignore[override]
+        with self() as session, session.begin():
+            if self.kw["bind"].dialect.name == "sqlite":
+                session.connection(execution_options={_IMMEDIATE: True})
+            yield session
+
+
+def make_sessions(engine: Engine) -> Sessions:
     # Results are handed to rendering after commit; expiring them would mean a query per access.
-    return sessionmaker(engine, expire_on_commit=False)
+    return Sessions(engine, expire_on_commit=False)
 
 
 def ping(engine: Engine) -> bool:

@@ -3,14 +3,18 @@
 from dataclasses import dataclass
 from typing import Any, Self
 
+from bot.outbox import Outbox
 from bot.services.home import Home
 from bot.services.members import Members
+from bot.services.retention import Retention
 
 
 @dataclass(frozen=True)
 class Services:
     members: Members
     home: Home
+    outbox: Outbox
+    retention: Retention
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

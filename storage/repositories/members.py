@@ -47,3 +47,12 @@ def save_profile(
     assert member is not None
     s.refresh(member)
     return member
+
+
+def admins(s: Session, team_id: str) -> list[str]:
+    """Slack ids of the workspace's admins."""
+    return list(
+        s.scalars(
+            select(Member.user_id).where(Member.team_id == team_id, Member.is_admin.is_(True))
+        )
+    )

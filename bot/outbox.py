@@ -1,0 +1,93 @@
+"""The outbox: services write deliveries in their own transaction (DESIGN.md section 6.1).
+
+A delivery due now is dispatched right after the commit that created it; a rolled-back
+transaction leaves nothing to send. Everything else waits for the sweep.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from storage.repositories import deliveries as repo
+from storage.types import DeliveryKind
+
+_DUE_NOW = "refbot_due_now"
+
+
+class Outbox:
+    def __init__(self, *, clock: Clock) -> None:
+        self.clock = clock
+
+    def schedule(
+        self,
+        s: Session,
+        *,
+        team_id: str,
+        kind: DeliveryKind,
+        recipient: str,
+        subject: str,
+        due_at: datetime,
+        dedupe_key: str,
+        payload: dict[str, Any] | None = None,
+    ) -> int | None:
+        """Queue a message in the caller's transaction; None when the dedupe key exists."""
+        delivery_id = repo.add(
+            s,
+            team_id=team_id,
+            kind=kind,
+            subject=subject,
+            recipient=recipient,
+            due_at=due_at,
+            dedupe_key=dedupe_key,
+            payload=payload or {},
+            now=self.clock(),
+        )
+        if delivery_id is not None and due_at <= self.clock():
+            s.info[_DUE_NOW] = True
+        return delivery_id
+
+    def notice(
+        self,
+        s: Session,
+        *,
+        team_id: str,
+        recipient: str,
+        subject: str,
+        template: str,
+        dedupe_key: str,
+        context: dict[str, Any] | None = None,
+    ) -> int | None:
+        """Queue an immediate notice rendered from `templates/<locale>/<template>.j2`."""
+        return self.schedule(
+            s,
+            team_id=team_id,
+            kind=DeliveryKind.NOTICE,
+            recipient=recipient,
+            subject=subject,
+            due_at=self.clock(),
+            dedupe_key=dedupe_key,
+            payload={"template": template, "context": context or {}},
+        )
+
+    def cancel_pending(
+        self, s: Session, *, team_id: str, subject: str, kinds: Iterable[DeliveryKind]
+    ) -> int:
+        """Cancel what no longer applies (a reply before the follow-up, an early reactivation)."""
+        return repo.cancel_pending(s, team_id=team_id, subject=subject, kinds=kinds)
+
+
+def dispatch_after_commit(sessions: sessionmaker[Session], kick: Callable[[], None]) -> None:
+    """Call `kick` after each commit that queued something due now."""
+
+    @event.listens_for(sessions, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop(_DUE_NOW, False):
+            kick()
+
+    @event.listens_for(sessions, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(_DUE_NOW, None)

@@ -1,0 +1,43 @@
+"""Messages of the delivery engine: notices, lateness, grouped reminders."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot import i18n
+from bot.rendering.blocks import MESSAGE_BLOCKS, Message, context, divider, header, message, section
+
+
+def notice(locale: str, template: str, values: dict[str, Any]) -> Message:
+    text = i18n.mrkdwn(locale, template, **values)
+    return message(text, [section(text)])
+
+
+def late(locale: str, late_by: timedelta) -> dict[str, Any]:
+    """The context line of a message delivered after downtime: "Due 3 days ago"."""
+    days, hours = late_by.days, late_by.seconds // 3600
+    return context(i18n.mrkdwn(locale, "deliveries/late", days=days, hours=hours))
+
+
+def grouped(locale: str, items: Sequence[Message]) -> tuple[Message, int]:
+    """As many items as fit in one message, and how many fit (the rest go in the next one)."""
+    fitted: list[dict[str, Any]] = []
+    count = 0
+    room = MESSAGE_BLOCKS - 3  # header, and the "more follow" line
+    for item in items:
+        blocks = [*item.get("blocks", []), divider()]
+        if len(fitted) + len(blocks) > room:
+            break
+        fitted += blocks
+        count += 1
+    title = i18n.plain(locale, "deliveries/grouped_title", count=len(items))
+    blocks = [header(title), *fitted]
+    if count < len(items):
+        blocks.append(
+            context(i18n.mrkdwn(locale, "deliveries/grouped_more", count=len(items) - count))
+        )
+    return message(title, blocks), count
+
+
+def with_context_first(item: Message, block: dict[str, Any]) -> Message:
+    return {**item, "blocks": [block, *item.get("blocks", [])]}

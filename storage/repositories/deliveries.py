@@ -1,0 +1,161 @@
+"""Outbox queries. `next_attempt_at` is "when this row next needs attention": the due time of a
+pending row, the retry time after a failure, or the lease expiry of a claimed row. One index
+(status, next_attempt_at) therefore serves every claim."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery
+from storage.types import DeliveryKind, DeliveryStatus
+
+WAITING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+
+
+def add(
+    s: Session,
+    *,
+    team_id: str,
+    kind: DeliveryKind,
+    subject: str,
+    recipient: str,
+    due_at: datetime,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> int | None:
+    """Insert unless the dedupe key exists; the new row's id, or None for a duplicate."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Delivery)
+        .values(
+            team_id=team_id,
+            kind=kind,
+            subject=subject,
+            recipient=recipient,
+            due_at=due_at,
+            next_attempt_at=due_at,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            dedupe_key=dedupe_key,
+            payload=payload,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Delivery.dedupe_key])
+        .returning(Delivery.id)
+    )
+    return s.scalar(statement)
+
+
+def cancel_pending(s: Session, *, team_id: str, subject: str, kinds: Iterable[DeliveryKind]) -> int:
+    """Cancel what has not been claimed yet; the number of rows cancelled."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.subject == subject,
+            Delivery.kind.in_(list(kinds)),
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def claim_due(
+    s: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+) -> list[tuple[Delivery, bool]]:
+    """Lease up to `limit` rows needing attention; each with whether an earlier lease lapsed.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets replicas claim disjoint rows without waiting.
+    SQLite has one writer: the caller's transaction is BEGIN IMMEDIATE (storage.db), so the
+    select and the update below happen under the write lock.
+    """
+    rows = s.scalars(
+        select(Delivery)
+        .where(Delivery.status.in_(WAITING), Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = [(row, row.status == DeliveryStatus.CLAIMED) for row in rows]
+    for row in rows:
+        row.status = DeliveryStatus.CLAIMED
+        row.lease_owner = owner
+        row.lease_expires_at = lease_until
+        row.next_attempt_at = lease_until
+    s.flush()
+    return claimed
+
+
+def settle(s: Session, owner: str, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write send outcomes in one round trip; rows whose lease another owner took are left be.
+
+    Each outcome has id, status, attempts, next_attempt_at, channel_id, sent_ts, sent_at,
+    last_error.
+    """
+    if not outcomes:
+        return
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"), table.c.lease_owner == owner)
+        .values(
+            status=bindparam("_status"),
+            attempts=bindparam("_attempts"),
+            next_attempt_at=bindparam("_next_attempt_at"),
+            channel_id=bindparam("_channel_id"),
+            sent_ts=bindparam("_sent_ts"),
+            sent_at=bindparam("_sent_at"),
+            last_error=bindparam("_last_error"),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    s.connection().execute(statement, [{f"_{k}": v for k, v in o.items()} for o in outcomes])
+
+
+def release(s: Session, owner: str, ids: Sequence[int], *, at: datetime) -> None:
+    """Give leased rows back untouched (shutdown, or a rate limit that pauses the sweep)."""
+    if ids:
+        s.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids), Delivery.lease_owner == owner)
+            .values(
+                status=DeliveryStatus.PENDING,
+                lease_owner=None,
+                lease_expires_at=None,
+                next_attempt_at=at,
+            )
+        )
+
+
+def queue_stats(s: Session, *, now: datetime) -> tuple[int, datetime | None]:
+    """How many rows wait, and the oldest due time among those already due."""
+    depth = s.scalar(select(func.count()).where(Delivery.status.in_(WAITING))) or 0
+    oldest = s.scalar(
+        select(func.min(Delivery.due_at)).where(
+            Delivery.status.in_(WAITING), Delivery.next_attempt_at <= now
+        )
+    )
+    return int(depth), oldest
+
+
+def by_ids(s: Session, ids: Iterable[int]) -> Sequence[Delivery]:
+    return s.scalars(select(Delivery).where(Delivery.id.in_(list(ids)))).all()
+
+
+def purge_finished(s: Session, *, before: datetime) -> int:
+    """Forget sent and cancelled rows older than `before` (failed ones stay for inspection)."""
+    result = s.execute(
+        delete(Delivery).where(
+            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.CANCELLED]),
+            Delivery.created_at < before,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
