@@ -159,3 +159,9 @@ def purge_finished(s: Session, *, before: datetime) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def status_counts(s: Session) -> dict[DeliveryStatus, int]:
+    """How many rows are in each status."""
+    rows = s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+    return {status: int(count) for status, count in rows}

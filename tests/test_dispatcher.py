@@ -1,0 +1,206 @@
+"""The delivery engine against the fake Slack, on SQLite and PostgreSQL (DESIGN.md section 6)."""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from bot.app import Runtime, build
+from bot.slack_emulator import SlackEmulator
+from storage.models import Delivery
+from storage.types import DeliveryKind, DeliveryStatus
+from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, settings_for
+
+
+@pytest.fixture
+def runtime(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Runtime]:
+    runtime = build(settings_for(slack, migrated_url), scheduler=False)
+    yield runtime
+    runtime.close()
+
+
+def remind(runtime: Runtime, recipient: str, text: str, *, in_days: float = 0, key: str = "") -> int:
+    """Queue a reminder the way a service does: inside its own transaction."""
+    outbox, now = runtime.services.outbox, runtime.dispatcher.clock()
+    with runtime.dispatcher.sessions.begin() as s:
+        delivery_id = outbox.schedule(
+            s,
+            team_id=TEAM,
+            kind=DeliveryKind.NOTICE,
+            recipient=recipient,
+            subject=f"test:{key or text}",
+            due_at=now + timedelta(days=in_days),
+            dedupe_key=key or text,
+            payload={"template": "notices/reminder", "context": {"text": text}},
+        )
+    assert delivery_id is not None
+    return delivery_id
+
+
+def posts(slack: SlackEmulator) -> Counter[str]:
+    """How many times each delivery id reached Slack (from the messages' metadata)."""
+    seen: Counter[str] = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        if call.ok:
+            ids = call.args["metadata"]["event_payload"]["delivery_ids"]
+            seen.update(ids.split(","))
+    return seen
+
+
+def status_of(runtime: Runtime, delivery_id: int) -> Delivery:
+    with runtime.dispatcher.sessions() as s:
+        row = s.get(Delivery, delivery_id)
+        assert row is not None
+        return row
+
+
+def test_committed_notice_is_sent_once_and_rolled_back_one_never(
+    runtime: Runtime, slack: SlackEmulator
+) -> None:
+    with pytest.raises(RuntimeError), runtime.dispatcher.sessions.begin() as s:
+        runtime.services.outbox.notice(
+            s, team_id=TEAM, recipient=EMPLOYEE, subject="t:1", template="notices/reminder",
+            dedupe_key="lost", context={"text": "never"},
+        )
+        raise RuntimeError("the use case failed after queuing")
+
+    delivered = remind(runtime, EMPLOYEE, "call Ada back")
+    assert slack.wait_for(lambda: posts(slack)[str(delivered)] == 1)  # dispatched after commit
+    runtime.sweep()
+
+    assert posts(slack) == Counter({str(delivered): 1})
+    assert "call Ada back" in slack.dms(EMPLOYEE)[-1].plain_text()
+    assert status_of(runtime, delivered).status == DeliveryStatus.SENT
+
+
+def test_scheduling_twice_with_one_dedupe_key_sends_once(runtime: Runtime, slack: SlackEmulator) -> None:
+    first = remind(runtime, EMPLOYEE, "once", in_days=1, key="same")
+    with runtime.dispatcher.sessions.begin() as s:
+        again = runtime.services.outbox.schedule(
+            s, team_id=TEAM, kind=DeliveryKind.NOTICE, recipient=EMPLOYEE, subject="x",
+            due_at=runtime.dispatcher.clock(), dedupe_key="same", payload={},
+        )
+
+    assert again is None
+    assert status_of(runtime, first).status == DeliveryStatus.PENDING
+
+
+def test_cancelled_reminder_is_never_sent(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    reminder = remind(runtime, RECRUITER, "follow up with Ada", in_days=3, key="follow")
+    with runtime.dispatcher.sessions.begin() as s:
+        cancelled = runtime.services.outbox.cancel_pending(
+            s, team_id=TEAM, subject="test:follow", kinds=[DeliveryKind.NOTICE]
+        )
+
+    clock.travel(days=4)
+    runtime.sweep()
+
+    assert cancelled == 1
+    assert posts(slack) == Counter()
+    assert status_of(runtime, reminder).status == DeliveryStatus.CANCELLED
+
+
+def test_reminder_waits_for_its_time(runtime: Runtime, slack: SlackEmulator, clock: Clock) -> None:
+    reminder = remind(runtime, RECRUITER, "ping Grace", in_days=2)
+
+    runtime.sweep()
+    early = posts(slack)
+    clock.travel(days=2, minutes=1)
+    runtime.sweep()
+
+    assert early == Counter()
+    assert posts(slack) == Counter({str(reminder): 1})
+    assert "Due" not in slack.dms(RECRUITER)[-1].plain_text()  # on time: not marked late
+
+
+def test_rate_limit_storm_and_server_errors_deliver_each_once(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    ids = [remind(runtime, RECRUITER, f"r{i}", in_days=1) for i in range(3)]
+    ids += [remind(runtime, EMPLOYEE, f"e{i}", in_days=1) for i in range(2)]
+    slack.fail("chat.postMessage", status=429, retry_after=30, times=6)
+    slack.fail("conversations.open", status=500, times=1)
+
+    clock.travel(days=1, minutes=1)
+    for _ in range(8):
+        runtime.sweep()
+        clock.travel(seconds=31)
+    slack.fail("chat.postMessage", status=503, times=2)
+    late = remind(runtime, EMPLOYEE, "after the burst")
+    for _ in range(8):
+        runtime.sweep()
+        clock.travel(minutes=5)
+
+    assert posts(slack) == Counter({str(i): 1 for i in [*ids, late]})
+    assert all(status_of(runtime, i).status == DeliveryStatus.SENT for i in [*ids, late])
+
+
+def test_permanent_error_fails_at_once_and_tells_admins_once(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    runtime.services.members.profile(team_id=TEAM, user_id=RECRUITER)  # bootstrapped admin
+    gone = remind(runtime, "U0GONE", "to someone who left", in_days=1)
+    slack.fail("conversations.open", error="user_not_found")
+
+    clock.travel(days=1, minutes=1)
+    runtime.sweep()
+    runtime.sweep()
+    clock.travel(hours=2)
+    runtime.sweep()
+
+    row = status_of(runtime, gone)
+    assert row.status == DeliveryStatus.FAILED and row.last_error == "user_not_found"
+    alerts = [m for m in slack.dms(RECRUITER) if "could not deliver" in m.plain_text()]
+    assert len(alerts) == 1 and "user_not_found" in alerts[0].plain_text()
+
+
+def test_twelve_overdue_reminders_arrive_as_one_grouped_message(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    ids = [remind(runtime, RECRUITER, f"candidate {i}", in_days=1) for i in range(12)]
+
+    clock.travel(days=4)  # refbot was down for three days
+    runtime.sweep()
+
+    messages = slack.dms(RECRUITER)
+    assert len(messages) == 1
+    text = messages[0].plain_text()
+    assert "You have 12 reminders" in text
+    assert all(f"candidate {i}" in text for i in range(12))
+    assert "Due 3 days ago" in text
+    assert posts(slack) == Counter({str(i): 1 for i in ids})
+    assert slack.errors == []
+
+
+def test_sixty_overdue_reminders_are_split_within_block_kit_limits(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    ids = [remind(runtime, RECRUITER, f"c{i}", in_days=1) for i in range(60)]
+
+    clock.travel(days=2)
+    runtime.sweep()
+
+    assert posts(slack) == Counter({str(i): 1 for i in ids})
+    assert all(len(m.blocks) <= 50 for m in slack.dms(RECRUITER))
+    assert "more in the next message" in slack.dms(RECRUITER)[0].plain_text()
+
+
+def test_lapsed_lease_is_checked_against_history_before_resending(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    reminder = remind(runtime, RECRUITER, "exactly once", in_days=1)
+    clock.travel(days=1, minutes=1)
+    slack.hang("chat.postMessage", 3.0, after=True)  # Slack posts it; we never hear back
+    runtime.dispatcher.messenger.client_for(TEAM).timeout = 1  # type: ignore[attr-defined]
+
+    runtime.sweep()
+    first = status_of(runtime, reminder)
+    clock.travel(minutes=10)
+    runtime.sweep()
+
+    assert first.status == DeliveryStatus.PENDING and first.last_error.startswith("uncertain")
+    assert posts(slack) == Counter({str(reminder): 1})
+    assert status_of(runtime, reminder).status == DeliveryStatus.SENT
