@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from bot.config import Settings
 from bot.loopback import serving
 from bot.server import wsgi_app
 from bot.slack_emulator import Message, SlackEmulator
+from bot.timecalc import in_months
 from bot.workspace import Workspace
 from storage import migrate
+from storage.types import DeliveryKind
 
 SIGNING_SECRET = "demo-signing-secret"
 
@@ -44,10 +47,24 @@ class StepFailed(Exception):
 
 
 @dataclass
+class DemoClock:
+    """refbot's clock in the demo: real time plus however far the story has jumped."""
+
+    offset: timedelta = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def travel(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+@dataclass
 class Story:
     slack: SlackEmulator
     workspace: Workspace
     runtime: Runtime
+    clock: DemoClock
     out: Callable[[str], None] = print
     steps: int = 0
     seen: dict[str, list[str]] = field(default_factory=dict)
@@ -137,7 +154,39 @@ def chapter_help_and_home(story: Story) -> None:
         story.saw(ALICE, "on the Home tab", home)
 
 
-CHAPTERS: list[Callable[[Story], None]] = [chapter_help_and_home]
+def chapter_reminder_after_downtime(story: Story) -> None:
+    slack, runtime = story.slack, story.runtime
+    with story.step("refbot schedules a reminder for Rita in six months, 09:00 her time"):
+        due = in_months(story.clock(), 6, RITA.tz)
+        with runtime.dispatcher.sessions.begin() as s:
+            runtime.services.outbox.schedule(
+                s,
+                team_id=slack.team_id,
+                kind=DeliveryKind.NOTICE,
+                recipient=RITA.user_id,
+                subject="demo:reminder",
+                due_at=due,
+                dedupe_key="demo:reminder",
+                payload={"template": "notices/reminder", "context": {"text": "call Ada again"}},
+            )
+        runtime.sweep()
+        story.expect(slack.dms(RITA.user_id) == [], "the reminder went out early")
+        story.out(f"   due {due:%Y-%m-%d %H:%M} UTC; nothing is sent before then")
+
+    with story.step("Six months and a week pass; refbot was offline for the last days"):
+        story.clock.travel(days=190)
+        runtime.sweep()
+        story.wait(lambda: slack.dms(RITA.user_id), "the reminder never arrived")
+        dm = slack.dms(RITA.user_id)[-1]
+        story.expect("Due" in dm.plain_text(), "the late reminder is not marked late")
+        story.saw_message(RITA, "in a DM from refbot", dm)
+
+    with story.step("refbot restarts and sweeps again: nothing is sent twice"):
+        runtime.sweep()
+        story.expect(len(slack.dms(RITA.user_id)) == 1, "the reminder was sent twice")
+
+
+CHAPTERS: list[Callable[[Story], None]] = [chapter_help_and_home, chapter_reminder_after_downtime]
 
 
 def play(
@@ -162,7 +211,8 @@ def play(
             database_url=url,
             refbot_recruiters=(RITA.user_id,),
         )
-        runtime = build(settings, scheduler=False)
+        clock = DemoClock()
+        runtime = build(settings, clock=clock, scheduler=False)
         try:
             with serving(wsgi_app(runtime)) as server_url:
                 out(f"refbot demo — fake Slack at {slack.url}, refbot at {server_url}")
@@ -172,7 +222,9 @@ def play(
                     signing_secret=SIGNING_SECRET,
                     team_id=slack.team_id,
                 )
-                story = Story(slack=slack, workspace=workspace, runtime=runtime, out=out)
+                story = Story(
+                    slack=slack, workspace=workspace, runtime=runtime, clock=clock, out=out
+                )
                 for chapter in CHAPTERS if chapters is None else chapters:
                     chapter(story)
                 with story.step("Slack accepted every message and view"):

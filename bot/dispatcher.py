@@ -166,15 +166,21 @@ class Dispatcher:
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
+        locales: dict[tuple[str, str], str] = {}
+        for team_id in {team for team, _ in by_recipient}:
+            people = [user for team, user in by_recipient if team == team_id]
+            known = self.members.cached_locales(team_id=team_id, user_ids=people)
+            locales.update({(team_id, user): locale for user, locale in known.items()})
         merged = _Outcomes()
-        for outcome in self._senders.map(self._deliver_to, by_recipient.values()):
+        work = [(dues, locales.get(key)) for key, dues in by_recipient.items()]
+        for outcome in self._senders.map(lambda job: self._deliver_to(*job), work):
             merged.settled += outcome.settled
             merged.released += outcome.released
             merged.failures += outcome.failures
             merged.report.add(outcome.report)
         return merged
 
-    def _deliver_to(self, dues: list[Due]) -> _Outcomes:
+    def _deliver_to(self, dues: list[Due], locale: str | None) -> _Outcomes:
         """Everything due for one recipient, in order; one message when there are many."""
         out = _Outcomes()
         if self._stopping.is_set():
@@ -193,7 +199,7 @@ class Dispatcher:
                     waiting.remove(done)
                     out.settled.append(self._sent(done, channel, ts))
                     out.report.found_in_history += 1
-            locale = self._locale(team_id, recipient)
+            locale = locale or self._locale(team_id, recipient)
             ready: list[tuple[Due, Message]] = []
             for due in waiting:
                 composed = self.composer.compose(due, locale)

@@ -135,6 +135,7 @@ class _Hook:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a hung request must never keep the test process alive
+    request_queue_size = 256  # listen backlog: the default 5 resets connections under load
 
     def __init__(self, emulator: "SlackEmulator") -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

@@ -54,7 +54,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 3}  # seconds; keeps ping() quick
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    # Bolt's listener threads and the dispatcher's 8 senders share the pool.
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+    )
 
 
 def _begin_sqlite(connection: Connection) -> None:

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -123,6 +124,13 @@ def _run(command: list[str], os_user: str | None, cwd: Path) -> None:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A throwaway PostgreSQL server on 127.0.0.1 and a free port, for this test session."""
+    with throwaway_server() as server:
+        yield server
+
+
+@contextmanager
+def throwaway_server() -> Iterator[PgServer]:
+    """Start a PostgreSQL server as an unprivileged user; stop and delete it afterwards."""
     bindir = _bindir()
     os_user = _os_user()
     # /tmp when root: the server's user must reach the directory (pytest's own tmp is mode 700

@@ -20,7 +20,9 @@ def runtime(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[R
     runtime.close()
 
 
-def remind(runtime: Runtime, recipient: str, text: str, *, in_days: float = 0, key: str = "") -> int:
+def remind(
+    runtime: Runtime, recipient: str, text: str, *, in_days: float = 0, key: str = ""
+) -> int:
     """Queue a reminder the way a service does: inside its own transaction."""
     outbox, now = runtime.services.outbox, runtime.dispatcher.clock()
     with runtime.dispatcher.sessions.begin() as s:
@@ -60,8 +62,13 @@ def test_committed_notice_is_sent_once_and_rolled_back_one_never(
 ) -> None:
     with pytest.raises(RuntimeError), runtime.dispatcher.sessions.begin() as s:
         runtime.services.outbox.notice(
-            s, team_id=TEAM, recipient=EMPLOYEE, subject="t:1", template="notices/reminder",
-            dedupe_key="lost", context={"text": "never"},
+            s,
+            team_id=TEAM,
+            recipient=EMPLOYEE,
+            subject="t:1",
+            template="notices/reminder",
+            dedupe_key="lost",
+            context={"text": "never"},
         )
         raise RuntimeError("the use case failed after queuing")
 
@@ -74,12 +81,20 @@ def test_committed_notice_is_sent_once_and_rolled_back_one_never(
     assert status_of(runtime, delivered).status == DeliveryStatus.SENT
 
 
-def test_scheduling_twice_with_one_dedupe_key_sends_once(runtime: Runtime, slack: SlackEmulator) -> None:
+def test_scheduling_twice_with_one_dedupe_key_sends_once(
+    runtime: Runtime, slack: SlackEmulator
+) -> None:
     first = remind(runtime, EMPLOYEE, "once", in_days=1, key="same")
     with runtime.dispatcher.sessions.begin() as s:
         again = runtime.services.outbox.schedule(
-            s, team_id=TEAM, kind=DeliveryKind.NOTICE, recipient=EMPLOYEE, subject="x",
-            due_at=runtime.dispatcher.clock(), dedupe_key="same", payload={},
+            s,
+            team_id=TEAM,
+            kind=DeliveryKind.NOTICE,
+            recipient=EMPLOYEE,
+            subject="x",
+            due_at=runtime.dispatcher.clock(),
+            dedupe_key="same",
+            payload={},
         )
 
     assert again is None

@@ -1,6 +1,7 @@
 """Who a Slack user is to refbot: locale, time zone and roles, cached from users.info."""
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -83,6 +84,22 @@ class Members:
         memo = self._locales.get((team_id, user_id))
         return memo[0] if memo and memo[1] > time.monotonic() else None
 
+    def cached_locales(self, *, team_id: str, user_ids: Collection[str]) -> dict[str, str]:
+        """Languages of many users from memory and one query; users not yet known are left out
+        (`locale()` asks Slack for them)."""
+        found = {u: k for u in user_ids if (k := self.known_locale(team_id=team_id, user_id=u))}
+        missing = [u for u in user_ids if u not in found]
+        if missing:
+            now, expires = self.clock(), time.monotonic() + LOCALE_MEMO_SECONDS
+            with self.sessions() as s:
+                for member in repo.get_many(s, team_id, missing):
+                    if member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL:
+                        locale = normalize_locale(member.locale, self.default_locale)
+                        self._locales[team_id, member.user_id] = (locale, expires)
+                        found[member.user_id] = locale
+        return found
+
     def locale(self, *, team_id: str, user_id: str) -> str:
-        """The language refbot speaks with this user."""
-        return self.profile(team_id=team_id, user_id=user_id).locale
+        """The language refbot speaks with this user (from memory when recently learnt)."""
+        known = self.known_locale(team_id=team_id, user_id=user_id)
+        return known or self.profile(team_id=team_id, user_id=user_id).locale

@@ -1,5 +1,6 @@
 """Member rows: one per Slack user per workspace."""
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,6 +13,12 @@ from storage.models import Member
 
 def get(s: Session, team_id: str, user_id: str) -> Member | None:
     return s.scalar(select(Member).where(Member.team_id == team_id, Member.user_id == user_id))
+
+
+def get_many(s: Session, team_id: str, user_ids: Collection[str]) -> Sequence[Member]:
+    return s.scalars(
+        select(Member).where(Member.team_id == team_id, Member.user_id.in_(list(user_ids)))
+    ).all()
 
 
 def save_profile(
@@ -37,15 +44,11 @@ def save_profile(
         **profile,
     )
     # Concurrent first requests of one user race here; the upsert makes that harmless.
-    s.execute(
-        statement.on_conflict_do_update(
-            index_elements=[Member.team_id, Member.user_id],
-            set_={**profile, "profile_fetched_at": fetched_at},
-        )
-    )
-    member = get(s, team_id, user_id)
-    assert member is not None
-    s.refresh(member)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[Member.team_id, Member.user_id],
+        set_={**profile, "profile_fetched_at": fetched_at},
+    ).returning(Member)
+    member = s.scalars(upsert, execution_options={"populate_existing": True}).one()
     return member
 
 

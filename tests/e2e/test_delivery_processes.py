@@ -70,15 +70,18 @@ def statuses(database_url: str) -> Counter[str]:
 
 
 @pytest.fixture
-def reminder_in_six_months(
-    slack: SlackEmulator, migrated_url: str, clock: Clock
-) -> Iterator[int]:
+def reminder_in_six_months(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[int]:
     runtime = build(settings_for(slack, migrated_url), scheduler=False)
     now = runtime.dispatcher.clock()
     with runtime.dispatcher.sessions.begin() as s:
         delivery_id = runtime.services.outbox.schedule(
-            s, team_id=TEAM, kind=DeliveryKind.NOTICE, recipient=RECRUITER, subject="t:1",
-            due_at=now + timedelta(days=183), dedupe_key="six-months",
+            s,
+            team_id=TEAM,
+            kind=DeliveryKind.NOTICE,
+            recipient=RECRUITER,
+            subject="t:1",
+            due_at=now + timedelta(days=183),
+            dedupe_key="six-months",
             payload={"template": "notices/reminder", "context": {"text": "call Ada again"}},
         )
     runtime.close()  # the server stops
@@ -93,9 +96,10 @@ def test_restart_after_downtime_delivers_once_marked_late(
 
     for _ in range(2):  # start, deliver what is overdue, stop; then start once more
         runtime = build(settings_for(slack, migrated_url))
-        assert runtime.scheduler is not None
-        runtime.scheduler.start()  # the first sweep runs at start
-        assert slack.wait_for(lambda: runtime.scheduler.last_sweep_at is not None)  # type: ignore[union-attr]
+        scheduler = runtime.scheduler
+        assert scheduler is not None
+        scheduler.start()  # the first sweep runs at start
+        assert slack.wait_for(lambda s=scheduler: s.last_sweep_at is not None)
         runtime.close()
 
     assert posts(slack) == Counter({str(reminder_in_six_months): 1})
@@ -109,7 +113,9 @@ def test_dispatcher_killed_mid_send_is_sent_exactly_once(
 ) -> None:
     (reminder,) = queue(migrated_url, 1, due_at=datetime.now(UTC))
     slack.hang("chat.postMessage", 60, after=moment.startswith("after"))
-    worker = subprocess.Popen(WORKER, env=worker_env(slack, migrated_url), stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        WORKER, env=worker_env(slack, migrated_url), stderr=subprocess.DEVNULL
+    )
 
     assert slack.wait_for(lambda: slack.calls_to("conversations.open") != [], timeout=30)
     assert slack.wait_for(lambda: moment.startswith("before") or posts(slack) != Counter(), 30)
@@ -153,3 +159,22 @@ def test_worker_once_exits_cleanly_when_nothing_is_due(
 
     assert done.returncode == 0
     assert slack.calls_to("chat.postMessage") == []
+
+
+def test_sigterm_finishes_the_send_in_flight_and_gives_leases_back(
+    slack: SlackEmulator, migrated_url: str
+) -> None:
+    queue(migrated_url, 40, due_at=datetime.now(UTC), recipients=40)
+    slack.hang("chat.postMessage", 1.5, times=8)
+    env = {**worker_env(slack, migrated_url), "REFBOT_SWEEP_SECONDS": "1"}
+    worker = subprocess.Popen([*WORKER[:-1]], env=env, stderr=subprocess.DEVNULL)
+
+    assert slack.wait_for(lambda: len(slack.calls_to("conversations.open")) >= 8, timeout=30)
+    worker.send_signal(signal.SIGTERM)
+    code = worker.wait(timeout=30)
+
+    left = statuses(migrated_url)
+    assert code == 0
+    assert "claimed" not in left, "a lease was left behind"
+    assert left["sent"] == len(posts(slack)) and set(posts(slack).values()) == {1}
+    assert left["pending"] == 40 - left["sent"] > 0

@@ -108,3 +108,26 @@ def test_metrics_count_slack_requests(refbot: Refbot, slack: SlackEmulator) -> N
 
     assert 'refbot_slack_requests_total{kind="command"}' in text
     assert 'refbot_http_requests_total{method="POST",path="/slack/events",status="200"}' in text
+
+
+def test_metrics_expose_the_delivery_engine(refbot: Refbot, slack: SlackEmulator) -> None:
+    runtime = refbot.runtime
+    with runtime.dispatcher.sessions.begin() as s:
+        runtime.services.outbox.notice(
+            s,
+            team_id="T0001",
+            recipient=EMPLOYEE,
+            subject="t",
+            template="notices/reminder",
+            dedupe_key="metrics",
+            context={"text": "hello"},
+        )
+    assert slack.wait_for(lambda: slack.dms(EMPLOYEE) != [])
+    refbot.sweep()
+
+    text = refbot.get("/metrics").body
+
+    assert 'refbot_deliveries_sent_total{kind="notice"}' in text
+    assert "refbot_delivery_queue_depth 0.0" in text
+    assert "refbot_delivery_send_seconds_count" in text
+    assert "refbot_delivery_oldest_due_seconds" in text
