@@ -20,7 +20,7 @@ from storage.models import Delivery
 from storage.repositories import deliveries
 from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import RECRUITER, SIGNING_SECRET, TEAM, Clock, settings_for
-from tests.test_dispatcher import posts
+from tests.test_dispatcher import posts, remind
 
 WORKER = [sys.executable, "-m", "bot.cli", "worker", "--once"]
 
@@ -72,20 +72,8 @@ def statuses(database_url: str) -> Counter[str]:
 @pytest.fixture
 def reminder_in_six_months(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[int]:
     runtime = build(settings_for(slack, migrated_url), scheduler=False)
-    now = runtime.dispatcher.clock()
-    with runtime.dispatcher.sessions.begin() as s:
-        delivery_id = runtime.services.outbox.schedule(
-            s,
-            team_id=TEAM,
-            kind=DeliveryKind.NOTICE,
-            recipient=RECRUITER,
-            subject="t:1",
-            due_at=now + timedelta(days=183),
-            dedupe_key="six-months",
-            payload={"template": "notices/reminder", "context": {"text": "call Ada again"}},
-        )
+    delivery_id = remind(runtime, RECRUITER, "call Ada again", in_days=183, key="six-months")
     runtime.close()  # the server stops
-    assert delivery_id is not None
     yield delivery_id
 
 
