@@ -15,20 +15,22 @@ from sqlalchemy import Engine
 
 import handlers
 from bot import clock as default_clock
-from bot import metrics
+from bot import metrics, rendering
 from bot.clock import Clock
-from bot.composer import Composer
+from bot.composer import Composer, composed
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, SweepReport
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.members import Members
 from bot.services.retention import Retention
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import reply
 from storage.db import make_engine, make_sessions
+from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
 
@@ -70,13 +72,18 @@ def build(
         default_tz=settings.refbot_timezone,
     )
     outbox = Outbox(clock=clock)
+    digests = Digests(
+        sessions=sessions, outbox=outbox, clock=clock, default_tz=settings.refbot_timezone
+    )
     services = Services(
         members=members,
         home=Home(sessions=sessions, members=members),
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
+        digests=digests,
     )
     composer = Composer()
+    composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     dispatcher = Dispatcher(
         sessions=sessions,
         messenger=SlackMessenger(
@@ -107,6 +114,7 @@ def build(
             sweep=runtime.sweep,
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
+            hourly=[services.digests.queue_due],
             daily=[services.retention.purge],
         )
     return runtime

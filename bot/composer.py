@@ -7,7 +7,7 @@ longer applies (the row is then cancelled instead of sent).
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import rendering
 from bot.rendering.blocks import Message
@@ -31,6 +31,17 @@ class Due:
 
 
 Compose = Callable[[Due, str], Message | None]
+T = TypeVar("T")
+
+
+def composed(content: Callable[[Due], T | None], render: Callable[[str, T], Message]) -> Compose:
+    """A composer from a service query (None: nothing to say any more) and a renderer."""
+
+    def compose(due: Due, locale: str) -> Message | None:
+        found = content(due)
+        return None if found is None else render(locale, found)
+
+    return compose
 
 
 def compose_notice(due: Due, locale: str) -> Message:

@@ -219,3 +219,23 @@ def test_lapsed_lease_is_checked_against_history_before_resending(
     assert first.status == DeliveryStatus.PENDING and first.last_error.startswith("uncertain")
     assert posts(slack) == Counter({str(reminder): 1})
     assert status_of(runtime, reminder).status == DeliveryStatus.SENT
+
+
+def test_weekday_digest_at_nine_local_once_and_never_empty(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    runtime.services.members.profile(team_id=TEAM, user_id=RECRUITER)  # London, recruiter
+    clock.travel(hours=19, minutes=5)  # Tuesday 09:05 in London
+    nothing_due = runtime.services.digests.queue_due()
+    runtime.sweep()
+    remind(runtime, RECRUITER, "call Ada", in_days=1.25)  # Wednesday afternoon
+    clock.travel(days=1)  # Wednesday 09:05
+
+    queued = runtime.services.digests.queue_due() + runtime.services.digests.queue_due()
+    runtime.sweep()
+    clock.travel(days=3)  # Saturday 09:05
+    weekend = runtime.services.digests.queue_due()
+
+    assert nothing_due == 1 and queued == 1 and weekend == 0
+    digests = [m for m in slack.dms(RECRUITER) if "Good morning" in m.plain_text()]
+    assert len(digests) == 1 and "1* reminder coming up today" in digests[0].plain_text()

@@ -1,7 +1,7 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
-from bot.rendering.deliveries import grouped, late, notice
+from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
 
-__all__ = ["grouped", "help_message", "home", "late", "notice", "unknown_subcommand"]
+__all__ = ["digest", "grouped", "help_message", "home", "late", "notice", "unknown_subcommand"]

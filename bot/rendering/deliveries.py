@@ -2,9 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import i18n
+
+if TYPE_CHECKING:
+    from bot.services.digests import DigestContent
 from bot.rendering.blocks import MESSAGE_BLOCKS, Message, context, divider, header, message, section
 
 
@@ -41,3 +44,8 @@ def grouped(locale: str, items: Sequence[Message]) -> tuple[Message, int]:
 
 def with_context_first(item: Message, block: dict[str, Any]) -> Message:
     return {**item, "blocks": [block, *item.get("blocks", [])]}
+
+
+def digest(locale: str, content: "DigestContent") -> Message:
+    text = i18n.mrkdwn(locale, "deliveries/digest", content=content)
+    return message(i18n.plain(locale, "deliveries/digest_title"), [section(text)])

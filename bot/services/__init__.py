@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.outbox import Outbox
+from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.members import Members
 from bot.services.retention import Retention
@@ -15,6 +16,7 @@ class Services:
     home: Home
     outbox: Outbox
     retention: Retention
+    digests: Digests
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -165,3 +165,19 @@ def status_counts(s: Session) -> dict[DeliveryStatus, int]:
     """How many rows are in each status."""
     rows = s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
     return {status: int(count) for status, count in rows}
+
+
+def pending_for(s: Session, team_id: str, recipient: str, *, before: datetime) -> int:
+    """Reminders (not digests) waiting for one person that fall due before `before`."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                Delivery.team_id == team_id,
+                Delivery.recipient == recipient,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.kind != DeliveryKind.DIGEST,
+                Delivery.due_at < before,
+            )
+        )
+        or 0
+    )

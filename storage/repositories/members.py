@@ -59,3 +59,8 @@ def admins(s: Session, team_id: str) -> list[str]:
             select(Member.user_id).where(Member.team_id == team_id, Member.is_admin.is_(True))
         )
     )
+
+
+def recruiters(s: Session) -> Sequence[Member]:
+    """Every recruiter of every workspace (the digest job's audience)."""
+    return s.scalars(select(Member).where(Member.is_recruiter.is_(True))).all()
