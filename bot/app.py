@@ -23,10 +23,13 @@ from bot.dispatcher import Dispatcher, SweepReport
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.members import Members
+from bot.services.referrals import Referrals
 from bot.services.retention import Retention
+from bot.services.roles import Roles
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import reply
 from storage.db import make_engine, make_sessions
@@ -75,15 +78,27 @@ def build(
     digests = Digests(
         sessions=sessions, outbox=outbox, clock=clock, default_tz=settings.refbot_timezone
     )
+    roles = Roles(sessions=sessions, members=members, clock=clock)
+    cards = Cards(sessions=sessions)
     services = Services(
         members=members,
         home=Home(sessions=sessions, members=members),
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
         digests=digests,
+        roles=roles,
+        referrals=Referrals(
+            sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
+        ),
+        cards=cards,
     )
     composer = Composer()
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
+    composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
+    composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
+    composer.register_notice(
+        "referrer_update", composed(cards.referrer_update, rendering.referrer_update)
+    )
     dispatcher = Dispatcher(
         sessions=sessions,
         messenger=SlackMessenger(

@@ -5,30 +5,12 @@ longer applies (the row is then cancelled instead of sent).
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from bot import rendering
+from bot.outbox import Due
 from bot.rendering.blocks import Message
 from storage.types import DeliveryKind
-
-
-@dataclass(frozen=True)
-class Due:
-    """A claimed delivery, as plain values."""
-
-    id: int
-    team_id: str
-    kind: DeliveryKind
-    subject: str
-    recipient: str
-    due_at: datetime
-    payload: dict[str, Any]
-    attempts: int
-    uncertain: bool  # an earlier send may have reached Slack: look before sending again
-    late_by: timedelta | None = None
-
 
 Compose = Callable[[Due, str], Message | None]
 T = TypeVar("T")
@@ -44,16 +26,23 @@ def composed(content: Callable[[Due], T | None], render: Callable[[str, T], Mess
     return compose
 
 
-def compose_notice(due: Due, locale: str) -> Message:
-    return rendering.notice(locale, due.payload["template"], due.payload.get("context", {}))
-
-
 class Composer:
     def __init__(self) -> None:
-        self._by_kind: dict[DeliveryKind, Compose] = {DeliveryKind.NOTICE: compose_notice}
+        self._by_kind: dict[DeliveryKind, Compose] = {DeliveryKind.NOTICE: self._notice}
+        self._notices: dict[str, Compose] = {}
 
     def register(self, kind: DeliveryKind, compose: Compose) -> None:
         self._by_kind[kind] = compose
+
+    def register_notice(self, render: str, compose: Compose) -> None:
+        """Notices whose payload says {"render": render} (cards, status updates) use this."""
+        self._notices[render] = compose
+
+    def _notice(self, due: Due, locale: str) -> Message | None:
+        render = due.payload.get("render")
+        if render is not None:
+            return self._notices[render](due, locale)
+        return rendering.notice(locale, due.payload["template"], due.payload.get("context", {}))
 
     def compose(self, due: Due, locale: str) -> Message | None:
         """The message for `due` in `locale`, or None when it no longer applies."""

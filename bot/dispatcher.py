@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from bot import metrics, rendering
 from bot.clock import Clock
-from bot.composer import Composer, Due
+from bot.composer import Composer
 from bot.messenger import Messenger, SendError
-from bot.outbox import Outbox
+from bot.outbox import Due, Outbox, text_notice
 from bot.rendering.blocks import Message
 from bot.services.members import Members
 from bot.timecalc import describe_lateness
@@ -200,6 +200,9 @@ class Dispatcher:
                     out.settled.append(self._sent(done, channel, ts))
                     out.report.found_in_history += 1
             locale = locale or self._locale(team_id, recipient)
+            for due in [d for d in waiting if d.payload.get("edit")]:
+                out.settled.append(self._edit(due, locale))
+                waiting.remove(due)
             ready: list[tuple[Due, Message]] = []
             for due in waiting:
                 composed = self.composer.compose(due, locale)
@@ -229,7 +232,24 @@ class Dispatcher:
         except SendError as error:
             for position, due in enumerate(waiting):
                 self._failed_send(out, due, error, tried=position == 0)
+        except Exception:
+            # A bug (a composer, a template) would fail the same way again: stop, say so.
+            log.exception("composing deliveries %s failed", [d.id for d in waiting])
+            for due in waiting:
+                self._failed_send(out, due, SendError("permanent", "internal error"), tried=True)
         return out
+
+    def _edit(self, due: Due, locale: str) -> dict[str, Any]:
+        """Bring an earlier message up to date; if it has not gone out yet, it will be current
+        when it does, so there is nothing to do."""
+        with self.sessions() as s:
+            original = repo.by_dedupe_key(s, due.payload["edit"])
+        composed = self.composer.compose(due, locale)
+        if original is None or original.sent_ts is None or composed is None:
+            return self._finished(due, DeliveryStatus.CANCELLED)
+        assert original.channel_id is not None
+        self.messenger.update(due.team_id, original.channel_id, original.sent_ts, composed)
+        return self._sent(due, original.channel_id, original.sent_ts)
 
     def _failed_send(self, out: _Outcomes, due: Due, error: SendError, *, tried: bool) -> None:
         now = self.clock()
@@ -290,9 +310,13 @@ class Dispatcher:
                 team_id=due.team_id,
                 recipient=admin,
                 subject=f"delivery:{due.id}",
-                template="notices/delivery_failed",
                 dedupe_key=f"delivery-failed:{due.id}:{admin}",
-                context={"kind": due.kind.value, "recipient": due.recipient, "reason": reason},
+                payload=text_notice(
+                    "notices/delivery_failed",
+                    kind=due.kind.value,
+                    recipient=due.recipient,
+                    reason=reason,
+                ),
             )
 
     def _locale(self, team_id: str, recipient: str) -> str:

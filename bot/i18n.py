@@ -36,6 +36,12 @@ def mention(user_id: str) -> Markup:
     return Markup(f"<@{escape_mrkdwn(user_id)}>")
 
 
+def link(url: str, label: str) -> Markup:
+    """A mrkdwn link; `|` would end the URL part early, so it is percent-encoded."""
+    safe_url = escape_mrkdwn(url).replace("|", "%7C")
+    return Markup(f"<{safe_url}|{escape_mrkdwn(label)}>")
+
+
 def normalize_locale(value: str | None, fallback: str = DEFAULT_LOCALE) -> str:
     """Slack locales look like `fr-FR`; refbot speaks by language."""
     language = (value or "").replace("_", "-").split("-")[0].lower()
@@ -53,22 +59,23 @@ def _environment(escaped: bool) -> Environment:
         finalize=_finalize if escaped else None,
     )
     env.filters["mention"] = mention
+    env.filters["link"] = link
     return env
 
 
-def _render(escaped: bool, locale: str, name: str, context: dict[str, Any]) -> str:
-    template = _environment(escaped).get_template(f"{normalize_locale(locale)}/{name}.j2")
-    return template.render(**context).strip()
+def _render(escaped: bool, locale: str, template: str, context: dict[str, Any]) -> str:
+    found = _environment(escaped).get_template(f"{normalize_locale(locale)}/{template}.j2")
+    return found.render(**context).strip()
 
 
-def mrkdwn(locale: str, name: str, **context: Any) -> str:
+def mrkdwn(locale: str, template: str, /, **context: Any) -> str:
     """Render a template for a mrkdwn field; every value is escaped."""
-    return _render(True, locale, name, context)
+    return _render(True, locale, template, context)
 
 
-def plain(locale: str, name: str, **context: Any) -> str:
+def plain(locale: str, template: str, /, **context: Any) -> str:
     """Render a template for a plain_text field (button labels, titles, placeholders)."""
-    return _render(False, locale, name, context)
+    return _render(False, locale, template, context)
 
 
 def template_names(locale: str) -> set[str]:

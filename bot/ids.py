@@ -30,6 +30,8 @@ class Shortcut(StrEnum):
 
 class View(StrEnum):
     REFERRAL = "referral_submit"
+    NOT_A_FIT = "not_a_fit_submit"
+    HM_PASS = "hm_pass_submit"
     INTRO_REQUEST = "intro_request_submit"
     SNOOZE = "snooze_submit"
     REACH_OUT = "reach_out_submit"
@@ -58,3 +60,30 @@ class Action(StrEnum):
 
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+
+
+class ReferralInput(StrEnum):
+    """Blocks of the referral modal; each input's block_id equals its action_id."""
+
+    NAME = "name"
+    EMAIL = "email"
+    PROFILE_URL = "profile_url"
+    ROLE = "role"
+    RELATIONSHIP = "relationship"
+    STRENGTH = "strength"
+    CANDIDATE_KNOWS = "candidate_knows"
+    CAN_INTRO = "can_intro"
+    NOTE = "note"
+
+
+class RoleInput(StrEnum):
+    TITLE = "title"
+    TEAM = "team"
+    HIRING_MANAGER = "hiring_manager"
+    RECRUITER = "recruiter"
+    STATUS = "status"
+    IDEAL_PROFILE = "ideal_profile"
+
+
+class ReasonInput(StrEnum):
+    REASON = "reason"

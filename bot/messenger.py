@@ -34,6 +34,10 @@ class Messenger(Protocol):
         """Post and return the message ts; raise SendError."""
         ...
 
+    def update(self, team_id: str, channel: str, ts: str, message: Message) -> None:
+        """Replace a message refbot sent earlier (cards that follow the candidate's status)."""
+        ...
+
     def delivered(
         self, team_id: str, channel: str, delivery_ids: Collection[int]
     ) -> dict[int, str]:

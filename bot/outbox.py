@@ -5,7 +5,8 @@ transaction leaves nothing to send. Everything else waits for the sweep.
 """
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -16,6 +17,22 @@ from storage.repositories import deliveries as repo
 from storage.types import DeliveryKind
 
 _DUE_NOW = "refbot_due_now"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A claimed delivery, as plain values."""
+
+    id: int
+    team_id: str
+    kind: DeliveryKind
+    subject: str
+    recipient: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+    uncertain: bool  # an earlier send may have reached Slack: look before sending again
+    late_by: timedelta | None = None
 
 
 class Outbox:
@@ -57,11 +74,10 @@ class Outbox:
         team_id: str,
         recipient: str,
         subject: str,
-        template: str,
         dedupe_key: str,
-        context: dict[str, Any] | None = None,
+        payload: dict[str, Any],
     ) -> int | None:
-        """Queue an immediate notice rendered from `templates/<locale>/<template>.j2`."""
+        """Queue an immediate message; `payload` names what renders it (see bot.composer)."""
         return self.schedule(
             s,
             team_id=team_id,
@@ -70,7 +86,7 @@ class Outbox:
             subject=subject,
             due_at=self.clock(),
             dedupe_key=dedupe_key,
-            payload={"template": template, "context": context or {}},
+            payload=payload,
         )
 
     def cancel_pending(
@@ -78,6 +94,11 @@ class Outbox:
     ) -> int:
         """Cancel what no longer applies (a reply before the follow-up, an early reactivation)."""
         return repo.cancel_pending(s, team_id=team_id, subject=subject, kinds=kinds)
+
+
+def text_notice(template: str, **context: Any) -> dict[str, Any]:
+    """The payload of a notice that is just text, from `templates/<locale>/<template>.j2`."""
+    return {"template": template, "context": context}
 
 
 def dispatch_after_commit(sessions: sessionmaker[Session], kick: Callable[[], None]) -> None:

@@ -111,6 +111,9 @@ class SlackMessenger:
         )
         return str(answer["ts"])
 
+    def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> None:
+        self._call("chat.update", team_id, channel=channel, ts=ts, **message)
+
     def delivered(
         self, team_id: str, channel: str, delivery_ids: Collection[int]
     ) -> dict[int, str]:

@@ -294,6 +294,15 @@ class SlackEmulator:
     def dm_channel(self, user_id: str) -> str:
         return "D" + user_id
 
+    def user_posts(self, user_id: str, channel: str, text: str) -> str:
+        """A person (not the app) writes in a channel; returns the message ts."""
+        with self._lock:
+            message = Message(channel, self._ts(), text, user=user_id)
+            self._messages.append(message)
+            self._version += 1
+            self._changed.notify_all()
+            return message.ts
+
     def fail(
         self,
         method: str,

@@ -138,6 +138,39 @@ class Workspace:
             }
         )
 
+    def shortcut(self, user_id: str, callback_id: str) -> Response:
+        """The user picks a global shortcut from the composer's shortcut menu."""
+        return self.post_payload(
+            {
+                "type": "shortcut",
+                "callback_id": callback_id,
+                "trigger_id": self.slack.trigger_id(user_id),
+                "user": {"id": user_id, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "api_app_id": "AREFBOT",
+            }
+        )
+
+    def message_shortcut(
+        self, user_id: str, callback_id: str, *, text: str, channel_id: str = "C0GENERAL"
+    ) -> Response:
+        """The user picks a message shortcut on a message someone wrote (`text`) in a channel."""
+        ts = self.slack.user_posts("U0SOMEONE", channel_id, text)
+        return self.post_payload(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "trigger_id": self.slack.trigger_id(user_id),
+                "user": {"id": user_id, "team_id": self.team_id},
+                "team": {"id": self.team_id},
+                "channel": {"id": channel_id},
+                "message": {"type": "message", "ts": ts, "text": text, "user": "U0SOMEONE"},
+                "message_ts": ts,
+                "response_url": self.slack.response_url(user_id, channel_id),
+                "api_app_id": "AREFBOT",
+            }
+        )
+
     def click(self, user_id: str, action_id: str, *, value: str | None = None) -> Response:
         """The user clicks the newest button `action_id` they can see (message, modal or Home)."""
         for container, blocks, extra in self._surfaces(user_id):

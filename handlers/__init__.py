@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import commands, home
+from handlers import actions, commands, home, shortcuts, views
 
 
 def register(app: App) -> None:
-    for surface in (commands, home):
+    for surface in (commands, shortcuts, actions, views, home):
         surface.register(app)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import Runtime, build
+from bot.outbox import text_notice
 from bot.slack_emulator import SlackEmulator
 from storage.models import Delivery
 from storage.types import DeliveryKind, DeliveryStatus
@@ -66,9 +67,8 @@ def test_committed_notice_is_sent_once_and_rolled_back_one_never(
             team_id=TEAM,
             recipient=EMPLOYEE,
             subject="t:1",
-            template="notices/reminder",
             dedupe_key="lost",
-            context={"text": "never"},
+            payload=text_notice("notices/reminder", text="never"),
         )
         raise RuntimeError("the use case failed after queuing")
 

@@ -3,5 +3,27 @@
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
+from bot.rendering.referral import (
+    field_errors,
+    hm_card,
+    recruiter_card,
+    referral_done,
+    referral_modal,
+    referrer_update,
+)
 
-__all__ = ["digest", "grouped", "help_message", "home", "late", "notice", "unknown_subcommand"]
+__all__ = [
+    "digest",
+    "field_errors",
+    "grouped",
+    "help_message",
+    "hm_card",
+    "home",
+    "late",
+    "notice",
+    "recruiter_card",
+    "referral_done",
+    "referral_modal",
+    "referrer_update",
+    "unknown_subcommand",
+]

@@ -83,3 +83,104 @@ def message(text: str, blocks: list[Block] | None = None, **extra: Any) -> Messa
 
 def home_view(blocks: list[Block]) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS]}
+
+
+# -- modals -------------------------------------------------------------------------------------
+
+OPTION_LIMIT = 100  # options in one select
+OPTION_TEXT = 75
+METADATA_LIMIT = 3000
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {"text": plain_text(label, OPTION_TEXT), "value": value}
+
+
+def input_block(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain_text(label, 2000),
+        "element": {**element, "action_id": block_id},  # block_id = action_id (DESIGN.md §4)
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain_text(hint, 2000)
+    return block
+
+
+def text_input(
+    *,
+    initial: str | None = None,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+) -> Block:
+    element: Block = {"type": "plain_text_input", "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:max_length] if max_length else initial
+    if max_length:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder, 150)
+    return element
+
+
+def static_select(
+    options: list[dict[str, Any]], *, initial: str | None = None, placeholder: str | None = None
+) -> Block:
+    element: Block = {"type": "static_select", "options": options[:OPTION_LIMIT]}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder, 150)
+    return element
+
+
+def radio_buttons(options: list[dict[str, Any]], *, initial: str | None = None) -> Block:
+    element: Block = {"type": "radio_buttons", "options": options[:10]}
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    return element
+
+
+def checkboxes(options: list[dict[str, Any]], *, initial: list[str] | None = None) -> Block:
+    element: Block = {"type": "checkboxes", "options": options[:10]}
+    chosen = [o for o in options if o["value"] in (initial or [])]
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def users_select(*, initial: str | None = None) -> Block:
+    element: Block = {"type": "users_select"}
+    if initial:
+        element["initial_user"] = initial
+    return element
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = None,
+    close: str | None = None,
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(title, MODAL_TITLE),
+        "blocks": blocks[:VIEW_BLOCKS],
+        "private_metadata": private_metadata[:METADATA_LIMIT],
+    }
+    if submit:
+        view["submit"] = plain_text(submit, MODAL_TITLE)
+    if close:
+        view["close"] = plain_text(close, MODAL_TITLE)
+    return view

@@ -4,10 +4,13 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.outbox import Outbox
+from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.members import Members
+from bot.services.referrals import Referrals
 from bot.services.retention import Retention
+from bot.services.roles import Roles
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,9 @@ class Services:
     outbox: Outbox
     retention: Retention
     digests: Digests
+    roles: Roles
+    referrals: Referrals
+    cards: Cards
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 
 from bot.clock import Clock
-from bot.composer import Due
-from bot.outbox import Outbox
+from bot.outbox import Due, Outbox
 from bot.timecalc import local_date, local_instant, zone
 from storage.db import Sessions
 from storage.repositories import deliveries, members

@@ -1,7 +1,8 @@
 from slack_bolt import App
 
-from handlers.commands import refbot
+from handlers.commands import refbot, refer
 
 
 def register(app: App) -> None:
     refbot.register(app)
+    refer.register(app)

@@ -181,3 +181,21 @@ def pending_for(s: Session, team_id: str, recipient: str, *, before: datetime) -
         )
         or 0
     )
+
+
+def by_dedupe_key(s: Session, dedupe_key: str) -> Delivery | None:
+    return s.scalar(select(Delivery).where(Delivery.dedupe_key == dedupe_key))
+
+
+def keys_like(s: Session, team_id: str, subject: str, prefix: str) -> list[tuple[str, str]]:
+    """(recipient, dedupe key) of a subject's deliveries whose key starts with `prefix`."""
+    return [
+        (recipient, key)
+        for recipient, key in s.execute(
+            select(Delivery.recipient, Delivery.dedupe_key).where(
+                Delivery.team_id == team_id,
+                Delivery.subject == subject,
+                Delivery.dedupe_key.startswith(prefix, autoescape=True),
+            )
+        )
+    ]

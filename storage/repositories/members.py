@@ -64,3 +64,11 @@ def admins(s: Session, team_id: str) -> list[str]:
 def recruiters(s: Session) -> Sequence[Member]:
     """Every recruiter of every workspace (the digest job's audience)."""
     return s.scalars(select(Member).where(Member.is_recruiter.is_(True))).all()
+
+
+def recruiter_ids(s: Session, team_id: str) -> list[str]:
+    return list(
+        s.scalars(
+            select(Member.user_id).where(Member.team_id == team_id, Member.is_recruiter.is_(True))
+        )
+    )

@@ -1,6 +1,7 @@
 """Referral queries."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -17,3 +18,40 @@ def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Se
         .order_by(Referral.created_at.desc(), Referral.id.desc())
         .limit(limit)
     ).all()
+
+
+def for_candidate(s: Session, candidate_id: int) -> Sequence[Referral]:
+    """A candidate's referrals, oldest first, roles loaded."""
+    return s.scalars(
+        select(Referral)
+        .where(Referral.candidate_id == candidate_id)
+        .options(joinedload(Referral.role))
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+
+
+def credited_since(s: Session, candidate_id: int, since: datetime) -> Referral | None:
+    """The referral holding credit for the candidate within the credit window, if any."""
+    return s.scalar(
+        select(Referral)
+        .where(
+            Referral.candidate_id == candidate_id,
+            Referral.credited.is_(True),
+            Referral.created_at >= since,
+        )
+        .limit(1)
+    )
+
+
+def add(s: Session, referral: Referral) -> Referral:
+    s.add(referral)
+    s.flush()
+    return referral
+
+
+def by_public_id(s: Session, team_id: str, public_id: str) -> Referral | None:
+    return s.scalar(
+        select(Referral)
+        .where(Referral.team_id == team_id, Referral.public_id == public_id)
+        .options(joinedload(Referral.candidate))
+    )

@@ -16,3 +16,13 @@ def referable(s: Session, team_id: str) -> Sequence[Role]:
         .where(Role.team_id == team_id, Role.status.in_([RoleStatus.OPEN, RoleStatus.UPCOMING]))
         .order_by(Role.status, Role.title)  # "open" sorts before "upcoming"
     ).all()
+
+
+def by_public_id(s: Session, team_id: str, public_id: str) -> Role | None:
+    return s.scalar(select(Role).where(Role.team_id == team_id, Role.public_id == public_id))
+
+
+def add(s: Session, role: Role) -> Role:
+    s.add(role)
+    s.flush()
+    return role

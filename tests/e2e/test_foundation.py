@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.app import build
 from bot.loopback import serving
+from bot.outbox import text_notice
 from bot.server import wsgi_app
 from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
@@ -118,9 +119,8 @@ def test_metrics_expose_the_delivery_engine(refbot: Refbot, slack: SlackEmulator
             team_id="T0001",
             recipient=EMPLOYEE,
             subject="t",
-            template="notices/reminder",
             dedupe_key="metrics",
-            context={"text": "hello"},
+            payload=text_notice("notices/reminder", text="hello"),
         )
     assert slack.wait_for(lambda: slack.dms(EMPLOYEE) != [])
     refbot.sweep()

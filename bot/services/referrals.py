@@ -1,0 +1,270 @@
+"""Referring someone: validate, dedupe, credit, and tell the recruiters (DESIGN.md section 7)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import contacts
+from bot.clock import Clock
+from bot.outbox import Outbox
+from bot.services.cards import refresh_cards
+from bot.services.members import Members
+from bot.services.roles import RoleLine, Roles
+from bot.timecalc import add_months
+from storage.db import Sessions
+from storage.models import Candidate, Referral, Role
+from storage.repositories import audit, candidates, members, referrals, roles, settings
+from storage.types import CandidateSource, ReferralStrength, RoleStatus
+
+RELATIONSHIPS = (
+    "worked_together",
+    "managed_them",
+    "reported_to_them",
+    "studied_together",
+    "friend",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class ReferralForm:
+    """What the referrer typed, as Slack gave it (nothing trusted yet)."""
+
+    name: str | None
+    email: str | None = None
+    profile_url: str | None = None
+    role: str | None = None  # role public id; None: a general referral
+    relationship: str | None = None
+    strength: str | None = None
+    candidate_knows: bool = True
+    can_intro: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralPrefill:
+    name: str | None = None
+    email: str | None = None
+    profile_url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralFormView:
+    locale: str
+    roles: tuple[RoleLine, ...]
+    prefill: ReferralPrefill = field(default_factory=ReferralPrefill)
+
+
+@dataclass(frozen=True)
+class ReferralResult:
+    locale: str
+    errors: dict[str, str] = field(default_factory=dict)  # block_id -> error code
+    candidate_name: str | None = None
+    candidate_public_id: str | None = None
+    duplicate: bool = False  # already known to the team: say so, never who or the status
+    lead: bool = False
+
+
+class Referrals:
+    def __init__(
+        self, *, sessions: Sessions, members: Members, roles: Roles, outbox: Outbox, clock: Clock
+    ) -> None:
+        self.sessions = sessions
+        self.members = members
+        self.roles = roles
+        self.outbox = outbox
+        self.clock = clock
+
+    def form(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        text: str = "",
+        message: str = "",
+        permalink: str | None = None,
+    ) -> ReferralFormView:
+        """What the referral modal offers: open roles, and fields pre-filled from what was typed
+        after /refer or from the message a shortcut was used on."""
+        prefill = ReferralPrefill()
+        text = text.strip()
+        if text:
+            field_name = {"email": "email", "url": "profile_url"}.get(
+                contacts.classify(text), "name"
+            )
+            prefill = ReferralPrefill(**{field_name: text})
+        elif message:
+            # Room is left for the permalink within the note's limit.
+            note = message[: contacts.NOTE_MAX - 300] + (f"\n{permalink}" if permalink else "")
+            prefill = ReferralPrefill(note=note, profile_url=contacts.find_profile_url(message))
+        return ReferralFormView(
+            locale=self.members.locale(team_id=team_id, user_id=user_id),
+            roles=self.roles.referable(team_id=team_id),
+            prefill=prefill,
+        )
+
+    def refer(self, *, team_id: str, referrer_id: str, form: ReferralForm) -> ReferralResult:
+        """Record a referral, or return field errors having saved nothing."""
+        locale = self.members.locale(team_id=team_id, user_id=referrer_id)
+        clean, errors = contacts.validate_referral(
+            name=form.name, email=form.email, profile_url=form.profile_url, note=form.note
+        )
+        if form.strength and form.strength not in {s.value for s in ReferralStrength}:
+            errors["strength"] = "invalid_choice"
+        if form.relationship and form.relationship not in RELATIONSHIPS:
+            errors["relationship"] = "invalid_choice"
+        if clean is None or errors:
+            return ReferralResult(locale=locale, errors=errors)
+        for attempt in range(3):
+            try:
+                with self.sessions.begin() as s:
+                    return self._record(s, team_id, referrer_id, form, clean, locale)
+            except IntegrityError:
+                # Two people referred the same new contact at once (PostgreSQL lets both
+                # transactions look before either inserts): the loser retries and finds it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _record(
+        self,
+        s: Session,
+        team_id: str,
+        referrer_id: str,
+        form: ReferralForm,
+        clean: contacts.CleanContact,
+        locale: str,
+    ) -> ReferralResult:
+        now = self.clock()
+        role = roles.by_public_id(s, team_id, form.role) if form.role else None
+        if role is not None and role.status == RoleStatus.CLOSED:
+            return ReferralResult(locale=locale, errors={"role": "role_closed"})
+        candidate = candidates.find_duplicate(
+            s, team_id, email=clean.email, profile_url=clean.profile_url
+        )
+        duplicate = candidate is not None
+        if candidate is None:
+            candidate = candidates.add(
+                s,
+                Candidate(
+                    team_id=team_id,
+                    name=clean.name,
+                    email=clean.email,
+                    profile_url=clean.profile_url,
+                    source=CandidateSource.REFERRAL,
+                    owner_id=role.recruiter_id if role else None,
+                    last_activity_at=now,
+                    created_at=now,
+                    tags="",
+                ),
+            )
+        elif any(r.referrer_id == referrer_id for r in referrals.for_candidate(s, candidate.id)):
+            # The same person again (or Slack retrying): nothing new to record or announce.
+            return self._result(locale, candidate, duplicate=True)
+        else:
+            # Learn the contact detail the first referral lacked, when nobody else holds it.
+            if clean.email and not candidate.email:
+                candidate.email = clean.email
+            if clean.profile_url and not candidate.profile_url:
+                candidate.profile_url = clean.profile_url
+            candidate.last_activity_at = now
+        window = settings.get(s, team_id).credit_window_months
+        since = _months_ago(now, window)
+        referral = referrals.add(
+            s,
+            Referral(
+                team_id=team_id,
+                candidate_id=candidate.id,
+                referrer_id=referrer_id,
+                role_id=role.id if role else None,
+                relationship=form.relationship,
+                strength=ReferralStrength(form.strength) if form.strength else None,
+                candidate_knows=form.candidate_knows,
+                can_intro=form.can_intro,
+                note=clean.note,
+                credited=not duplicate or referrals.credited_since(s, candidate.id, since) is None,
+                created_at=now,
+            ),
+        )
+        self._announce(s, team_id, candidate, referral, role, duplicate=duplicate)
+        audit.record(
+            s,
+            team_id=team_id,
+            actor_id=referrer_id,
+            action="referral.create",
+            subject=f"candidate:{candidate.public_id}",
+            at=now,
+            duplicate=duplicate,
+        )
+        return self._result(locale, candidate, duplicate=duplicate, lead=not form.candidate_knows)
+
+    def _announce(
+        self,
+        s: Session,
+        team_id: str,
+        candidate: Candidate,
+        referral: Referral,
+        role: Role | None,
+        *,
+        duplicate: bool,
+    ) -> None:
+        """Queue the recruiter cards, the hiring manager's card and the referrer's receipt."""
+        subject = f"candidate:{candidate.public_id}"
+        card = {"render": "recruiter_card", "candidate": candidate.public_id}
+        if duplicate:  # one card per recruiter, kept current: it now lists every referrer
+            refresh_cards(s, self.outbox, team_id, candidate.public_id, referral.public_id)
+        for recruiter in self._recruiters(s, team_id, role):
+            self.outbox.notice(
+                s,
+                team_id=team_id,
+                recipient=recruiter,
+                subject=subject,
+                payload=card,
+                dedupe_key=f"card:{candidate.public_id}:{recruiter}",
+            )
+        if role is not None and role.hiring_manager_id and not duplicate:
+            self.outbox.notice(
+                s,
+                team_id=team_id,
+                recipient=role.hiring_manager_id,
+                subject=subject,
+                payload={"render": "hm_card", "candidate": candidate.public_id},
+                dedupe_key=f"hm:{candidate.public_id}:{role.public_id}",
+            )
+        self.outbox.notice(
+            s,
+            team_id=team_id,
+            recipient=referral.referrer_id,
+            subject=subject,
+            payload={
+                "render": "referrer_update",
+                "referral": referral.public_id,
+                "stage": "known" if duplicate else "received",
+            },
+            dedupe_key=f"update:{referral.public_id}:received",
+        )
+
+    def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[str]:
+        """The role's recruiter, or every recruiter for a general referral."""
+        if role is not None:
+            return [role.recruiter_id]
+        return sorted(set(members.recruiter_ids(s, team_id)) | self.members.recruiters)
+
+    @staticmethod
+    def _result(
+        locale: str, candidate: Candidate, *, duplicate: bool, lead: bool = False
+    ) -> ReferralResult:
+        return ReferralResult(
+            locale=locale,
+            candidate_name=candidate.name,
+            candidate_public_id=candidate.public_id,
+            duplicate=duplicate,
+            lead=lead,
+        )
+
+
+def _months_ago(now: datetime, months: int) -> datetime:
+    return datetime.combine(add_months(now.date(), -months), now.timetz())

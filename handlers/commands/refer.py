@@ -1,0 +1,24 @@
+"""`/refer [name, email or link]`: open the referral modal, pre-filled with what was typed."""
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import rendering
+from bot.ids import Command
+from bot.services import Services
+from bot.slack_errors import replying
+
+
+def refer_acked(ack: Ack) -> None:
+    ack()
+
+
+def refer_invoked(command: dict, client: WebClient, svc: Services) -> None:
+    form = svc.referrals.form(
+        team_id=command["team_id"], user_id=command["user_id"], text=command.get("text", "")
+    )
+    client.views_open(trigger_id=command["trigger_id"], view=rendering.referral_modal(form))
+
+
+def register(app: App) -> None:
+    app.command(Command.REFER)(ack=refer_acked, lazy=[replying(refer_invoked)])

@@ -1,0 +1,7 @@
+from slack_bolt import App
+
+from handlers.shortcuts import refer
+
+
+def register(app: App) -> None:
+    refer.register(app)

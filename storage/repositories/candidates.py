@@ -1,0 +1,38 @@
+"""Candidate queries."""
+
+from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Candidate
+
+
+def find_duplicate(
+    s: Session, team_id: str, *, email: str | None, profile_url: str | None
+) -> Candidate | None:
+    """The team's candidate with this normalized email or profile URL, if any."""
+    matches: list[ColumnElement[bool]] = []
+    # A None must not become "IS NULL": it would match every candidate without one.
+    if email is not None:
+        matches.append(Candidate.email == email)
+    if profile_url is not None:
+        matches.append(Candidate.profile_url == profile_url)
+    if not matches:
+        return None
+    # Each side of the OR is a lookup in its (team_id, …) unique index.
+    statement = select(Candidate).where(Candidate.team_id == team_id, or_(*matches)).limit(1)
+    if len(matches) == 2:
+        # Two people can match, one per side: the email, the stronger identity, wins.
+        statement = statement.order_by(case((Candidate.email == email, 0), else_=1))
+    return s.scalars(statement).first()
+
+
+def by_public_id(s: Session, team_id: str, public_id: str) -> Candidate | None:
+    return s.scalar(
+        select(Candidate).where(Candidate.team_id == team_id, Candidate.public_id == public_id)
+    )
+
+
+def add(s: Session, candidate: Candidate) -> Candidate:
+    s.add(candidate)
+    s.flush()
+    return candidate

@@ -1,0 +1,20 @@
+"""Per-workspace settings (admin-editable defaults, DESIGN.md section 6)."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Settings
+
+
+def get(s: Session, team_id: str) -> Settings:
+    """The workspace's settings; the defaults (not saved) when an admin never changed them."""
+    found = s.scalar(select(Settings).where(Settings.team_id == team_id))
+    return found or Settings(
+        team_id=team_id,
+        followup_first_days=3,
+        followup_second_days=7,
+        snooze_default_months=6,
+        sla_business_days=2,
+        credit_window_months=12,
+        retention_months=24,
+    )
