@@ -23,6 +23,7 @@ from bot.dispatcher import Dispatcher, SweepReport
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
@@ -31,7 +32,7 @@ from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
-from bot.slack_errors import reply
+from bot.slack_errors import locale_of, reply
 from storage.db import make_engine, make_sessions
 from storage.types import DeliveryKind
 
@@ -91,6 +92,7 @@ def build(
             sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
         ),
         cards=cards,
+        candidates=Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock),
     )
     composer = Composer()
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
@@ -151,7 +153,7 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
 
     @bolt.error
     def polite_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
-        reply(error, body=body, respond=context.get("respond"), locale=settings.refbot_locale)
+        reply(error, body=body, respond=context.get("respond"), locale=locale_of(context, body))
 
 
 def _kind(body: dict[str, Any]) -> str:

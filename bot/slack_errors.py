@@ -57,12 +57,12 @@ def replying(func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(**{k: v for k, v in kwargs.items() if k in signature.parameters})
         except Exception as error:
-            context = kwargs["context"]
+            context, body = kwargs["context"], kwargs["body"]
             reply(
                 error,
-                body=kwargs["body"],
+                body=body,
                 respond=kwargs.get("respond") or context.get("respond"),
-                locale=context.get("locale", i18n.DEFAULT_LOCALE),
+                locale=locale_of(context, body),
             )
 
     # Bolt injects arguments by the names of the signature (inspect.getfullargspec after
@@ -74,6 +74,13 @@ def replying(func: Callable[..., None]) -> Callable[..., None]:
     wrapper.__qualname__ = func.__qualname__
     wrapper.__doc__ = func.__doc__
     return wrapper
+
+
+def locale_of(context: dict[str, Any], body: dict[str, Any]) -> str:
+    """The person's language if this process knows it (no I/O here: something just failed)."""
+    team, user, svc = _team(body), _user(body), context.get("svc")
+    known = svc.members.known_locale(team_id=team, user_id=user) if svc and team and user else None
+    return known or context.get("locale", i18n.DEFAULT_LOCALE)
 
 
 def _team(body: dict[str, Any]) -> str | None:

@@ -171,9 +171,18 @@ class Workspace:
             }
         )
 
-    def click(self, user_id: str, action_id: str, *, value: str | None = None) -> Response:
-        """The user clicks the newest button `action_id` they can see (message, modal or Home)."""
-        for container, blocks, extra in self._surfaces(user_id):
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        on: Message | None = None,
+    ) -> Response:
+        """The user clicks the newest button `action_id` they can see (message, modal or Home),
+        or the one on message `on` (a card someone forwarded to them, say)."""
+        surfaces = self._surfaces(user_id) if on is None else [self._message_surface(user_id, on)]
+        for container, blocks, extra in surfaces:
             for block in blocks:
                 for element in _elements(block):
                     if element.get("action_id") != action_id:
@@ -250,25 +259,29 @@ class Workspace:
         messages: list[Message] = sorted(
             self.slack.dms(user_id) + self.slack.ephemerals(user_id), key=lambda m: float(m.ts)
         )
-        for m in reversed(messages):
-            container = {
-                "type": "message",
-                "message_ts": m.ts,
-                "channel_id": m.channel,
-                "is_ephemeral": m.ephemeral,
-            }
-            extra = {
-                "channel": {"id": m.channel},
-                "message": {"ts": m.ts, "text": m.text, "blocks": m.blocks},
-                "response_url": self.slack.response_url(user_id, m.channel, message_ts=m.ts),
-            }
-            found.append((container, m.blocks, extra))
+        found += [self._message_surface(user_id, m) for m in reversed(messages)]
         home = self.slack.home(user_id)
         if home:
             found.append(
                 ({"type": "view", "view_id": home["id"]}, home.get("blocks", []), {"view": home})
             )
         return found
+
+    def _message_surface(
+        self, user_id: str, m: Message
+    ) -> tuple[dict[str, Any], list[dict], dict[str, Any]]:
+        container = {
+            "type": "message",
+            "message_ts": m.ts,
+            "channel_id": m.channel,
+            "is_ephemeral": m.ephemeral,
+        }
+        extra = {
+            "channel": {"id": m.channel},
+            "message": {"ts": m.ts, "text": m.text, "blocks": m.blocks},
+            "response_url": self.slack.response_url(user_id, m.channel, message_ts=m.ts),
+        }
+        return container, m.blocks, extra
 
 
 def _send(request: urllib.request.Request) -> Response:

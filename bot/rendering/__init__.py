@@ -1,5 +1,6 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
+from bot.rendering.decisions import reason_modal
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
@@ -11,6 +12,7 @@ from bot.rendering.referral import (
     referral_modal,
     referrer_update,
 )
+from bot.rendering.roles import role_created, role_modal, roles_list
 
 __all__ = [
     "digest",
@@ -21,9 +23,13 @@ __all__ = [
     "home",
     "late",
     "notice",
+    "reason_modal",
     "recruiter_card",
     "referral_done",
     "referral_modal",
     "referrer_update",
+    "role_created",
+    "role_modal",
+    "roles_list",
     "unknown_subcommand",
 ]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.outbox import Outbox
+from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
@@ -23,6 +24,7 @@ class Services:
     roles: Roles
     referrals: Referrals
     cards: Cards
+    candidates: Candidates
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -1,7 +1,8 @@
 from slack_bolt import App
 
-from handlers.actions import home
+from handlers.actions import candidate, home
 
 
 def register(app: App) -> None:
     home.register(app)
+    candidate.register(app)

@@ -1,6 +1,7 @@
-"""`/refbot <subcommand>`: help, and a friendly usage for anything unknown."""
+"""`/refbot <subcommand>`: help, roles, and a friendly usage for anything unknown."""
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import rendering
 from bot.ids import Command, Subcommand
@@ -8,33 +9,50 @@ from bot.rendering.blocks import Message
 from bot.services import Services
 from bot.slack_errors import replying
 
+ANSWERED_IN_ACK = {"", Subcommand.HELP}  # plus any unknown word: text-only answers
+
+
+def _subcommand(command: dict) -> str:
+    return command.get("text", "").strip().split(" ", 1)[0].lower()
+
 
 def answerable_in_ack(command: dict, svc: Services) -> bool:
     """Help needs only the user's language; when this process knows it, answer in the ack."""
-    return (
-        svc.members.known_locale(team_id=command["team_id"], user_id=command["user_id"]) is not None
-    )
+    sub = _subcommand(command)
+    text_only = sub in ANSWERED_IN_ACK or sub not in set(Subcommand)
+    known = svc.members.known_locale(team_id=command["team_id"], user_id=command["user_id"])
+    return text_only and known is not None
 
 
 def refbot_answered(ack: Ack, command: dict, svc: Services) -> None:
     locale = svc.members.known_locale(team_id=command["team_id"], user_id=command["user_id"])
-    ack(**_answer(command, locale or svc.members.default_locale))
+    ack(**_text_answer(command, locale or svc.members.default_locale))
 
 
 def refbot_acked(ack: Ack) -> None:
     ack()
 
 
-def refbot_invoked(command: dict, respond: Respond, svc: Services) -> None:
-    locale = svc.members.locale(team_id=command["team_id"], user_id=command["user_id"])
-    respond(**_answer(command, locale))
+def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Services) -> None:
+    team_id, user_id, sub = command["team_id"], command["user_id"], _subcommand(command)
+    if sub == Subcommand.ROLE:
+        svc.roles.require_recruiter(team_id=team_id, actor_id=user_id)
+        locale = svc.members.locale(team_id=team_id, user_id=user_id)
+        client.views_open(
+            trigger_id=command["trigger_id"], view=rendering.role_modal(locale, user_id)
+        )
+    elif sub == Subcommand.ROLES:
+        locale = svc.members.locale(team_id=team_id, user_id=user_id)
+        respond(**rendering.roles_list(locale, svc.roles.referable(team_id=team_id)))
+    else:
+        respond(**_text_answer(command, svc.members.locale(team_id=team_id, user_id=user_id)))
 
 
-def _answer(command: dict, locale: str) -> Message:
-    subcommand = command.get("text", "").strip().split(" ", 1)[0].lower()
-    if subcommand in ("", Subcommand.HELP):
+def _text_answer(command: dict, locale: str) -> Message:
+    sub = _subcommand(command)
+    if sub in ANSWERED_IN_ACK:
         return rendering.help_message(locale)
-    return rendering.unknown_subcommand(locale, subcommand)
+    return rendering.unknown_subcommand(locale, sub)
 
 
 def register(app: App) -> None:

@@ -1,0 +1,189 @@
+"""Decisions on a candidate from the cards: not a fit, archive, reactivate, the hiring
+manager's answer. Each re-checks the actor's role, records a private note, keeps every card
+current and tells the referrers in kind, generic words."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.errors import NotAllowed, NotFound
+from bot.outbox import Outbox, text_notice
+from bot.services.cards import STAGES, refresh_cards
+from bot.services.members import Members
+from storage.db import Sessions
+from storage.models import Candidate, Note
+from storage.repositories import audit, candidates, referrals
+from storage.types import CandidateStatus, NoteKind
+
+REASON_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Decision:
+    locale: str
+    candidate_name: str
+    status: str
+    errors: dict[str, str]
+
+
+class Candidates:
+    def __init__(
+        self, *, sessions: Sessions, members: Members, outbox: Outbox, clock: Clock
+    ) -> None:
+        self.sessions = sessions
+        self.members = members
+        self.outbox = outbox
+        self.clock = clock
+
+    def require_recruiter(self, *, team_id: str, actor_id: str) -> str:
+        """The recruiter's locale; NotAllowed for anyone else (a forwarded card, say)."""
+        profile = self.members.profile(team_id=team_id, user_id=actor_id)
+        if not profile.is_recruiter:
+            raise NotAllowed
+        return profile.locale
+
+    def not_a_fit(
+        self, *, team_id: str, actor_id: str, candidate: str, reason: str | None
+    ) -> Decision:
+        """Close the candidate with a private reason; the referrers hear a kind, generic word."""
+        return self._decide(
+            team_id,
+            actor_id,
+            candidate,
+            CandidateStatus.NOT_A_FIT,
+            NoteKind.NOT_A_FIT,
+            reason,
+            required=True,
+        )
+
+    def archive(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
+        """Take the candidate out of the pipeline (still found by rediscovery)."""
+        return self._decide(team_id, actor_id, candidate, CandidateStatus.ARCHIVED, None, None)
+
+    def reactivate(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
+        """Bring the candidate back to review."""
+        return self._decide(
+            team_id, actor_id, candidate, CandidateStatus.REVIEWING, NoteKind.REACTIVATE, None
+        )
+
+    def hm_answer(
+        self, *, team_id: str, actor_id: str, candidate: str, interested: bool, reason: str | None
+    ) -> Decision:
+        """The hiring manager's answer, told to the candidate's recruiter."""
+        locale = self.members.locale(team_id=team_id, user_id=actor_id)
+        if not interested and not (reason or "").strip():
+            return Decision(locale, "", "", {"reason": "required"})
+        now = self.clock()
+        with self.sessions.begin() as s:
+            found = self._candidate(s, team_id, candidate)
+            role = next((r.role for r in referrals.for_candidate(s, found.id) if r.role), None)
+            if role is None or role.hiring_manager_id != actor_id:
+                raise NotAllowed
+            if not interested:
+                s.add(
+                    Note(
+                        team_id=team_id,
+                        candidate_id=found.id,
+                        author_id=actor_id,
+                        kind=NoteKind.HM_PASS,
+                        body=(reason or "")[:REASON_LIMIT],
+                        created_at=now,
+                    )
+                )
+            template = "notices/hm_interested" if interested else "notices/hm_passed"
+            self.outbox.notice(
+                s,
+                team_id=team_id,
+                recipient=role.recruiter_id,
+                subject=f"candidate:{found.public_id}",
+                dedupe_key=f"hm-answer:{found.public_id}:{role.public_id}",
+                payload=text_notice(
+                    template,
+                    candidate=found.name,
+                    manager=actor_id,
+                    role=role.title,
+                    reason=reason or "",
+                ),
+            )
+            audit.record(
+                s,
+                team_id=team_id,
+                actor_id=actor_id,
+                action="candidate.hm_answer",
+                subject=f"candidate:{found.public_id}",
+                at=now,
+                interested=interested,
+            )
+            return Decision(locale, found.name, found.status.value, {})
+
+    def _decide(
+        self,
+        team_id: str,
+        actor_id: str,
+        candidate: str,
+        status: CandidateStatus,
+        note_kind: NoteKind | None,
+        note: str | None,
+        *,
+        required: bool = False,
+    ) -> Decision:
+        locale = self.require_recruiter(team_id=team_id, actor_id=actor_id)
+        note = (note or "").strip() or None
+        if required and note is None:
+            return Decision(locale, "", "", {"reason": "required"})
+        if note and len(note) > REASON_LIMIT:
+            return Decision(locale, "", "", {"reason": "too_long"})
+        now = self.clock()
+        with self.sessions.begin() as s:
+            found = self._candidate(s, team_id, candidate)
+            if found.status != status:
+                found.status = status
+                found.last_activity_at = now
+                found.archived_at = now if status == CandidateStatus.ARCHIVED else None
+                if note_kind is not None:
+                    s.add(
+                        Note(
+                            team_id=team_id,
+                            candidate_id=found.id,
+                            author_id=actor_id,
+                            kind=note_kind,
+                            body=note or "",
+                            created_at=now,
+                        )
+                    )
+                self._tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
+                audit.record(
+                    s,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action=f"candidate.{status.value}",
+                    subject=f"candidate:{found.public_id}",
+                    at=now,
+                )
+            return Decision(locale, found.name, found.status.value, {})
+
+    def _tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
+        """Every card shows the new status; each referrer hears the stage once."""
+        refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
+        stage = STAGES[candidate.status.value]
+        for referral in referrals.for_candidate(s, candidate.id):
+            self.outbox.notice(
+                s,
+                team_id=team_id,
+                recipient=referral.referrer_id,
+                subject=f"candidate:{candidate.public_id}",
+                dedupe_key=f"update:{referral.public_id}:{stage}",
+                payload={
+                    "render": "referrer_update",
+                    "referral": referral.public_id,
+                    "stage": stage,
+                },
+            )
+
+    @staticmethod
+    def _candidate(s: Session, team_id: str, public_id: str) -> Candidate:
+        found = candidates.by_public_id(s, team_id, public_id)
+        if found is None:
+            raise NotFound
+        return found

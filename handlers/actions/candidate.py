@@ -1,0 +1,62 @@
+"""Buttons on the recruiter's and the hiring manager's cards (value = candidate public id)."""
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import rendering
+from bot.ids import Action, View
+from bot.services import Services
+from bot.slack_errors import replying
+
+
+def button_acked(ack: Ack) -> None:
+    ack()
+
+
+def _where(body: dict) -> tuple[str, str, str]:
+    return body["team"]["id"], body["user"]["id"], body["actions"][0]["value"]
+
+
+def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    locale = svc.candidates.require_recruiter(team_id=team_id, actor_id=user_id)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=rendering.reason_modal(locale, View.NOT_A_FIT, candidate),
+    )
+
+
+def archive_clicked(body: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    svc.candidates.archive(team_id=team_id, actor_id=user_id, candidate=candidate)
+
+
+def reactivate_clicked(body: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    svc.candidates.reactivate(team_id=team_id, actor_id=user_id, candidate=candidate)
+
+
+def hm_interested_clicked(body: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    svc.candidates.hm_answer(
+        team_id=team_id, actor_id=user_id, candidate=candidate, interested=True, reason=None
+    )
+
+
+def hm_pass_clicked(body: dict, client: WebClient, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    locale = svc.members.locale(team_id=team_id, user_id=user_id)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=rendering.reason_modal(locale, View.HM_PASS, candidate)
+    )
+
+
+def register(app: App) -> None:
+    for action, clicked in (
+        (Action.CANDIDATE_NOT_A_FIT, not_a_fit_clicked),
+        (Action.CANDIDATE_ARCHIVE, archive_clicked),
+        (Action.CANDIDATE_REACTIVATE, reactivate_clicked),
+        (Action.HM_INTERESTED, hm_interested_clicked),
+        (Action.HM_PASS, hm_pass_clicked),
+    ):
+        app.action(action)(ack=button_acked, lazy=[replying(clicked)])
