@@ -27,6 +27,7 @@ from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
+from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
@@ -81,6 +82,12 @@ def build(
     )
     roles = Roles(sessions=sessions, members=members, clock=clock)
     cards = Cards(sessions=sessions)
+    referrals = Referrals(
+        sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
+    )
+    intros = Intros(
+        sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
+    )
     services = Services(
         members=members,
         home=Home(sessions=sessions, members=members),
@@ -88,16 +95,17 @@ def build(
         retention=Retention(sessions=sessions, clock=clock),
         digests=digests,
         roles=roles,
-        referrals=Referrals(
-            sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
-        ),
+        referrals=referrals,
         cards=cards,
+        intros=intros,
         candidates=Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock),
     )
     composer = Composer()
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
+    composer.register_notice("intro_request", composed(intros.view, rendering.intro_request))
+    composer.register(DeliveryKind.INTRO_NUDGE, composed(intros.view, rendering.intro_request))
     composer.register_notice(
         "referrer_update", composed(cards.referrer_update, rendering.referrer_update)
     )

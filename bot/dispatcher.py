@@ -320,8 +320,8 @@ class Dispatcher:
             )
 
     def _locale(self, team_id: str, recipient: str) -> str:
-        if recipient[:1] in ("U", "W"):
-            return self.members.locale(team_id=team_id, user_id=recipient)
+        if recipient[:1] in ("U", "W"):  # a person, or the first of a group DM
+            return self.members.locale(team_id=team_id, user_id=recipient.split(",")[0])
         return self.members.default_locale
 
     def _observe_queue(self) -> None:

@@ -85,7 +85,8 @@ class SlackMessenger:
 
     def channel_for(self, team_id: str, recipient: str) -> str:
         if recipient[:1] not in ("U", "W"):
-            return recipient
+            return recipient  # a channel
+        # "U1,U2": a group DM (conversations.open with several users gives the same one back).
         key = (team_id, recipient)
         if key not in self._dm_channels:
             answer = self._call("conversations.open", team_id, users=recipient)

@@ -198,6 +198,9 @@ class IntroRequest(Base):
     created_at: Mapped[UtcDateTime]
     answered_at: Mapped[UtcDateTime | None]
 
+    candidate: Mapped[Candidate] = orm.relationship()
+    referral: Mapped[Referral] = orm.relationship()
+
 
 class Template(Base):
     """An outreach message (Jinja2 source) in one variant and locale, for A/B comparison."""

@@ -4,9 +4,11 @@ from bot.rendering.decisions import reason_modal
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
+from bot.rendering.intros import intro_answered, intro_asked, intro_request
 from bot.rendering.referral import (
     field_errors,
     hm_card,
+    intro_offer_modal,
     recruiter_card,
     referral_done,
     referral_modal,
@@ -21,6 +23,10 @@ __all__ = [
     "help_message",
     "hm_card",
     "home",
+    "intro_answered",
+    "intro_asked",
+    "intro_offer_modal",
+    "intro_request",
     "late",
     "notice",
     "reason_modal",

@@ -15,6 +15,7 @@ from bot.rendering.blocks import (
     message,
     modal,
     option,
+    plain_text,
     radio_buttons,
     section,
     static_select,
@@ -34,6 +35,31 @@ ACTIVE = {
 
 def _label(locale: str, key: str) -> str:
     return i18n.plain(locale, "referral/labels", key=key)
+
+
+def intro_offer_modal(form: ReferralFormView) -> dict[str, Any]:
+    """`/intro`: who, for which role, and the intro the employee would write."""
+    view = referral_modal(form)
+    t = form.locale
+    keep = {
+        ReferralInput.NAME,
+        ReferralInput.EMAIL,
+        ReferralInput.PROFILE_URL,
+        ReferralInput.ROLE,
+        ReferralInput.RELATIONSHIP,
+        ReferralInput.NOTE,
+    }
+    blocks = [b for b in view["blocks"] if b["block_id"] in keep]
+    for block in blocks:
+        if block["block_id"] == ReferralInput.NOTE:
+            block["label"] = plain_text(_label(t, "intro_note"), 2000)
+    return modal(
+        View.INTRO_REQUEST,
+        _label(t, "intro_title"),
+        blocks,
+        submit=_label(t, "intro_submit"),
+        close=_label(t, "close"),
+    )
 
 
 def referral_modal(form: ReferralFormView) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.digests import Digests
 from bot.services.home import Home
+from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
@@ -25,6 +26,7 @@ class Services:
     referrals: Referrals
     cards: Cards
     candidates: Candidates
+    intros: Intros
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -19,6 +19,7 @@ LOCALE_MEMO_SECONDS = 600.0
 @dataclass(frozen=True)
 class MemberProfile:
     user_id: str
+    name: str
     locale: str
     tz: str
     is_recruiter: bool
@@ -73,6 +74,7 @@ class Members:
         self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
         return MemberProfile(
             user_id=user_id,
+            name=member.display_name or user_id,
             locale=locale,
             tz=member.tz or self.default_tz,
             is_recruiter=member.is_recruiter,

@@ -1,8 +1,9 @@
 from slack_bolt import App
 
-from handlers.actions import candidate, home
+from handlers.actions import candidate, home, intro
 
 
 def register(app: App) -> None:
     home.register(app)
     candidate.register(app)
+    intro.register(app)

@@ -1,8 +1,9 @@
 from slack_bolt import App
 
-from handlers.commands import refbot, refer
+from handlers.commands import intro, refbot, refer
 
 
 def register(app: App) -> None:
     refbot.register(app)
     refer.register(app)
+    intro.register(app)

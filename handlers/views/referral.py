@@ -12,7 +12,11 @@ from handlers.state import read_state
 
 def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
     form = read_state(view)
-    result = svc.referrals.refer(
+    # /intro's modal is the referral modal with the intro already offered.
+    use_case = (
+        svc.intros.offer if view["callback_id"] == View.INTRO_REQUEST else svc.referrals.refer
+    )
+    result = use_case(
         team_id=body["team"]["id"],
         referrer_id=body["user"]["id"],
         form=ReferralForm(
@@ -35,3 +39,4 @@ def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
 
 def register(app: App) -> None:
     app.view(View.REFERRAL)(referral_submitted)
+    app.view(View.INTRO_REQUEST)(referral_submitted)

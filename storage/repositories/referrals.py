@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from storage.models import Referral
+from storage.models import IntroRequest, Referral
 
 
 def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Sequence[Referral]:
@@ -55,3 +55,17 @@ def by_public_id(s: Session, team_id: str, public_id: str) -> Referral | None:
         .where(Referral.team_id == team_id, Referral.public_id == public_id)
         .options(joinedload(Referral.candidate))
     )
+
+
+def intro_by_public_id(s: Session, team_id: str, public_id: str) -> IntroRequest | None:
+    return s.scalar(
+        select(IntroRequest)
+        .where(IntroRequest.team_id == team_id, IntroRequest.public_id == public_id)
+        .options(joinedload(IntroRequest.candidate))
+    )
+
+
+def add_intro(s: Session, intro: IntroRequest) -> IntroRequest:
+    s.add(intro)
+    s.flush()
+    return intro

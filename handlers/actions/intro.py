@@ -1,0 +1,41 @@
+"""Introductions: the recruiter asks (from a lead's card); the referrer answers."""
+
+from slack_bolt import Ack, App, Respond
+
+from bot import rendering
+from bot.ids import Action
+from bot.services import Services
+from bot.slack_errors import replying
+
+
+def button_acked(ack: Ack) -> None:
+    ack()
+
+
+def request_intro_clicked(body: dict, respond: Respond, svc: Services) -> None:
+    asked = svc.intros.request(
+        team_id=body["team"]["id"],
+        recruiter_id=body["user"]["id"],
+        candidate=body["actions"][0]["value"],
+    )
+    respond(**rendering.intro_asked(asked))
+
+
+def intro_answered(body: dict, respond: Respond, svc: Services) -> None:
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    intro = svc.intros.answer(
+        team_id=team_id,
+        referrer_id=user_id,
+        intro=body["actions"][0]["value"],
+        accept=body["actions"][0]["action_id"] == Action.INTRO_ACCEPT,
+    )
+    locale = svc.members.locale(team_id=team_id, user_id=user_id)
+    respond(**rendering.intro_answered(locale, intro))
+
+
+def register(app: App) -> None:
+    app.action(Action.CANDIDATE_REQUEST_INTRO)(
+        ack=button_acked, lazy=[replying(request_intro_clicked)]
+    )
+    for action in (Action.INTRO_ACCEPT, Action.INTRO_DECLINE):
+        app.action(action)(ack=button_acked, lazy=[replying(intro_answered)])
