@@ -5,6 +5,7 @@ database, plays a scripted story through real signed requests, and prints what e
 Exit 0 only if every step happened as expected; otherwise exit 1 naming the step.
 """
 
+import re
 import sys
 import tempfile
 import textwrap
@@ -103,7 +104,10 @@ class Story:
 
 
 def _unmrkdwn(text: str) -> str:
-    """Terminal-friendly mrkdwn: no bold markers, entities decoded."""
+    """Terminal-friendly mrkdwn: names for mentions, links spelt out, no bold markers."""
+    names = {p.user_id: p.name.split()[0] for p in PEOPLE}
+    text = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = text.replace("*", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -154,9 +158,68 @@ def chapter_help_and_home(story: Story) -> None:
         story.saw(ALICE, "on the Home tab", home)
 
 
+def _card(story: Story) -> Message | None:
+    cards = [m for m in story.slack.dms(RITA.user_id) if m.has_button("candidate_snooze")]
+    return cards[-1] if cards else None
+
+
+def chapter_referral(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    with story.step("Alice types /refer Ada Lovelace and fills in the referral form"):
+        ws.command(ALICE.user_id, "/refer", "Ada Lovelace")
+        story.wait(lambda: slack.open_views(ALICE.user_id), "the referral form did not open")
+        form = slack.open_views(ALICE.user_id)[-1]
+        story.saw(ALICE, "a form", readable(form["blocks"]))
+        answer = ws.submit(
+            ALICE.user_id,
+            "referral_submit",
+            name="Ada Lovelace",
+            email="ada@example.com",
+            profile_url="https://www.linkedin.com/in/ada-lovelace/",
+            relationship="worked_together",
+            strength="strong",
+            candidate_knows="yes",
+            note="Built our analytics engine; wants to move to Europe next year.",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the form was refused")
+        story.saw(ALICE, "in the form", readable(answer.json()["view"]["blocks"]))
+
+    with story.step("Rita, the recruiter, gets a card in her DMs"):
+        story.wait(lambda: _card(story), "no recruiter card")
+        card = _card(story)
+        assert card is not None
+        story.expect(card.has_button("candidate_reach_out"), "the card has no Reach out button")
+        story.saw_message(RITA, "in a DM from refbot", card)
+
+    with story.step("Camille refers the same person, with her email typed differently"):
+        ws.command(CAMILLE.user_id, "/refer")
+        story.wait(lambda: slack.open_views(CAMILLE.user_id), "the referral form did not open")
+        answer = ws.submit(
+            CAMILLE.user_id,
+            "referral_submit",
+            name="Ada L.",
+            email=" ADA@example.com",
+            relationship="studied_together",
+        )
+        confirmation = readable(answer.json()["view"]["blocks"])
+        story.expect("déjà connu" in confirmation, "Camille was not told Ada is known")
+        story.expect(ALICE.user_id not in confirmation, "Camille was told who referred Ada")
+        story.saw(CAMILLE, "dans le formulaire", confirmation)
+
+    with story.step("Rita's card now lists both referrers (one card, updated in place)"):
+        story.wait(
+            lambda: CAMILLE.user_id in (_card(story) or Message("", "", "")).plain_text(),
+            "the card does not list Camille",
+        )
+        cards = [m for m in slack.dms(RITA.user_id) if m.has_button("candidate_snooze")]
+        story.expect(len(cards) == 1, "Rita got a second card")
+        story.saw_message(RITA, "on the same card", cards[0])
+
+
 def chapter_reminder_after_downtime(story: Story) -> None:
     slack, runtime = story.slack, story.runtime
     with story.step("refbot schedules a reminder for Rita in six months, 09:00 her time"):
+        before = len(slack.dms(RITA.user_id))
         due = in_months(story.clock(), 6, RITA.tz)
         with runtime.dispatcher.sessions.begin() as s:
             runtime.services.outbox.schedule(
@@ -170,23 +233,27 @@ def chapter_reminder_after_downtime(story: Story) -> None:
                 payload={"template": "notices/reminder", "context": {"text": "call Ada again"}},
             )
         runtime.sweep()
-        story.expect(slack.dms(RITA.user_id) == [], "the reminder went out early")
+        story.expect(len(slack.dms(RITA.user_id)) == before, "the reminder went out early")
         story.out(f"   due {due:%Y-%m-%d %H:%M} UTC; nothing is sent before then")
 
     with story.step("Six months and a week pass; refbot was offline for the last days"):
         story.clock.travel(days=190)
         runtime.sweep()
-        story.wait(lambda: slack.dms(RITA.user_id), "the reminder never arrived")
+        story.wait(lambda: len(slack.dms(RITA.user_id)) == before + 1, "no reminder arrived")
         dm = slack.dms(RITA.user_id)[-1]
         story.expect("Due" in dm.plain_text(), "the late reminder is not marked late")
         story.saw_message(RITA, "in a DM from refbot", dm)
 
     with story.step("refbot restarts and sweeps again: nothing is sent twice"):
         runtime.sweep()
-        story.expect(len(slack.dms(RITA.user_id)) == 1, "the reminder was sent twice")
+        story.expect(len(slack.dms(RITA.user_id)) == before + 1, "the reminder was sent twice")
 
 
-CHAPTERS: list[Callable[[Story], None]] = [chapter_help_and_home, chapter_reminder_after_downtime]
+CHAPTERS: list[Callable[[Story], None]] = [
+    chapter_help_and_home,
+    chapter_referral,
+    chapter_reminder_after_downtime,
+]
 
 
 def play(

@@ -206,3 +206,17 @@ def test_twenty_simultaneous_referrals_of_one_email_make_one_candidate_and_one_c
     assert slack.wait_for(lambda: len(cards(slack)) == 1)
     refbot.sweep()
     assert len(cards(slack)) == 1
+
+
+def test_home_lists_the_employees_referrals_and_their_status(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    refer(refbot, EMPLOYEE, name="Ada Lovelace", email="ada@example.com")
+    assert slack.wait_for(lambda: len(cards(slack)) == 1)
+    refbot.click(RECRUITER, "candidate_archive")
+
+    refbot.open_home(EMPLOYEE)
+
+    assert slack.wait_for(lambda: "Ada Lovelace" in json.dumps(slack.home(EMPLOYEE) or {}))
+    home = json.dumps(slack.home(EMPLOYEE))
+    assert "closed" in home and "You haven't referred anyone yet" not in home
