@@ -214,6 +214,7 @@ def test_home_lists_the_employees_referrals_and_their_status(
     refer(refbot, EMPLOYEE, name="Ada Lovelace", email="ada@example.com")
     assert slack.wait_for(lambda: len(cards(slack)) == 1)
     refbot.click(RECRUITER, "candidate_archive")
+    assert slack.wait_for(lambda: cards(slack) == [])  # the card now offers only Reactivate
 
     refbot.open_home(EMPLOYEE)
 
