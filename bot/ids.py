@@ -48,6 +48,7 @@ class Action(StrEnum):
     CANDIDATE_NOT_A_FIT = "candidate_not_a_fit"
     CANDIDATE_REACTIVATE = "candidate_reactivate"
     CANDIDATE_ARCHIVE = "candidate_archive"
+    CANDIDATE_STAGE = "candidate_stage"  # "Move to…" select: reviewing, interviewing, hired
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REPLIED = "followup_replied"
     HM_INTERESTED = "hm_interested"

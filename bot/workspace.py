@@ -178,9 +178,11 @@ class Workspace:
         *,
         value: str | None = None,
         on: Message | None = None,
+        choose: str | None = None,
     ) -> Response:
         """The user clicks the newest button `action_id` they can see (message, modal or Home),
-        or the one on message `on` (a card someone forwarded to them, say)."""
+        or the one on message `on` (a card someone forwarded to them, say); for a select, picks
+        the option whose value ends with `choose`."""
         surfaces = self._surfaces(user_id) if on is None else [self._message_surface(user_id, on)]
         for container, blocks, extra in surfaces:
             for block in blocks:
@@ -196,6 +198,13 @@ class Workspace:
                         "value": element.get("value"),
                         "action_ts": f"{time.time():.6f}",
                     }
+                    if choose is not None:
+                        options = [
+                            o for o in element.get("options", []) if o["value"].endswith(choose)
+                        ]
+                        if not options:
+                            continue
+                        action["selected_option"] = options[0]
                     return self.post_payload(
                         {
                             "type": "block_actions",

@@ -21,6 +21,7 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.services.candidates import MOVABLE
 from bot.services.cards import CandidateCard, ReferrerUpdate
 from bot.services.referrals import RELATIONSHIPS, ReferralFormView, ReferralResult
 from storage.types import CandidateStatus
@@ -178,6 +179,7 @@ def recruiter_card(locale: str, card: CandidateCard) -> Message:
             button(label("snooze"), Action.CANDIDATE_SNOOZE, value=value),
             button(label("not_a_fit"), Action.CANDIDATE_NOT_A_FIT, value=value),
             button(label("archive"), Action.CANDIDATE_ARCHIVE, value=value),
+            _stage_select(locale, card),
         ]
     elif status in (CandidateStatus.SNOOZED, CandidateStatus.NOT_A_FIT, CandidateStatus.ARCHIVED):
         buttons = [button(label("reactivate"), Action.CANDIDATE_REACTIVATE, value=value)]
@@ -185,6 +187,17 @@ def recruiter_card(locale: str, card: CandidateCard) -> Message:
     if buttons:
         blocks.append(actions(*buttons, block_id=f"card:{value}"))
     return message(f"{label('new_referral')}: {i18n.escape_mrkdwn(card.name)}", blocks)
+
+
+def _stage_select(locale: str, card: CandidateCard) -> dict[str, Any]:
+    label = lambda key: i18n.plain(locale, "cards/labels", key=key)  # noqa: E731
+    return {
+        "type": "static_select",
+        "action_id": Action.CANDIDATE_STAGE,
+        "placeholder": plain_text(label("move_to")),
+        # The candidate rides in each option's value: a select's action has no button value.
+        "options": [option(label(s), f"{card.public_id}:{s}") for s in MOVABLE if s != card.status],
+    }
 
 
 def hm_card(locale: str, card: CandidateCard) -> Message:

@@ -17,6 +17,7 @@ from storage.repositories import audit, candidates, referrals
 from storage.types import CandidateStatus, NoteKind
 
 REASON_LIMIT = 2000
+MOVABLE = ("reviewing", "contacted", "interviewing", "hired")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ class Candidates:
     def archive(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
         """Take the candidate out of the pipeline (still found by rediscovery)."""
         return self._decide(team_id, actor_id, candidate, CandidateStatus.ARCHIVED, None, None)
+
+    def move(self, *, team_id: str, actor_id: str, candidate: str, stage: str) -> Decision:
+        """Move the candidate along the pipeline (reviewing, contacted, interviewing, hired)."""
+        if stage not in MOVABLE:
+            raise NotFound
+        return self._decide(team_id, actor_id, candidate, CandidateStatus(stage), None, None)
 
     def reactivate(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
         """Bring the candidate back to review."""

@@ -36,6 +36,13 @@ def reactivate_clicked(body: dict, svc: Services) -> None:
     svc.candidates.reactivate(team_id=team_id, actor_id=user_id, candidate=candidate)
 
 
+def stage_chosen(body: dict, svc: Services) -> None:
+    candidate, _, stage = body["actions"][0]["selected_option"]["value"].partition(":")
+    svc.candidates.move(
+        team_id=body["team"]["id"], actor_id=body["user"]["id"], candidate=candidate, stage=stage
+    )
+
+
 def hm_interested_clicked(body: dict, svc: Services) -> None:
     team_id, user_id, candidate = _where(body)
     svc.candidates.hm_answer(
@@ -56,6 +63,7 @@ def register(app: App) -> None:
         (Action.CANDIDATE_NOT_A_FIT, not_a_fit_clicked),
         (Action.CANDIDATE_ARCHIVE, archive_clicked),
         (Action.CANDIDATE_REACTIVATE, reactivate_clicked),
+        (Action.CANDIDATE_STAGE, stage_chosen),
         (Action.HM_INTERESTED, hm_interested_clicked),
         (Action.HM_PASS, hm_pass_clicked),
     ):

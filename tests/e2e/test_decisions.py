@@ -154,3 +154,19 @@ def test_roles_are_created_by_recruiters_and_listed_to_everyone(
     assert "Data &lt;Engineer&gt;" in listed and "bientôt ouvert" in listed
     role_input = next(b for b in modal["blocks"] if b["block_id"] == "role")
     assert "Data <Engineer> (opening soon)" in json.dumps(role_input)
+
+
+def test_moving_along_the_pipeline_tells_the_referrer_each_stage_once(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    referred(refbot, slack)
+
+    for stage in ("interviewing", "hired"):
+        refbot.click(RECRUITER, "candidate_stage", choose=stage)
+        assert slack.wait_for(lambda s=stage: status(refbot) == s)
+
+    words = ["is interviewing with us", "is joining us"]
+    assert slack.wait_for(
+        lambda: all(any(w in m.plain_text() for m in slack.dms(EMPLOYEE)) for w in words)
+    )
+    assert slack.wait_for(lambda: not slack.dms(RECRUITER)[0].has_button("candidate_snooze"))
