@@ -32,6 +32,7 @@ from bot.services.members import Members
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.snoozes import Snoozes
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import locale_of, reply
 from storage.db import make_engine, make_sessions
@@ -88,6 +89,7 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
+    candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         home=Home(sessions=sessions, members=members),
@@ -98,7 +100,10 @@ def build(
         referrals=referrals,
         cards=cards,
         intros=intros,
-        candidates=Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock),
+        candidates=candidates,
+        snoozes=Snoozes(
+            sessions=sessions, members=members, candidates=candidates, outbox=outbox, clock=clock
+        ),
     )
     composer = Composer()
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
@@ -106,6 +111,9 @@ def build(
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
     composer.register_notice("intro_request", composed(intros.view, rendering.intro_request))
     composer.register(DeliveryKind.INTRO_NUDGE, composed(intros.view, rendering.intro_request))
+    composer.register(
+        DeliveryKind.SNOOZE_END, composed(services.snoozes.due, rendering.snooze_due_dm)
+    )
     composer.register_notice(
         "referrer_update", composed(cards.referrer_update, rendering.referrer_update)
     )

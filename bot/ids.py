@@ -86,5 +86,11 @@ class RoleInput(StrEnum):
     IDEAL_PROFILE = "ideal_profile"
 
 
+class SnoozeInput(StrEnum):
+    UNTIL = "until"
+    DATE = "date"
+    NOTE = "note"
+
+
 class ReasonInput(StrEnum):
     REASON = "reason"

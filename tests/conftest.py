@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from bot.app import Runtime, build
+from bot.app import build
 from bot.config import Settings
 from bot.loopback import serving
 from bot.server import wsgi_app
@@ -68,17 +68,36 @@ def settings_for(slack: SlackEmulator, database_url: str) -> Settings:
 class Refbot(Workspace):
     """refbot served over real HTTP, plus the Slack side of the conversation."""
 
-    def __init__(self, runtime: Runtime, slack: SlackEmulator, url: str) -> None:
-        super().__init__(slack, server_url=url, signing_secret=SIGNING_SECRET, team_id=TEAM)
-        self.runtime = runtime
+    def __init__(self, settings: Settings, slack: SlackEmulator) -> None:
+        self.settings = settings
+        self.runtime = build(settings, scheduler=False)
+        self.app = wsgi_app(self.runtime)
+        self._serving = serving(lambda environ, start: self.app(environ, start))
+        super().__init__(
+            slack, server_url=self._serving.__enter__(), signing_secret=SIGNING_SECRET, team_id=TEAM
+        )
 
     def sweep(self) -> None:
         self.runtime.sweep()
 
+    def restart(self) -> None:
+        """Stop refbot and start it again on the same database and port, scheduler included:
+        its first sweep, at start, delivers what came due while it was down."""
+        self.runtime.close()
+        self.runtime = build(self.settings)
+        self.app = wsgi_app(self.runtime)
+        scheduler = self.runtime.scheduler
+        assert scheduler is not None
+        scheduler.start()
+        assert self.slack.wait_for(lambda: scheduler.last_sweep_at is not None)
+
+    def close(self) -> None:
+        self._serving.__exit__(None, None, None)
+        self.runtime.close()
+
 
 @pytest.fixture
 def refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Refbot]:
-    runtime = build(settings_for(slack, migrated_url), scheduler=False)
-    with serving(wsgi_app(runtime)) as url:
-        yield Refbot(runtime, slack, url)
-    runtime.close()
+    running = Refbot(settings_for(slack, migrated_url), slack)
+    yield running
+    running.close()

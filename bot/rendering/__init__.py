@@ -15,6 +15,7 @@ from bot.rendering.referral import (
     referrer_update,
 )
 from bot.rendering.roles import role_created, role_modal, roles_list
+from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 
 __all__ = [
     "digest",
@@ -37,5 +38,8 @@ __all__ = [
     "role_created",
     "role_modal",
     "roles_list",
+    "snooze_done",
+    "snooze_due_dm",
+    "snooze_modal",
     "unknown_subcommand",
 ]

@@ -13,6 +13,7 @@ from bot.services.members import Members
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.snoozes import Snoozes
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Services:
     cards: Cards
     candidates: Candidates
     intros: Intros
+    snoozes: Snoozes
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -14,10 +14,22 @@ from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Candidate, Note
 from storage.repositories import audit, candidates, referrals
-from storage.types import CandidateStatus, NoteKind
+from storage.types import CandidateStatus, DeliveryKind, NoteKind
 
 REASON_LIMIT = 2000
 MOVABLE = ("reviewing", "contacted", "interviewing", "hired")
+_REVIEWED = (DeliveryKind.SLA_NUDGE, DeliveryKind.SNOOZE_END)
+_CLOSED = (DeliveryKind.FOLLOW_UP, DeliveryKind.SLA_NUDGE, DeliveryKind.SNOOZE_END)
+# What a new status makes pointless: reviewed means no SLA nudge; back in the pipeline means no
+# snooze-end DM; closed means no follow-up either.
+NO_LONGER_APPLY = {
+    CandidateStatus.REVIEWING: _REVIEWED,
+    CandidateStatus.CONTACTED: _REVIEWED,
+    CandidateStatus.INTERVIEWING: _REVIEWED,
+    CandidateStatus.HIRED: _CLOSED,
+    CandidateStatus.NOT_A_FIT: _CLOSED,
+    CandidateStatus.ARCHIVED: _CLOSED,
+}
 
 
 @dataclass(frozen=True)
@@ -159,7 +171,13 @@ class Candidates:
                             created_at=now,
                         )
                     )
-                self._tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
+                self.outbox.cancel_pending(
+                    s,
+                    team_id=team_id,
+                    subject=f"candidate:{found.public_id}",
+                    kinds=NO_LONGER_APPLY[status],
+                )
+                self.tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
                 audit.record(
                     s,
                     team_id=team_id,
@@ -170,7 +188,7 @@ class Candidates:
                 )
             return Decision(locale, found.name, found.status.value, {})
 
-    def _tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
+    def tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
         """Every card shows the new status; each referrer hears the stage once."""
         refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
         stage = STAGES[candidate.status.value]

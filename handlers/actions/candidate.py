@@ -26,6 +26,13 @@ def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
     )
 
 
+def snooze_clicked(body: dict, client: WebClient, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    locale = svc.candidates.require_recruiter(team_id=team_id, actor_id=user_id)
+    view = rendering.snooze_modal(locale, candidate, svc.snoozes.default_preset(team_id=team_id))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
 def archive_clicked(body: dict, svc: Services) -> None:
     team_id, user_id, candidate = _where(body)
     svc.candidates.archive(team_id=team_id, actor_id=user_id, candidate=candidate)
@@ -61,6 +68,7 @@ def hm_pass_clicked(body: dict, client: WebClient, svc: Services) -> None:
 def register(app: App) -> None:
     for action, clicked in (
         (Action.CANDIDATE_NOT_A_FIT, not_a_fit_clicked),
+        (Action.CANDIDATE_SNOOZE, snooze_clicked),
         (Action.CANDIDATE_ARCHIVE, archive_clicked),
         (Action.CANDIDATE_REACTIVATE, reactivate_clicked),
         (Action.CANDIDATE_STAGE, stage_chosen),

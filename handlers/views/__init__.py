@@ -1,9 +1,10 @@
 from slack_bolt import App
 
-from handlers.views import decision, referral, role
+from handlers.views import decision, referral, role, snooze
 
 
 def register(app: App) -> None:
     referral.register(app)
     decision.register(app)
     role.register(app)
+    snooze.register(app)
