@@ -21,10 +21,8 @@ from bot.config import Settings
 from bot.loopback import serving
 from bot.server import wsgi_app
 from bot.slack_emulator import Message, SlackEmulator
-from bot.timecalc import in_months
 from bot.workspace import Workspace
 from storage import migrate
-from storage.types import DeliveryKind
 
 SIGNING_SECRET = "demo-signing-secret"
 
@@ -216,43 +214,43 @@ def chapter_referral(story: Story) -> None:
         story.saw_message(RITA, "on the same card", cards[0])
 
 
-def chapter_reminder_after_downtime(story: Story) -> None:
-    slack, runtime = story.slack, story.runtime
-    with story.step("refbot schedules a reminder for Rita in six months, 09:00 her time"):
+def chapter_snooze(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    note = "wants to stay in her role one more year"
+    with story.step(f"Rita snoozes Ada for 6 months: “{note}”"):
+        ws.click(RITA.user_id, "candidate_snooze")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the snooze form did not open")
+        answer = ws.submit(RITA.user_id, "snooze_submit", until="6m", note=note)
+        story.expect(answer.json().get("response_action") == "update", "the snooze was refused")
+        story.saw(RITA, "in the form", readable(answer.json()["view"]["blocks"]))
         before = len(slack.dms(RITA.user_id))
-        due = in_months(story.clock(), 6, RITA.tz)
-        with runtime.dispatcher.sessions.begin() as s:
-            runtime.services.outbox.schedule(
-                s,
-                team_id=slack.team_id,
-                kind=DeliveryKind.NOTICE,
-                recipient=RITA.user_id,
-                subject="demo:reminder",
-                due_at=due,
-                dedupe_key="demo:reminder",
-                payload={"template": "notices/reminder", "context": {"text": "call Ada again"}},
-            )
-        runtime.sweep()
-        story.expect(len(slack.dms(RITA.user_id)) == before, "the reminder went out early")
-        story.out(f"   due {due:%Y-%m-%d %H:%M} UTC; nothing is sent before then")
+        story.runtime.sweep()
+        story.expect(len(slack.dms(RITA.user_id)) == before, "something came back too early")
 
     with story.step("Six months and a week pass; refbot was offline for the last days"):
         story.clock.travel(days=190)
-        runtime.sweep()
-        story.wait(lambda: len(slack.dms(RITA.user_id)) == before + 1, "no reminder arrived")
+        story.runtime.sweep()  # what refbot does at start, and every 15 seconds after
+        story.wait(lambda: len(slack.dms(RITA.user_id)) == before + 1, "Ada never came back")
         dm = slack.dms(RITA.user_id)[-1]
-        story.expect("Due" in dm.plain_text(), "the late reminder is not marked late")
+        story.expect(note in dm.plain_text(), "the DM does not carry the note")
+        story.expect("Due" in dm.plain_text(), "the late DM is not marked late")
         story.saw_message(RITA, "in a DM from refbot", dm)
 
-    with story.step("refbot restarts and sweeps again: nothing is sent twice"):
-        runtime.sweep()
-        story.expect(len(slack.dms(RITA.user_id)) == before + 1, "the reminder was sent twice")
+    with story.step("refbot sweeps again: nothing is sent twice"):
+        story.runtime.sweep()
+        story.expect(len(slack.dms(RITA.user_id)) == before + 1, "the DM was sent twice")
+
+    with story.step("Rita clicks Reactivate; Alice hears the team is looking at Ada again"):
+        alice_before = len(slack.dms(ALICE.user_id))
+        ws.click(RITA.user_id, "candidate_reactivate")
+        story.wait(lambda: len(slack.dms(ALICE.user_id)) > alice_before, "Alice heard nothing")
+        story.saw_message(ALICE, "in a DM from refbot", slack.dms(ALICE.user_id)[-1])
 
 
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_help_and_home,
     chapter_referral,
-    chapter_reminder_after_downtime,
+    chapter_snooze,
 ]
 
 
