@@ -29,6 +29,7 @@ from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.intros import Intros
 from bot.services.members import Members
+from bot.services.outreach import Outreaches
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
@@ -101,6 +102,9 @@ def build(
         cards=cards,
         intros=intros,
         candidates=candidates,
+        outreach=Outreaches(
+            sessions=sessions, members=members, candidates=candidates, outbox=outbox, clock=clock
+        ),
         snoozes=Snoozes(
             sessions=sessions, members=members, candidates=candidates, outbox=outbox, clock=clock
         ),
@@ -111,6 +115,9 @@ def build(
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
     composer.register_notice("intro_request", composed(intros.view, rendering.intro_request))
     composer.register(DeliveryKind.INTRO_NUDGE, composed(intros.view, rendering.intro_request))
+    composer.register(
+        DeliveryKind.FOLLOW_UP, composed(services.outreach.due, rendering.followup_dm)
+    )
     composer.register(
         DeliveryKind.SNOOZE_END, composed(services.snoozes.due, rendering.snooze_due_dm)
     )

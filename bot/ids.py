@@ -86,6 +86,11 @@ class RoleInput(StrEnum):
     IDEAL_PROFILE = "ideal_profile"
 
 
+class ReachOutInput(StrEnum):
+    TEMPLATE = "template"
+    CHANNEL = "channel"
+
+
 class SnoozeInput(StrEnum):
     UNTIL = "until"
     DATE = "date"

@@ -5,6 +5,7 @@ from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
 from bot.rendering.intros import intro_answered, intro_asked, intro_request
+from bot.rendering.outreach import followup_dm, reach_out_done, reach_out_modal
 from bot.rendering.referral import (
     field_errors,
     hm_card,
@@ -20,6 +21,7 @@ from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 __all__ = [
     "digest",
     "field_errors",
+    "followup_dm",
     "grouped",
     "help_message",
     "hm_card",
@@ -30,6 +32,8 @@ __all__ = [
     "intro_request",
     "late",
     "notice",
+    "reach_out_done",
+    "reach_out_modal",
     "reason_modal",
     "recruiter_card",
     "referral_done",

@@ -10,6 +10,7 @@ from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.intros import Intros
 from bot.services.members import Members
+from bot.services.outreach import Outreaches
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
@@ -29,6 +30,7 @@ class Services:
     candidates: Candidates
     intros: Intros
     snoozes: Snoozes
+    outreach: Outreaches
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

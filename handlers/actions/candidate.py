@@ -26,6 +26,22 @@ def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
     )
 
 
+def reach_out_clicked(body: dict, client: WebClient, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    form = svc.outreach.form(team_id=team_id, actor_id=user_id, candidate=candidate)
+    client.views_open(trigger_id=body["trigger_id"], view=rendering.reach_out_modal(form))
+
+
+def followup_sent_clicked(body: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    svc.outreach.followed_up(team_id=team_id, actor_id=user_id, candidate=candidate)
+
+
+def replied_clicked(body: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(body)
+    svc.outreach.replied(team_id=team_id, actor_id=user_id, candidate=candidate)
+
+
 def snooze_clicked(body: dict, client: WebClient, svc: Services) -> None:
     team_id, user_id, candidate = _where(body)
     locale = svc.candidates.require_recruiter(team_id=team_id, actor_id=user_id)
@@ -68,6 +84,9 @@ def hm_pass_clicked(body: dict, client: WebClient, svc: Services) -> None:
 def register(app: App) -> None:
     for action, clicked in (
         (Action.CANDIDATE_NOT_A_FIT, not_a_fit_clicked),
+        (Action.CANDIDATE_REACH_OUT, reach_out_clicked),
+        (Action.FOLLOWUP_SENT, followup_sent_clicked),
+        (Action.FOLLOWUP_REPLIED, replied_clicked),
         (Action.CANDIDATE_SNOOZE, snooze_clicked),
         (Action.CANDIDATE_ARCHIVE, archive_clicked),
         (Action.CANDIDATE_REACTIVATE, reactivate_clicked),

@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.views import decision, referral, role, snooze
+from handlers.views import decision, reach_out, referral, role, snooze
 
 
 def register(app: App) -> None:
@@ -8,3 +8,4 @@ def register(app: App) -> None:
     decision.register(app)
     role.register(app)
     snooze.register(app)
+    reach_out.register(app)

@@ -1,9 +1,11 @@
 """Candidate queries."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Candidate
+from storage.models import Candidate, Note
 
 
 def find_duplicate(
@@ -36,3 +38,20 @@ def add(s: Session, candidate: Candidate) -> Candidate:
     s.add(candidate)
     s.flush()
     return candidate
+
+
+def notes(s: Session, candidate_id: int) -> Sequence[Note]:
+    """The candidate's notes, oldest first."""
+    return s.scalars(
+        select(Note).where(Note.candidate_id == candidate_id).order_by(Note.created_at, Note.id)
+    ).all()
+
+
+def add_note(s: Session, note: Note) -> Note:
+    s.add(note)
+    s.flush()
+    return note
+
+
+def note_by_id(s: Session, note_id: int) -> Note | None:
+    return s.get(Note, note_id)

@@ -1,0 +1,28 @@
+"""`reach_out_submit`: draft the message and schedule the follow-ups."""
+
+from slack_bolt import Ack, App
+
+from bot import rendering
+from bot.ids import ReachOutInput as F
+from bot.ids import View
+from bot.services import Services
+from handlers.state import read_state
+
+
+def reach_out_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+    form = read_state(view)
+    result = svc.outreach.reach_out(
+        team_id=body["team"]["id"],
+        actor_id=body["user"]["id"],
+        candidate=view["private_metadata"],
+        template=form.get(F.TEMPLATE),
+        channel=form.get(F.CHANNEL),
+    )
+    if result.errors:
+        ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))
+    else:
+        ack(response_action="update", view=rendering.reach_out_done(result))
+
+
+def register(app: App) -> None:
+    app.view(View.REACH_OUT)(reach_out_submitted)
