@@ -115,6 +115,7 @@ def build(
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
     composer.register_notice("intro_request", composed(intros.view, rendering.intro_request))
     composer.register(DeliveryKind.INTRO_NUDGE, composed(intros.view, rendering.intro_request))
+    composer.register(DeliveryKind.SLA_NUDGE, composed(cards.unreviewed, rendering.sla_nudge))
     composer.register(
         DeliveryKind.FOLLOW_UP, composed(services.outreach.due, rendering.followup_dm)
     )

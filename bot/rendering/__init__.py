@@ -14,6 +14,7 @@ from bot.rendering.referral import (
     referral_done,
     referral_modal,
     referrer_update,
+    sla_nudge,
 )
 from bot.rendering.roles import role_created, role_modal, roles_list
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
@@ -42,6 +43,7 @@ __all__ = [
     "role_created",
     "role_modal",
     "roles_list",
+    "sla_nudge",
     "snooze_done",
     "snooze_due_dm",
     "snooze_modal",

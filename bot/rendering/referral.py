@@ -200,6 +200,13 @@ def _stage_select(locale: str, card: CandidateCard) -> dict[str, Any]:
     }
 
 
+def sla_nudge(locale: str, card: CandidateCard) -> Message:
+    """The card again, with a nudge on top: this referral is waiting for a first look."""
+    nudge = i18n.mrkdwn(locale, "cards/sla_nudge", name=card.name)
+    full = recruiter_card(locale, card)
+    return {**full, "text": nudge, "blocks": [section(nudge), *full["blocks"][1:]]}
+
+
 def hm_card(locale: str, card: CandidateCard) -> Message:
     label = lambda key: i18n.plain(locale, "cards/labels", key=key)  # noqa: E731
     text = i18n.mrkdwn(locale, "cards/hm", card=card)

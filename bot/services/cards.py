@@ -101,6 +101,11 @@ class Cards:
         with self.sessions() as s:
             return candidate_card(s, due.team_id, due.payload["candidate"])
 
+    def unreviewed(self, due: Due) -> CandidateCard | None:
+        """The SLA nudge's card, while nobody has reviewed the referral yet."""
+        card = self.card(due)
+        return card if card is not None and card.status == "new" else None
+
     def referrer_update(self, due: Due) -> ReferrerUpdate | None:
         with self.sessions() as s:
             referral = referrals.by_public_id(s, due.team_id, due.payload["referral"])

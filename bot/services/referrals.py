@@ -12,11 +12,11 @@ from bot.outbox import Outbox
 from bot.services.cards import refresh_cards
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
-from bot.timecalc import add_months
+from bot.timecalc import add_months, in_business_days
 from storage.db import Sessions
 from storage.models import Candidate, Referral, Role
 from storage.repositories import audit, candidates, members, referrals, roles, settings
-from storage.types import CandidateSource, ReferralStrength, RoleStatus
+from storage.types import CandidateSource, DeliveryKind, ReferralStrength, RoleStatus
 
 RELATIONSHIPS = (
     "worked_together",
@@ -216,6 +216,7 @@ class Referrals:
         card = {"render": "recruiter_card", "candidate": candidate.public_id}
         if duplicate:  # one card per recruiter, kept current: it now lists every referrer
             refresh_cards(s, self.outbox, team_id, candidate.public_id, referral.public_id)
+        sla_days = settings.get(s, team_id).sla_business_days
         for recruiter in self._recruiters(s, team_id, role):
             self.outbox.notice(
                 s,
@@ -225,6 +226,19 @@ class Referrals:
                 payload=card,
                 dedupe_key=f"card:{candidate.public_id}:{recruiter}",
             )
+            if not duplicate:  # unreviewed after N business days: one nudge
+                known = members.get(s, team_id, recruiter)
+                tz = (known.tz if known else None) or self.members.default_tz
+                self.outbox.schedule(
+                    s,
+                    team_id=team_id,
+                    kind=DeliveryKind.SLA_NUDGE,
+                    recipient=recruiter,
+                    subject=subject,
+                    due_at=in_business_days(self.clock(), sla_days, tz),
+                    dedupe_key=f"sla:{candidate.public_id}:{recruiter}",
+                    payload=card,
+                )
         if role is not None and role.hiring_manager_id and not duplicate:
             self.outbox.notice(
                 s,

@@ -64,3 +64,37 @@ def test_without_a_reply_both_follow_ups_arrive_once(
 
     steps = sorted(m.plain_text().split("follow-up ")[1][:1] for m in followups(slack))
     assert steps == ["1", "2"], "each follow-up once, however late"
+
+
+def sla_nudges(slack: SlackEmulator) -> list:
+    return [m for m in slack.dms(RECRUITER) if "waiting for a first look" in m.plain_text()]
+
+
+def test_unreviewed_referral_nudges_the_recruiter_once_after_two_business_days(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    referred(refbot, slack)  # Monday 14:00 London
+
+    clock.traveller.move_to(datetime(2026, 11, 4, 8, 59, tzinfo=UTC))
+    refbot.sweep()
+    early = sla_nudges(slack)
+    clock.traveller.move_to(datetime(2026, 11, 4, 9, 1, tzinfo=UTC))  # Wednesday 09:01
+    refbot.sweep()
+    clock.travel(days=5)
+    refbot.sweep()
+
+    assert early == [] and len(sla_nudges(slack)) == 1
+    assert sla_nudges(slack)[0].has_button("candidate_reach_out")
+
+
+def test_a_reviewed_referral_is_never_nudged(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    referred(refbot, slack)
+
+    refbot.click(RECRUITER, "candidate_stage", choose="reviewing")
+    assert slack.wait_for(lambda: status(refbot) == "reviewing")
+    clock.travel(days=7)
+    refbot.sweep()
+
+    assert sla_nudges(slack) == []
