@@ -2,12 +2,14 @@
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import Runtime, build
 from bot.outbox import text_notice
+from bot.services.referrals import ReferralForm
 from bot.slack_emulator import SlackEmulator
 from storage.models import Delivery
 from storage.types import DeliveryKind, DeliveryStatus
@@ -239,3 +241,44 @@ def test_weekday_digest_at_nine_local_once_and_never_empty(
     assert nothing_due == 1 and queued == 1 and weekend == 0
     digests = [m for m in slack.dms(RECRUITER) if "Good morning" in m.plain_text()]
     assert len(digests) == 1 and "1* reminder coming up today" in digests[0].plain_text()
+
+
+def test_digest_at_each_recruiters_own_nine_on_weekdays_only(
+    slack: SlackEmulator, migrated_url: str, clock: Clock
+) -> None:
+    slack.add_user("U0TOKYO", name="aiko", tz="Asia/Tokyo")
+    slack.add_user("U0LA", name="luis", tz="America/Los_Angeles")
+    settings = settings_for(slack, migrated_url).model_copy(
+        update={"refbot_recruiters": ("U0TOKYO", "U0LA")}
+    )
+    runtime = build(settings, scheduler=False)
+    services = runtime.services
+    for recruiter in ("U0TOKYO", "U0LA"):
+        services.members.profile(team_id=TEAM, user_id=recruiter)
+    clock.traveller.move_to(datetime(2026, 11, 6, 23, 30, tzinfo=UTC))  # Friday night UTC
+    services.digests.queue_due()
+    runtime.sweep()
+    quiet = {u: len(slack.dms(u)) for u in ("U0TOKYO", "U0LA")}  # nothing to say: no digest
+    services.referrals.refer(
+        team_id=TEAM, referrer_id=EMPLOYEE, form=ReferralForm(name="Ada", email="ada@example.com")
+    )
+    runtime.sweep()
+
+    arrivals: dict[str, list[datetime]] = {"U0TOKYO": [], "U0LA": []}
+    hour = datetime(2026, 11, 7, 0, 1, tzinfo=UTC)  # Saturday 00:01 UTC, for 4 days
+    for _ in range(96):
+        clock.traveller.move_to(hour)
+        services.digests.queue_due()
+        runtime.sweep()
+        for user, seen in arrivals.items():
+            digests = [m for m in slack.dms(user) if "Good morning" in m.plain_text()]
+            if len(digests) > len(seen):
+                seen.append(hour)
+        hour += timedelta(hours=1)
+    runtime.close()
+
+    assert quiet == {"U0TOKYO": 0, "U0LA": 0}
+    tokyo = [t.astimezone(ZoneInfo("Asia/Tokyo")) for t in arrivals["U0TOKYO"]]
+    la = [t.astimezone(ZoneInfo("America/Los_Angeles")) for t in arrivals["U0LA"]]
+    assert [(t.strftime("%a"), t.hour) for t in tokyo] == [("Mon", 9), ("Tue", 9)]
+    assert [(t.strftime("%a"), t.hour) for t in la] == [("Mon", 9), ("Tue", 9)]

@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.outbox import Due, Outbox
 from bot.timecalc import local_date, local_instant, zone
 from storage.db import Sessions
-from storage.repositories import deliveries, members
+from storage.repositories import candidates, deliveries, members, referrals
 from storage.types import DeliveryKind
 
 DIGEST_HOUR = 9
@@ -21,6 +21,12 @@ DIGEST_HOUR = 9
 @dataclass(frozen=True)
 class DigestContent:
     due_today: int
+    new_referrals: int = 0
+    snoozes_ending: int = 0
+    intros_waiting: int = 0
+
+    def __bool__(self) -> bool:
+        return any((self.due_today, self.new_referrals, self.snoozes_ending, self.intros_waiting))
 
 
 class Digests:
@@ -61,6 +67,14 @@ class Digests:
         """What the recruiter has on today; None when there is nothing to tell."""
         tz = zone(due.payload.get("tz"), self.default_tz)
         end_of_day = local_instant(local_date(due.due_at, tz) + timedelta(days=1), tz, time(0))
+        week = local_instant(local_date(due.due_at, tz) + timedelta(days=7), tz, time(0))
         with self.sessions() as s:
-            count = deliveries.pending_for(s, due.team_id, due.recipient, before=end_of_day)
-        return DigestContent(due_today=count) if count else None
+            content = DigestContent(
+                due_today=deliveries.pending_for(s, due.team_id, due.recipient, before=end_of_day),
+                new_referrals=candidates.count_new(s, due.team_id),
+                snoozes_ending=deliveries.pending_kind_for(
+                    s, due.team_id, due.recipient, DeliveryKind.SNOOZE_END, before=week
+                ),
+                intros_waiting=referrals.intros_waiting(s, due.team_id, due.recipient),
+            )
+        return content or None

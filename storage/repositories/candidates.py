@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Candidate, Note
+from storage.types import CandidateStatus
 
 
 def find_duplicate(
@@ -55,3 +56,15 @@ def add_note(s: Session, note: Note) -> Note:
 
 def note_by_id(s: Session, note_id: int) -> Note | None:
     return s.get(Note, note_id)
+
+
+def count_new(s: Session, team_id: str) -> int:
+    """Candidates nobody has reviewed yet."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                Candidate.team_id == team_id, Candidate.status == CandidateStatus.NEW
+            )
+        )
+        or 0
+    )

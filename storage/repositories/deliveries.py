@@ -199,3 +199,21 @@ def keys_like(s: Session, team_id: str, subject: str, prefix: str) -> list[tuple
             )
         )
     ]
+
+
+def pending_kind_for(
+    s: Session, team_id: str, recipient: str, kind: DeliveryKind, *, before: datetime
+) -> int:
+    """How many of one kind wait for one person before `before`."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                Delivery.team_id == team_id,
+                Delivery.recipient == recipient,
+                Delivery.kind == kind,
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.due_at < before,
+            )
+        )
+        or 0
+    )

@@ -3,10 +3,11 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import IntroRequest, Referral
+from storage.types import IntroStatus
 
 
 def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Sequence[Referral]:
@@ -69,3 +70,17 @@ def add_intro(s: Session, intro: IntroRequest) -> IntroRequest:
     s.add(intro)
     s.flush()
     return intro
+
+
+def intros_waiting(s: Session, team_id: str, recruiter_id: str) -> int:
+    """Introductions the recruiter asked for that have no answer yet."""
+    return int(
+        s.scalar(
+            select(func.count()).where(
+                IntroRequest.team_id == team_id,
+                IntroRequest.recruiter_id == recruiter_id,
+                IntroRequest.status == IntroStatus.REQUESTED,
+            )
+        )
+        or 0
+    )
