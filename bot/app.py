@@ -25,6 +25,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
+from bot.services.desk import Desks
 from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.intros import Intros
@@ -90,10 +91,12 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
+    desks = Desks(sessions=sessions, members=members, clock=clock)
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
-        home=Home(sessions=sessions, members=members),
+        home=Home(sessions=sessions, members=members, desks=desks),
+        desks=desks,
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
         digests=digests,

@@ -618,9 +618,11 @@ class SlackEmulator:
             raise _SlackError("invalid_arguments")
         where = f"{where} {view.get('callback_id') or view.get('type')}"
         self._check_blocks(where, blocks, limit=100)
-        action_ids = [d["action_id"] for d in _walk(blocks) if isinstance(d.get("action_id"), str)]
-        for dup in sorted({a for a in action_ids if action_ids.count(a) > 1}):
-            self._errors.append(f"{where}: duplicate action_id {dup!r}")
+        # Slack wants action_ids unique within a block (block_ids are unique in the view).
+        for block in blocks:
+            ids = [d["action_id"] for d in _walk(block) if isinstance(d.get("action_id"), str)]
+            for dup in sorted({a for a in ids if ids.count(a) > 1}):
+                self._errors.append(f"{where}: duplicate action_id {dup!r}")
         if view.get("type") == "modal" and not view.get("title"):
             self._errors.append(f"{where}: a modal needs a title")
         try:  # blocks were checked one by one above; a placeholder keeps View's own count quiet

@@ -124,10 +124,8 @@ def test_valid_block_kit_leaves_no_errors(emu: SlackEmulator, client: WebClient)
 
 
 def test_invalid_view_is_recorded(emu: SlackEmulator, client: WebClient) -> None:
-    inputs = [
-        {"type": "input", "label": {"type": "plain_text", "text": "L"}, "element": e}
-        for e in [{"type": "plain_text_input", "action_id": "note"}] * 2
-    ]
+    twice = {"type": "button", "text": {"type": "plain_text", "text": "B"}, "action_id": "note"}
+    inputs = [{"type": "actions", "elements": [twice, twice]}]  # unique per block, says Slack
 
     opened = client.views_open(trigger_id=emu.trigger_id(ADA), view=modal("x" * 25, blocks=inputs))
     client.views_update(view_id=opened["view"]["id"], view=modal(private_metadata="m" * 3001))

@@ -2,6 +2,7 @@
 
 from bot.rendering.decisions import reason_modal
 from bot.rendering.deliveries import digest, grouped, late, notice
+from bot.rendering.desk import desk_list
 from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
 from bot.rendering.intros import intro_answered, intro_asked, intro_request
@@ -20,6 +21,7 @@ from bot.rendering.roles import role_created, role_modal, roles_list
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 
 __all__ = [
+    "desk_list",
     "digest",
     "field_errors",
     "followup_dm",

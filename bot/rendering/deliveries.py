@@ -28,7 +28,9 @@ def grouped(locale: str, items: Sequence[Message]) -> tuple[Message, int]:
     count = 0
     room = MESSAGE_BLOCKS - 3  # header, and the "more follow" line
     for item in items:
-        blocks = [*item.get("blocks", []), divider()]
+        # Two items may be about one candidate: block ids must stay unique in the message.
+        own = [{k: v for k, v in b.items() if k != "block_id"} for b in item.get("blocks", [])]
+        blocks = [*own, divider()]
         if len(fitted) + len(blocks) > room:
             break
         fitted += blocks

@@ -6,6 +6,7 @@ from typing import Any, Self
 from bot.outbox import Outbox
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
+from bot.services.desk import Desks
 from bot.services.digests import Digests
 from bot.services.home import Home
 from bot.services.intros import Intros
@@ -31,6 +32,7 @@ class Services:
     intros: Intros
     snoozes: Snoozes
     outreach: Outreaches
+    desks: Desks
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

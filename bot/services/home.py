@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services.desk import Desk, Desks
 from bot.services.members import Members
 from storage.repositories import referrals, roles
 
@@ -31,16 +32,21 @@ class HomeState:
     is_recruiter: bool
     referrals: tuple[ReferralLine, ...]
     open_roles: tuple[RoleLine, ...]
+    desk: Desk | None = None  # recruiters only
 
 
 class Home:
-    def __init__(self, *, sessions: sessionmaker[Session], members: Members) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session], members: Members, desks: Desks) -> None:
         self.sessions = sessions
         self.members = members
+        self.desks = desks
 
     def state(self, *, team_id: str, user_id: str) -> HomeState:
         """The Home tab of one person: their referrals and the roles open for referral."""
         profile = self.members.profile(team_id=team_id, user_id=user_id)
+        desk = (
+            self.desks.desk(team_id=team_id, recruiter_id=user_id) if profile.is_recruiter else None
+        )
         with self.sessions() as s:
             mine = referrals.by_referrer(s, team_id, user_id, limit=MY_REFERRALS_SHOWN)
             open_roles = roles.referable(s, team_id)
@@ -60,4 +66,5 @@ class Home:
                     RoleLine(public_id=r.public_id, title=r.title, status=r.status.value)
                     for r in open_roles
                 ),
+                desk=desk,
             )

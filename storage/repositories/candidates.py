@@ -68,3 +68,19 @@ def count_new(s: Session, team_id: str) -> int:
         )
         or 0
     )
+
+
+def by_public_ids(s: Session, team_id: str, public_ids: Sequence[str]) -> dict[str, Candidate]:
+    found = s.scalars(
+        select(Candidate).where(Candidate.team_id == team_id, Candidate.public_id.in_(public_ids))
+    )
+    return {c.public_id: c for c in found}
+
+
+def newest_unreviewed(s: Session, team_id: str, *, limit: int) -> Sequence[Candidate]:
+    return s.scalars(
+        select(Candidate)
+        .where(Candidate.team_id == team_id, Candidate.status == CandidateStatus.NEW)
+        .order_by(Candidate.created_at.desc(), Candidate.id.desc())
+        .limit(limit)
+    ).all()

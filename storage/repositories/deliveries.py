@@ -217,3 +217,42 @@ def pending_kind_for(
         )
         or 0
     )
+
+
+def pending_of_kind(
+    s: Session, team_id: str, recipient: str, kind: DeliveryKind, *, before: datetime, limit: int
+) -> Sequence[Delivery]:
+    """One person's pending deliveries of one kind due before `before`, soonest first."""
+    return s.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.recipient == recipient,
+            Delivery.kind == kind,
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.due_at < before,
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    ).all()
+
+
+def follow_ups_open(
+    s: Session, team_id: str, recruiter: str, *, since: datetime, before: datetime, limit: int
+) -> Sequence[Delivery]:
+    """Follow-ups that came due (or come due) in [since, before), sent or not yet."""
+    return s.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.recipient == recruiter,
+            Delivery.kind == DeliveryKind.FOLLOW_UP,
+            Delivery.status.in_(
+                [DeliveryStatus.PENDING, DeliveryStatus.CLAIMED, DeliveryStatus.SENT]
+            ),
+            Delivery.due_at >= since,
+            Delivery.due_at < before,
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+        .limit(limit)
+    ).all()

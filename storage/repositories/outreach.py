@@ -32,3 +32,12 @@ def response_rates(s: Session, team_id: str) -> Sequence[tuple[str, int, int]]:
         .order_by(Outreach.variant)
     ).all()
     return [(variant or "-", int(sent), int(replied)) for variant, sent, replied in rows]
+
+
+def unanswered(s: Session, ids: Sequence[int]) -> set[int]:
+    """Which of these outreach ids have no reply yet."""
+    if not ids:
+        return set()
+    return set(
+        s.scalars(select(Outreach.id).where(Outreach.id.in_(ids), Outreach.replied_at.is_(None)))
+    )
