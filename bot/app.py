@@ -23,6 +23,7 @@ from bot.dispatcher import Dispatcher, SweepReport
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
+from bot.services.admin import Admin
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -97,6 +98,7 @@ def build(
         members=members,
         home=Home(sessions=sessions, members=members, desks=desks),
         desks=desks,
+        admin=Admin(sessions=sessions, members=members, clock=clock),
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
         digests=digests,

@@ -86,6 +86,17 @@ class RoleInput(StrEnum):
     IDEAL_PROFILE = "ideal_profile"
 
 
+class AdminInput(StrEnum):
+    FOLLOWUP_FIRST = "followup_first_days"
+    FOLLOWUP_SECOND = "followup_second_days"
+    SNOOZE = "snooze_default_months"
+    SLA = "sla_business_days"
+    CREDIT = "credit_window_months"
+    RETENTION = "retention_months"
+    TEMPLATE = "template"
+    TEMPLATE_BODY = "template_body"
+
+
 class ReachOutInput(StrEnum):
     TEMPLATE = "template"
     CHANNEL = "channel"

@@ -1,5 +1,6 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
+from bot.rendering.admin import admin_modal, admin_saved
 from bot.rendering.decisions import reason_modal
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.desk import desk_list
@@ -21,6 +22,8 @@ from bot.rendering.roles import role_created, role_modal, roles_list
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 
 __all__ = [
+    "admin_modal",
+    "admin_saved",
     "desk_list",
     "digest",
     "field_errors",

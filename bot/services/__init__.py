@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from bot.outbox import Outbox
+from bot.services.admin import Admin
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -33,6 +34,7 @@ class Services:
     snoozes: Snoozes
     outreach: Outreaches
     desks: Desks
+    admin: Admin
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

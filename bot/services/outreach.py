@@ -14,7 +14,7 @@ from bot.services.members import Members
 from bot.timecalc import in_business_days
 from storage.db import Sessions
 from storage.models import Outreach
-from storage.repositories import audit, candidates, outreach, settings
+from storage.repositories import audit, candidates, outreach, settings, templates
 from storage.types import CandidateStatus, DeliveryKind, OutreachChannel
 
 STEPS = 2
@@ -101,14 +101,15 @@ class Outreaches:
             return ReachOutResult(locale=locale, errors=errors)
         assert template is not None and channel is not None
         recruiter = self.members.profile(team_id=team_id, user_id=actor_id)
+        name, _, variant = template.rpartition("_")
         with self.sessions() as s:
             card = candidate_card(s, team_id, candidate)
+            custom = templates.find(s, team_id, name, variant, locale)
         if card is None:
             raise NotFound
-        draft = outreach_templates.render(
-            outreach_templates.default_source(locale, template),
-            **self._context(team_id, card, recruiter.name),
-        )
+        # The workspace's own wording, when an admin wrote one, else the shipped default.
+        source = custom.body if custom else outreach_templates.default_source(locale, template)
+        draft = outreach_templates.render(source, **self._context(team_id, card, recruiter.name))
         now = self.clock()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)

@@ -41,6 +41,14 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
         client.views_open(
             trigger_id=command["trigger_id"], view=rendering.role_modal(locale, user_id)
         )
+    elif sub in (Subcommand.FOLLOWUPS, Subcommand.SNOOZED):
+        svc.roles.require_recruiter(team_id=team_id, actor_id=user_id)
+        desk = svc.desks.desk(team_id=team_id, recruiter_id=user_id)
+        kind = "follow_ups" if sub == Subcommand.FOLLOWUPS else "snoozes"
+        respond(**rendering.desk_list(desk, kind))
+    elif sub == Subcommand.ADMIN:
+        view = svc.admin.view(team_id=team_id, actor_id=user_id)
+        client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))
     elif sub == Subcommand.ROLES:
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
         respond(**rendering.roles_list(locale, svc.roles.referable(team_id=team_id)))

@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.views import decision, reach_out, referral, role, snooze
+from handlers.views import admin, decision, reach_out, referral, role, snooze
 
 
 def register(app: App) -> None:
@@ -9,3 +9,4 @@ def register(app: App) -> None:
     role.register(app)
     snooze.register(app)
     reach_out.register(app)
+    admin.register(app)

@@ -41,3 +41,9 @@ def unanswered(s: Session, ids: Sequence[int]) -> set[int]:
     return set(
         s.scalars(select(Outreach.id).where(Outreach.id.in_(ids), Outreach.replied_at.is_(None)))
     )
+
+
+def for_candidate(s: Session, candidate_id: int) -> Sequence[Outreach]:
+    return s.scalars(
+        select(Outreach).where(Outreach.candidate_id == candidate_id).order_by(Outreach.created_at)
+    ).all()

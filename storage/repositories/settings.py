@@ -18,3 +18,15 @@ def get(s: Session, team_id: str) -> Settings:
         credit_window_months=12,
         retention_months=24,
     )
+
+
+def save(s: Session, team_id: str, **values: object) -> Settings:
+    """Create or update the workspace's settings row."""
+    found = s.scalar(select(Settings).where(Settings.team_id == team_id))
+    if found is None:
+        found = get(s, team_id)
+        s.add(found)
+    for name, value in values.items():
+        setattr(found, name, value)
+    s.flush()
+    return found

@@ -1,0 +1,28 @@
+"""`admin_submit`: workspace defaults and outreach wording (admins only)."""
+
+from slack_bolt import Ack, App
+
+from bot import rendering
+from bot.ids import AdminInput, View
+from bot.services import Services
+from bot.services.admin import BOUNDS
+from handlers.state import read_state
+
+
+def admin_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+    form = read_state(view)
+    result = svc.admin.save(
+        team_id=body["team"]["id"],
+        actor_id=body["user"]["id"],
+        values={name: form.get(name) for name in BOUNDS},
+        template=form.get(AdminInput.TEMPLATE),
+        template_body=form.get(AdminInput.TEMPLATE_BODY),
+    )
+    if result.errors:
+        ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))
+    else:
+        ack(response_action="update", view=rendering.admin_saved(result.locale))
+
+
+def register(app: App) -> None:
+    app.view(View.ADMIN)(admin_submitted)
