@@ -13,7 +13,7 @@ from bot.services.members import Members
 from bot.timecalc import in_months, on_date
 from storage.db import Sessions
 from storage.models import Note
-from storage.repositories import audit, candidates, settings
+from storage.repositories import audit, candidates, outreach, settings
 from storage.types import CandidateStatus, DeliveryKind, NoteKind
 
 PRESETS = {"1m": 1, "3m": 3, "6m": 6, "12m": 12}
@@ -155,6 +155,10 @@ class Snoozes:
             note = candidates.note_by_id(s, due.payload["note"])
             history = [
                 HistoryLine(r.created_at, "referred", r.referrer_id, None) for r in found.referrals
+            ]
+            history += [
+                HistoryLine(o.created_at, "reached_out", o.recruiter_id, o.variant)
+                for o in outreach.for_candidate(s, found.id)
             ]
             history += [
                 HistoryLine(n.created_at, n.kind.value, n.author_id, n.body or None)

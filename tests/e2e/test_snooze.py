@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from bot.slack_emulator import SlackEmulator
 from tests.conftest import EMPLOYEE, RECRUITER, Clock, Refbot
 from tests.e2e.test_decisions import referred, status
+from tests.e2e.test_outreach import reach_out
 
 NOTE = "wants to stay in her role one more year"
 
@@ -98,3 +99,19 @@ def test_snooze_of_one_month_across_spring_forward_lands_at_nine_local(
 
     assert early == [] and len(ended(slack)) == 1
     assert "Due" not in ended(slack)[0].plain_text()  # on time, not late
+
+
+def test_the_snooze_dm_shows_the_history_with_the_outreach(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    referred(refbot, slack)
+    reach_out(refbot, template="referred_A", channel="email")
+    snooze(refbot, until="3m", note="call back after the launch")
+
+    clock.travel(days=100)
+    refbot.sweep()
+
+    (dm,) = ended(slack)
+    text = dm.plain_text()
+    assert "referred by <@U0ALICE>" in text and "reached out by <@U0RITA>" in text
+    assert "snoozed by <@U0RITA>" in text and "call back after the launch" in text
