@@ -36,6 +36,7 @@ from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.snoozes import Snoozes
+from bot.services.sourcing import Sourcing
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import locale_of, reply
 from storage.db import make_engine, make_sessions
@@ -99,6 +100,14 @@ def build(
         home=Home(sessions=sessions, members=members, desks=desks),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
+        sourcing=Sourcing(
+            sessions=sessions,
+            members=members,
+            roles=roles,
+            referrals=referrals,
+            outbox=outbox,
+            clock=clock,
+        ),
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
         digests=digests,
@@ -126,6 +135,12 @@ def build(
     )
     composer.register(
         DeliveryKind.SNOOZE_END, composed(services.snoozes.due, rendering.snooze_due_dm)
+    )
+    composer.register_notice(
+        "session_card", composed(services.sourcing.card, rendering.session_card)
+    )
+    composer.register(
+        DeliveryKind.SESSION_END, composed(services.sourcing.summary, rendering.session_end)
     )
     composer.register_notice(
         "referrer_update", composed(cards.referrer_update, rendering.referrer_update)

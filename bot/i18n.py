@@ -6,6 +6,7 @@ link; `mention` returns already-safe markup. `plain()` is for plain_text fields,
 literally.
 """
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,12 @@ def link(url: str, label: str) -> Markup:
     return Markup(f"<{safe_url}|{escape_mrkdwn(label)}>")
 
 
+def slack_date(instant: datetime) -> Markup:
+    """A time Slack shows in each reader's own time zone (formatting#date)."""
+    fallback = instant.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup(f"<!date^{int(instant.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>")
+
+
 def normalize_locale(value: str | None, fallback: str = DEFAULT_LOCALE) -> str:
     """Slack locales look like `fr-FR`; refbot speaks by language."""
     language = (value or "").replace("_", "-").split("-")[0].lower()
@@ -60,6 +67,7 @@ def _environment(escaped: bool) -> Environment:
     )
     env.filters["mention"] = mention
     env.filters["link"] = link
+    env.filters["slack_date"] = slack_date
     return env
 
 

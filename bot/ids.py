@@ -102,6 +102,13 @@ class ReachOutInput(StrEnum):
     CHANNEL = "channel"
 
 
+class SessionInput(StrEnum):
+    ROLE = "role"
+    DURATION = "duration"
+    GOAL = "goal"
+    PROMPT = "prompt"
+
+
 class SnoozeInput(StrEnum):
     UNTIL = "until"
     DATE = "date"

@@ -89,6 +89,13 @@ class Outbox:
             payload=payload,
         )
 
+    def bring_forward(self, s: Session, *, team_id: str, subject: str) -> int:
+        """Make what waits for a subject due now (a session ended early): sent after commit."""
+        moved = repo.bring_forward(s, team_id, subject, to=self.clock())
+        if moved:
+            s.info[_DUE_NOW] = True
+        return moved
+
     def cancel_pending(
         self, s: Session, *, team_id: str, subject: str, kinds: Iterable[DeliveryKind]
     ) -> int:

@@ -179,6 +179,7 @@ class SlackEmulator:
         self._messages: list[Message] = []
         self._users: dict[str, dict[str, Any]] = {}
         self._mpims: dict[str, list[str]] = {}
+        self._not_joined: set[str] = set()  # public channels the bot was never invited to
         self._views: dict[str, dict[str, Any]] = {}
         self._stacks: dict[str, list[str]] = {}
         self._homes: dict[str, str] = {}
@@ -294,6 +295,11 @@ class SlackEmulator:
     def dm_channel(self, user_id: str) -> str:
         return "D" + user_id
 
+    def channel_without_bot(self, channel: str) -> None:
+        """A channel refbot is not a member of: it can't post there until invited."""
+        with self._lock:
+            self._not_joined.add(channel)
+
     def user_posts(self, user_id: str, channel: str, text: str) -> str:
         """A person (not the app) writes in a channel; returns the message ts."""
         with self._lock:
@@ -336,6 +342,11 @@ class SlackEmulator:
         with self._lock:
             self._faults.clear()
             self._hangs.clear()
+
+    def close_views(self, user_id: str) -> None:
+        """The user closes their modals (Done, Cancel or Esc)."""
+        with self._lock:
+            self._stacks.pop(user_id, None)
 
     def apply_response_action(self, user_id: str, view_id: str, answer: dict[str, Any]) -> None:
         """Do what Slack does with the app's HTTP answer to a view_submission of view_id.
@@ -678,7 +689,10 @@ class SlackEmulator:
             return {"channel": {"id": channel, "is_mpim": True, "is_private": True}}
         if channel.startswith("C"):
             name = channel.lower()
-            return {"channel": {"id": channel, "name": name, "is_channel": True, "is_member": True}}
+            member = channel not in self._not_joined
+            return {
+                "channel": {"id": channel, "name": name, "is_channel": True, "is_member": member}
+            }
         raise _SlackError("channel_not_found")
 
     def _conversations_history(self, a: dict[str, Any]) -> dict[str, Any]:
@@ -717,6 +731,8 @@ class SlackEmulator:
 
     def _chat_post_message(self, a: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(a)
+        if channel in self._not_joined:
+            raise _SlackError("not_in_channel")
         metadata, thread_ts = copy.deepcopy(a.get("metadata")), a.get("thread_ts")
         message = self._post("chat.postMessage", channel, a, metadata=metadata, thread_ts=thread_ts)
         item = self._history_item(message, metadata=True)

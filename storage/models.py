@@ -147,6 +147,7 @@ class SourcingSession(Base):
     ends_at: Mapped[UtcDateTime]
     ended_at: Mapped[UtcDateTime | None]
     card_ts: Mapped[str | None] = mapped_column(String(32))  # Slack message ts of the card
+    prompt: Mapped[str | None] = mapped_column(Text)  # "people you worked with at a fintech"
     status: Mapped[SessionStatus] = mapped_column(default=SessionStatus.RUNNING)
 
 

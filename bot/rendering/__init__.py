@@ -20,10 +20,19 @@ from bot.rendering.referral import (
 )
 from bot.rendering.roles import role_created, role_modal, roles_list
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
+from bot.rendering.sourcing import (
+    contact_added,
+    session_card,
+    session_end,
+    session_start_modal,
+    sourcing_note,
+    sourcing_usage,
+)
 
 __all__ = [
     "admin_modal",
     "admin_saved",
+    "contact_added",
     "desk_list",
     "digest",
     "field_errors",
@@ -48,9 +57,14 @@ __all__ = [
     "role_created",
     "role_modal",
     "roles_list",
+    "session_card",
+    "session_end",
+    "session_start_modal",
     "sla_nudge",
     "snooze_done",
     "snooze_due_dm",
     "snooze_modal",
+    "sourcing_note",
+    "sourcing_usage",
     "unknown_subcommand",
 ]

@@ -63,7 +63,8 @@ def intro_offer_modal(form: ReferralFormView) -> dict[str, Any]:
     )
 
 
-def referral_modal(form: ReferralFormView) -> dict[str, Any]:
+def referral_modal(form: ReferralFormView, *, session: str | None = None) -> dict[str, Any]:
+    """The referral modal; with `session`, it adds a contact to that sourcing session."""
     t, p = form.locale, form.prefill
     blocks = [
         input_block(
@@ -132,12 +133,15 @@ def referral_modal(form: ReferralFormView) -> dict[str, Any]:
             optional=True,
         ),
     ]
+    if session is not None:  # the session's role is the role: don't ask
+        blocks = [b for b in blocks if b["block_id"] != ReferralInput.ROLE]
     return modal(
         View.REFERRAL,
-        _label(t, "title"),
+        _label(t, "session_title" if session else "title"),
         blocks,
-        submit=_label(t, "submit"),
+        submit=_label(t, "session_submit" if session else "submit"),
         close=_label(t, "close"),
+        private_metadata=f"session:{session}" if session else "",
     )
 
 

@@ -17,6 +17,7 @@ from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.snoozes import Snoozes
+from bot.services.sourcing import Sourcing
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Services:
     outreach: Outreaches
     desks: Desks
     admin: Admin
+    sourcing: Sourcing
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

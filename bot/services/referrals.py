@@ -66,6 +66,7 @@ class ReferralResult:
     candidate_public_id: str | None = None
     duplicate: bool = False  # already known to the team: say so, never who or the status
     lead: bool = False
+    again: bool = False  # the same person added twice by the same contributor in a session
 
 
 class Referrals:
@@ -106,8 +107,11 @@ class Referrals:
             prefill=prefill,
         )
 
-    def refer(self, *, team_id: str, referrer_id: str, form: ReferralForm) -> ReferralResult:
-        """Record a referral, or return field errors having saved nothing."""
+    def refer(
+        self, *, team_id: str, referrer_id: str, form: ReferralForm, session_id: int | None = None
+    ) -> ReferralResult:
+        """Record a referral, or return field errors having saved nothing. In a sourcing
+        session the session's summary replaces the per-referral cards and receipts."""
         locale = self.members.locale(team_id=team_id, user_id=referrer_id)
         clean, errors = contacts.validate_referral(
             name=form.name, email=form.email, profile_url=form.profile_url, note=form.note
@@ -121,7 +125,7 @@ class Referrals:
         for attempt in range(3):
             try:
                 with self.sessions.begin() as s:
-                    return self._record(s, team_id, referrer_id, form, clean, locale)
+                    return self._record(s, team_id, referrer_id, form, clean, locale, session_id)
             except IntegrityError:
                 # Two people referred the same new contact at once (PostgreSQL lets both
                 # transactions look before either inserts): the loser retries and finds it.
@@ -137,6 +141,7 @@ class Referrals:
         form: ReferralForm,
         clean: contacts.CleanContact,
         locale: str,
+        session_id: int | None,
     ) -> ReferralResult:
         now = self.clock()
         role = roles.by_public_id(s, team_id, form.role) if form.role else None
@@ -154,16 +159,21 @@ class Referrals:
                     name=clean.name,
                     email=clean.email,
                     profile_url=clean.profile_url,
-                    source=CandidateSource.REFERRAL,
+                    source=CandidateSource.SOURCING_SESSION
+                    if session_id
+                    else CandidateSource.REFERRAL,
                     owner_id=role.recruiter_id if role else None,
                     last_activity_at=now,
                     created_at=now,
                     tags="",
                 ),
             )
-        elif any(r.referrer_id == referrer_id for r in referrals.for_candidate(s, candidate.id)):
+        elif mine := [
+            r for r in referrals.for_candidate(s, candidate.id) if r.referrer_id == referrer_id
+        ]:
             # The same person again (or Slack retrying): nothing new to record or announce.
-            return self._result(locale, candidate, duplicate=True)
+            again = session_id is not None and any(r.session_id == session_id for r in mine)
+            return self._result(locale, candidate, duplicate=True, again=again)
         else:
             # Learn the contact detail the first referral lacked, when nobody else holds it.
             if clean.email and not candidate.email:
@@ -185,11 +195,13 @@ class Referrals:
                 candidate_knows=form.candidate_knows,
                 can_intro=form.can_intro,
                 note=clean.note,
+                session_id=session_id,
                 credited=not duplicate or referrals.credited_since(s, candidate.id, since) is None,
                 created_at=now,
             ),
         )
-        self._announce(s, team_id, candidate, referral, role, duplicate=duplicate)
+        if session_id is None:
+            self._announce(s, team_id, candidate, referral, role, duplicate=duplicate)
         audit.record(
             s,
             team_id=team_id,
@@ -269,7 +281,12 @@ class Referrals:
 
     @staticmethod
     def _result(
-        locale: str, candidate: Candidate, *, duplicate: bool, lead: bool = False
+        locale: str,
+        candidate: Candidate,
+        *,
+        duplicate: bool,
+        lead: bool = False,
+        again: bool = False,
     ) -> ReferralResult:
         return ReferralResult(
             locale=locale,
@@ -277,6 +294,7 @@ class Referrals:
             candidate_public_id=candidate.public_id,
             duplicate=duplicate,
             lead=lead,
+            again=again,
         )
 
 

@@ -1,9 +1,10 @@
 from slack_bolt import App
 
-from handlers.actions import candidate, home, intro
+from handlers.actions import candidate, home, intro, sourcing
 
 
 def register(app: App) -> None:
     home.register(app)
     candidate.register(app)
     intro.register(app)
+    sourcing.register(app)

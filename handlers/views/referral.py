@@ -1,4 +1,7 @@
-"""`referral_submit`: record the referral, or show what to fix on the right fields."""
+"""`referral_submit` (and `/intro`'s `intro_request_submit`): record the referral, or add the
+contact to a sourcing session, or show what to fix on the right fields."""
+
+from typing import Any
 
 from slack_bolt import Ack, App
 
@@ -10,27 +13,39 @@ from bot.services.referrals import ReferralForm
 from handlers.state import read_state
 
 
-def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def _form(view: dict[str, Any]) -> ReferralForm:
     form = read_state(view)
+    return ReferralForm(
+        name=form.get(F.NAME),
+        email=form.get(F.EMAIL),
+        profile_url=form.get(F.PROFILE_URL),
+        role=form.get(F.ROLE),
+        relationship=form.get(F.RELATIONSHIP),
+        strength=form.get(F.STRENGTH),
+        candidate_knows=form.get(F.CANDIDATE_KNOWS) != "no",
+        can_intro="yes" in (form.get(F.CAN_INTRO) or []),
+        note=form.get(F.NOTE),
+    )
+
+
+def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    session = view.get("private_metadata", "").removeprefix("session:")
+    if session and view.get("private_metadata", "").startswith("session:"):
+        added = svc.sourcing.add(
+            team_id=team_id, contributor_id=user_id, session=session, form=_form(view)
+        )
+        if added.referral is not None and added.referral.errors:
+            errors = rendering.field_errors(added.locale, added.referral.errors)
+            ack(response_action="errors", errors=errors)
+        else:
+            ack(response_action="update", view=rendering.contact_added(added.locale, added))
+        return
     # /intro's modal is the referral modal with the intro already offered.
     use_case = (
         svc.intros.offer if view["callback_id"] == View.INTRO_REQUEST else svc.referrals.refer
     )
-    result = use_case(
-        team_id=body["team"]["id"],
-        referrer_id=body["user"]["id"],
-        form=ReferralForm(
-            name=form.get(F.NAME),
-            email=form.get(F.EMAIL),
-            profile_url=form.get(F.PROFILE_URL),
-            role=form.get(F.ROLE),
-            relationship=form.get(F.RELATIONSHIP),
-            strength=form.get(F.STRENGTH),
-            candidate_knows=form.get(F.CANDIDATE_KNOWS) != "no",
-            can_intro="yes" in (form.get(F.CAN_INTRO) or []),
-            note=form.get(F.NOTE),
-        ),
-    )
+    result = use_case(team_id=team_id, referrer_id=user_id, form=_form(view))
     if result.errors:
         ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))
     else:

@@ -256,3 +256,18 @@ def follow_ups_open(
         .order_by(Delivery.due_at, Delivery.id)
         .limit(limit)
     ).all()
+
+
+def bring_forward(s: Session, team_id: str, subject: str, *, to: datetime) -> int:
+    """Make a subject's pending deliveries due at `to` (a session ended early)."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.subject == subject,
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.due_at > to,
+        )
+        .values(due_at=to, next_attempt_at=to)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

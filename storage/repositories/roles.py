@@ -26,3 +26,7 @@ def add(s: Session, role: Role) -> Role:
     s.add(role)
     s.flush()
     return role
+
+
+def by_id(s: Session, role_id: int) -> Role | None:
+    return s.get(Role, role_id)

@@ -1,0 +1,167 @@
+"""Sourcing sessions: the start modal, the channel card, the thank-you, the summaries."""
+
+from typing import Any
+
+from bot import i18n
+from bot.ids import Action, SessionInput, View
+from bot.rendering.blocks import (
+    MESSAGE_BLOCKS,
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    message,
+    modal,
+    option,
+    section,
+    static_select,
+    text_input,
+)
+from bot.services.sourcing import (
+    DURATIONS,
+    ActiveSession,
+    AddResult,
+    SessionCard,
+    SessionSummary,
+    StartForm,
+)
+
+
+def _label(locale: str, key: str) -> str:
+    return i18n.plain(locale, "sourcing/labels", key=key)
+
+
+def session_start_modal(form: StartForm) -> dict[str, Any]:
+    t = form.locale
+    roles = [
+        option(
+            r.title + (f" ({_label(t, 'upcoming')})" if r.status == "upcoming" else ""), r.public_id
+        )
+        for r in form.roles
+    ]
+    durations = [option(_label(t, d), d) for d in DURATIONS]
+    blocks: list[Block] = []
+    if roles:
+        blocks.append(input_block(SessionInput.ROLE, _label(t, "role"), static_select(roles)))
+    else:
+        blocks.append(section(i18n.mrkdwn(t, "sourcing/no_roles")))
+    blocks += [
+        input_block(
+            SessionInput.DURATION, _label(t, "duration"), static_select(durations, initial="1h")
+        ),
+        input_block(
+            SessionInput.GOAL,
+            _label(t, "goal"),
+            {
+                "type": "number_input",
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "max_value": "1000",
+            },
+            optional=True,
+        ),
+        input_block(
+            SessionInput.PROMPT,
+            _label(t, "prompt"),
+            text_input(max_length=300, placeholder=_label(t, "prompt_placeholder")),
+            optional=True,
+        ),
+    ]
+    return modal(
+        View.SOURCING_START,
+        _label(t, "title"),
+        blocks,
+        submit=_label(t, "submit") if roles else None,
+        close=_label(t, "close"),
+        private_metadata=form.channel_id,
+    )
+
+
+def session_card(locale: str, card: SessionCard) -> Message:
+    """The channel's card: role, goal and progress, contributors. Never a candidate."""
+    text = i18n.mrkdwn(locale, "sourcing/card", card=card, bar=_bar(card.progress))
+    blocks: list[Block] = [header(_label(locale, "card_title")), section(text)]
+    if not card.ended:
+        blocks.append(
+            actions(
+                button(
+                    _label(locale, "add"),
+                    Action.SOURCING_ADD_CONTACT,
+                    value=card.public_id,
+                    style="primary",
+                ),
+                button(_label(locale, "end"), Action.SOURCING_END, value=card.public_id),
+                block_id=f"session:{card.public_id}",
+            )
+        )
+    return message(f"{_label(locale, 'card_title')}: {i18n.escape_mrkdwn(card.role_title)}", blocks)
+
+
+def session_thanks(locale: str, card: SessionCard) -> Message:
+    text = i18n.mrkdwn(locale, "sourcing/thanks", card=card)
+    return message(text, [section(text)])
+
+
+def session_summary(locale: str, summary: SessionSummary) -> Message:
+    """Every contact with its details; the hiring manager gets triage buttons."""
+    title = _label(locale, "summary_title")
+    blocks: list[Block] = [
+        header(title),
+        section(i18n.mrkdwn(locale, "sourcing/summary", card=summary.card)),
+    ]
+    per_contact = 3 if summary.for_hiring_manager else 2
+    room = (MESSAGE_BLOCKS - len(blocks) - 1) // per_contact
+    for contact in summary.contacts[:room]:
+        blocks += [divider(), section(i18n.mrkdwn(locale, "sourcing/contact", c=contact))]
+        if summary.for_hiring_manager:
+            blocks.append(
+                actions(
+                    button(
+                        _label(locale, "interested"),
+                        Action.HM_INTERESTED,
+                        value=contact.candidate,
+                        style="primary",
+                    ),
+                    button(_label(locale, "pass"), Action.HM_PASS, value=contact.candidate),
+                )
+            )
+    if len(summary.contacts) > room:
+        blocks.append(
+            context(i18n.mrkdwn(locale, "sourcing/more", count=len(summary.contacts) - room))
+        )
+    return message(f"{title}: {i18n.escape_mrkdwn(summary.card.role_title)}", blocks)
+
+
+def contact_added(locale: str, added: AddResult) -> dict[str, Any]:
+    name = added.referral.candidate_name if added.referral else ""
+    text = i18n.mrkdwn(locale, "sourcing/added", outcome=added.outcome, name=name)
+    return modal(
+        View.REFERRAL, _label(locale, "card_title"), [section(text)], close=_label(locale, "done")
+    )
+
+
+def _bar(percent: int) -> str:
+    full = percent // 10
+    return "▰" * full + "▱" * (10 - full)
+
+
+def session_end(locale: str, found: SessionSummary | SessionCard) -> Message:
+    """The end of a session: the channel's thank-you, or a person's summary."""
+    if isinstance(found, SessionSummary):
+        return session_summary(locale, found)
+    return session_thanks(locale, found)
+
+
+def sourcing_usage(locale: str, active: list[ActiveSession]) -> Message:
+    text = i18n.mrkdwn(locale, "sourcing/usage", active=active)
+    return message(text, [section(text)], response_type="ephemeral")
+
+
+def sourcing_note(locale: str, template: str) -> Message:
+    """A short ephemeral answer: how to invite refbot, or that the session ended."""
+    text = i18n.mrkdwn(locale, f"sourcing/{template}")
+    return message(text, [section(text)], response_type="ephemeral")
