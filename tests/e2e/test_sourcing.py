@@ -96,7 +96,7 @@ def test_session_dedupes_live_keeps_the_channel_private_and_summarises_for_the_t
         )
     )
     summaries = {
-        u: [m for m in slack.dms(u) if "summary" in m.text][0] for u in (RECRUITER, MANAGER)
+        u: next(m for m in slack.dms(u) if "summary" in m.text) for u in (RECRUITER, MANAGER)
     }
     assert "Xena One" in summaries[RECRUITER].plain_text()
     assert "already known to the team" in summaries[RECRUITER].plain_text()
