@@ -85,7 +85,7 @@ def build(
     digests = Digests(
         sessions=sessions, outbox=outbox, clock=clock, default_tz=settings.refbot_timezone
     )
-    roles = Roles(sessions=sessions, members=members, clock=clock)
+    roles = Roles(sessions=sessions, members=members, outbox=outbox, clock=clock)
     cards = Cards(sessions=sessions)
     referrals = Referrals(
         sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
@@ -136,6 +136,7 @@ def build(
     composer.register(
         DeliveryKind.SNOOZE_END, composed(services.snoozes.due, rendering.snooze_due_dm)
     )
+    composer.register_notice("role_pool", composed(roles.pool, rendering.role_pool))
     composer.register_notice(
         "session_card", composed(services.sourcing.card, rendering.session_card)
     )

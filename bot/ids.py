@@ -42,6 +42,7 @@ class View(StrEnum):
 
 class Action(StrEnum):
     HOME_REFER = "home_refer"
+    ROLE_OPEN = "role_open"  # an upcoming role opens: its pool goes to the recruiter
     CANDIDATE_REACH_OUT = "candidate_reach_out"
     CANDIDATE_SNOOZE = "candidate_snooze"
     CANDIDATE_REQUEST_INTRO = "candidate_request_intro"

@@ -18,7 +18,7 @@ from bot.rendering.referral import (
     referrer_update,
     sla_nudge,
 )
-from bot.rendering.roles import role_created, role_modal, roles_list
+from bot.rendering.roles import role_created, role_modal, role_pool, roles_list
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 from bot.rendering.sourcing import (
     contact_added,
@@ -56,6 +56,7 @@ __all__ = [
     "referrer_update",
     "role_created",
     "role_modal",
+    "role_pool",
     "roles_list",
     "session_card",
     "session_end",

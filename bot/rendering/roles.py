@@ -3,9 +3,13 @@
 from typing import Any
 
 from bot import i18n
-from bot.ids import RoleInput, View
+from bot.ids import Action, RoleInput, View
 from bot.rendering.blocks import (
+    MESSAGE_BLOCKS,
     Message,
+    button,
+    context,
+    header,
     input_block,
     message,
     modal,
@@ -15,7 +19,7 @@ from bot.rendering.blocks import (
     text_input,
     users_select,
 )
-from bot.services.roles import RoleLine
+from bot.services.roles import RoleLine, RolePool
 
 
 def role_modal(locale: str, recruiter_id: str) -> dict[str, Any]:
@@ -57,6 +61,36 @@ def role_created(locale: str, role: RoleLine) -> dict[str, Any]:
     return modal(View.ROLE, label("title"), [section(text)], close=label("done"))
 
 
-def roles_list(locale: str, roles: tuple[RoleLine, ...]) -> Message:
+def roles_list(locale: str, roles: tuple[RoleLine, ...], *, recruiter: bool = False) -> Message:
+    """Open and upcoming roles; recruiters get an Open button on each upcoming one."""
     text = i18n.mrkdwn(locale, "roles/list", roles=roles)
-    return message(text, [section(text)], response_type="ephemeral")
+    blocks = [section(text)]
+    if recruiter:
+        label = i18n.plain(locale, "roles/labels", key="open_it")
+        blocks += [
+            section(
+                i18n.mrkdwn(locale, "roles/upcoming_line", role=r),
+                accessory=button(label, Action.ROLE_OPEN, value=r.public_id),
+            )
+            for r in roles
+            if r.status == "upcoming"
+        ][: MESSAGE_BLOCKS - 1]
+    return message(text, blocks, response_type="ephemeral")
+
+
+def role_pool(locale: str, pool: RolePool) -> Message:
+    """The DM when an upcoming role opens: its pool and the resting people who match."""
+    label = i18n.plain(locale, "roles/labels", key="reach_out")
+    intro = i18n.mrkdwn(locale, "roles/pool", pool=pool)
+    room = MESSAGE_BLOCKS - 3
+    blocks = [header(i18n.plain(locale, "roles/labels", key="pool_title")), section(intro)]
+    blocks += [
+        section(
+            i18n.mrkdwn(locale, "roles/pool_item", item=item),
+            accessory=button(label, Action.CANDIDATE_REACH_OUT, value=item.candidate),
+        )
+        for item in pool.items[:room]
+    ]
+    if len(pool.items) > room:
+        blocks.append(context(i18n.mrkdwn(locale, "roles/pool_more", count=len(pool.items) - room)))
+    return message(intro, blocks)

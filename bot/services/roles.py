@@ -1,13 +1,15 @@
 """Roles people can be referred to: open ones, and upcoming personas not yet open."""
 
+import re
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, NotFound
+from bot.outbox import Due, Outbox
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Role
-from storage.repositories import audit, roles
+from storage.repositories import audit, candidates, roles
 from storage.types import RoleStatus
 
 TITLE_LIMIT = 200
@@ -29,10 +31,30 @@ class RoleResult:
     role: RoleLine | None = None
 
 
+@dataclass(frozen=True)
+class PoolItem:
+    candidate: str  # public id
+    name: str
+    why: str  # pooled, or the word of the title it matched
+
+
+@dataclass(frozen=True)
+class RolePool:
+    title: str
+    items: tuple[PoolItem, ...]
+
+
+STOPWORDS = frozenset({"and", "the", "for", "senior", "junior", "lead", "staff", "head", "with"})
+POOL_LIMIT = 200
+
+
 class Roles:
-    def __init__(self, *, sessions: Sessions, members: Members, clock: Clock) -> None:
+    def __init__(
+        self, *, sessions: Sessions, members: Members, outbox: Outbox, clock: Clock
+    ) -> None:
         self.sessions = sessions
         self.members = members
+        self.outbox = outbox
         self.clock = clock
 
     def require_recruiter(self, *, team_id: str, actor_id: str) -> None:
@@ -93,6 +115,56 @@ class Roles:
                 at=now,
             )
             return RoleResult(errors={}, role=_line(role))
+
+    def open(self, *, team_id: str, actor_id: str, role: str) -> RoleLine:
+        """Open an upcoming role; its recruiter gets the pool and matching resting candidates."""
+        self.require_recruiter(team_id=team_id, actor_id=actor_id)
+        now = self.clock()
+        with self.sessions.begin() as s:
+            found = roles.by_public_id(s, team_id, role)
+            if found is None:
+                raise NotFound
+            if found.status != RoleStatus.OPEN:
+                found.status = RoleStatus.OPEN
+                found.opened_at = now
+                self.outbox.notice(
+                    s,
+                    team_id=team_id,
+                    recipient=found.recruiter_id,
+                    subject=f"role:{role}",
+                    dedupe_key=f"role:{role}:opened",
+                    payload={"render": "role_pool", "role": role},
+                )
+                audit.record(
+                    s,
+                    team_id=team_id,
+                    actor_id=actor_id,
+                    action="role.open",
+                    subject=f"role:{role}",
+                    at=now,
+                )
+            return _line(found)
+
+    def pool(self, due: Due) -> RolePool | None:
+        """The role's pool, plus snoozed and archived people whose details mention its title."""
+        with self.sessions() as s:
+            found = roles.by_public_id(s, due.team_id, due.payload["role"])
+            if found is None:
+                return None
+            items = [
+                PoolItem(c.public_id, c.name, "pooled")
+                for c in candidates.pooled_for_role(s, found.id)
+            ]
+            seen = {i.candidate for i in items}
+            words = [
+                w
+                for w in re.findall(r"\w+", found.title.lower())
+                if len(w) > 2 and w not in STOPWORDS
+            ]
+            for c in candidates.resting_matching(s, due.team_id, words, limit=POOL_LIMIT):
+                if c.public_id not in seen:
+                    items.append(PoolItem(c.public_id, c.name, c.status.value))
+            return RolePool(title=found.title, items=tuple(items)) if items else None
 
     def referable(self, *, team_id: str) -> tuple[RoleLine, ...]:
         """Open then upcoming roles: what a referral may target (no candidate data)."""

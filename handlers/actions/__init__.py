@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.actions import candidate, home, intro, sourcing
+from handlers.actions import candidate, home, intro, role, sourcing
 
 
 def register(app: App) -> None:
@@ -8,3 +8,4 @@ def register(app: App) -> None:
     candidate.register(app)
     intro.register(app)
     sourcing.register(app)
+    role.register(app)

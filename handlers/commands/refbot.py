@@ -51,7 +51,9 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
         client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))
     elif sub == Subcommand.ROLES:
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
-        respond(**rendering.roles_list(locale, svc.roles.referable(team_id=team_id)))
+        recruiter = svc.members.profile(team_id=team_id, user_id=user_id).is_recruiter
+        roles = svc.roles.referable(team_id=team_id)
+        respond(**rendering.roles_list(locale, roles, recruiter=recruiter))
     else:
         respond(**_text_answer(command, svc.members.locale(team_id=team_id, user_id=user_id)))
 

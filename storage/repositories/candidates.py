@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Candidate, Note
+from storage.models import Candidate, Note, Referral
 from storage.types import CandidateStatus
 
 
@@ -82,5 +82,43 @@ def newest_unreviewed(s: Session, team_id: str, *, limit: int) -> Sequence[Candi
         select(Candidate)
         .where(Candidate.team_id == team_id, Candidate.status == CandidateStatus.NEW)
         .order_by(Candidate.created_at.desc(), Candidate.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def pooled_for_role(s: Session, role_id: int) -> Sequence[Candidate]:
+    """Candidates referred for a role (its pool while it was upcoming)."""
+    return s.scalars(
+        select(Candidate)
+        .join(Referral, Referral.candidate_id == Candidate.id)
+        .where(Referral.role_id == role_id)
+        .distinct()
+        .order_by(Candidate.created_at)
+    ).all()
+
+
+def resting_matching(
+    s: Session, team_id: str, words: Sequence[str], *, limit: int
+) -> Sequence[Candidate]:
+    """Snoozed and archived candidates whose headline, company, tags or notes mention any word."""
+    if not words:
+        return []
+    matches = []
+    for word in words:
+        pattern = f"%{word}%"
+        matches += [
+            func.lower(Candidate.headline).like(pattern),
+            func.lower(Candidate.company).like(pattern),
+            func.lower(Candidate.tags).like(pattern),
+            exists().where(Note.candidate_id == Candidate.id, func.lower(Note.body).like(pattern)),
+        ]
+    return s.scalars(
+        select(Candidate)
+        .where(
+            Candidate.team_id == team_id,
+            Candidate.status.in_([CandidateStatus.SNOOZED, CandidateStatus.ARCHIVED]),
+            or_(*matches),
+        )
+        .order_by(Candidate.last_activity_at.desc())
         .limit(limit)
     ).all()
