@@ -76,6 +76,8 @@ class Story:
             yield
         except StepFailed as failure:
             raise StepFailed(f"step {self.steps} ({title}): {failure}") from None
+        except Exception as error:  # a broken step is a failed step, not a traceback
+            raise StepFailed(f"step {self.steps} ({title}): {error!r}") from None
 
     def expect(self, condition: bool, what: str) -> None:
         if not condition:
@@ -106,6 +108,7 @@ def _unmrkdwn(text: str) -> str:
     names = {p.user_id: p.name.split()[0] for p in PEOPLE}
     text = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]+)>", r"\1", text)
     text = text.replace("*", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -247,10 +250,98 @@ def chapter_snooze(story: Story) -> None:
         story.saw_message(ALICE, "in a DM from refbot", slack.dms(ALICE.user_id)[-1])
 
 
+CHANNEL = "C0SOURCING"
+
+
+def _session_card(story: Story) -> Message | None:
+    found = [
+        m
+        for m in story.slack.messages(CHANNEL)
+        if m.has_button("sourcing_add_contact") or "Sourcing session" in m.text
+    ]
+    return found[0] if found else None
+
+
+def chapter_sourcing(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    with story.step("Rita creates a role with /refbot role"):
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/refbot", "role")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the role form did not open")
+        answer = ws.submit(
+            RITA.user_id, "role_submit", title="Staff Data Engineer", team="Data", status="open"
+        )
+        story.expect(answer.json().get("response_action") == "update", "the role was refused")
+        slack.close_views(RITA.user_id)
+
+    with story.step("Rita starts a one-hour sourcing session in #eng-sourcing"):
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/sourcing", "start", channel_id=CHANNEL)
+        story.wait(lambda: slack.open_views(RITA.user_id), "the session form did not open")
+        role = slack.open_views(RITA.user_id)[-1]["blocks"][0]["element"]["options"][0]["value"]
+        ws.submit(
+            RITA.user_id,
+            "sourcing_start_submit",
+            role=role,
+            duration="1h",
+            goal="5",
+            prompt="people you worked with on data platforms",
+        )
+        story.wait(lambda: _session_card(story), "no session card in the channel")
+
+    def add(person: Person, name: str, email: str) -> str:
+        slack.close_views(person.user_id)
+        card = _session_card(story)
+        assert card is not None
+        ws.click(person.user_id, "sourcing_add_contact", on=card)
+        story.wait(lambda: slack.open_views(person.user_id), "the add form did not open")
+        answer = ws.submit(person.user_id, "referral_submit", name=name, email=email)
+        return readable(answer.json()["view"]["blocks"])
+
+    with story.step("Alice adds two people; Camille adds one, and Ada, who is already known"):
+        story.saw(ALICE, "in the form", add(ALICE, "Grace Hopper", "grace@example.com"))
+        add(ALICE, "Linus Torvalds", "linus@example.com")
+        add(CAMILLE, "Margaret Hamilton", "margaret@example.com")
+        known = add(CAMILLE, "Ada L.", "ada@example.com")
+        story.expect("déjà connu" in known, "Camille was not told Ada is known")
+        story.saw(CAMILLE, "dans le formulaire", known)
+
+    with story.step("The channel's card counts them (updated at most every few seconds)"):
+        story.clock.travel(seconds=6)
+        story.runtime.sweep()
+        card = _session_card(story)
+        story.expect(card is not None and "*3* / 5" in card.plain_text(), "the card is not at 3")
+        assert card is not None
+        for message in slack.messages(CHANNEL):
+            story.expect(
+                "Grace" not in message.plain_text(), "a candidate name reached the channel"
+            )
+        story.out("   #eng-sourcing sees:")
+        story.out(textwrap.indent(_unmrkdwn(readable(card.blocks)), "   │ "))
+
+    with story.step("Rita ends the session: a thank-you in the channel, the summary in her DMs"):
+        card = _session_card(story)
+        assert card is not None
+        ws.click(RITA.user_id, "sourcing_end", on=card)
+        story.wait(
+            lambda: any("Thank you all" in m.text for m in slack.messages(CHANNEL)),
+            "no thank-you in the channel",
+        )
+        thanks = next(m for m in slack.messages(CHANNEL) if "Thank you all" in m.text)
+        story.out("   #eng-sourcing sees:")
+        story.out(textwrap.indent(_unmrkdwn(readable(thanks.blocks)), "   │ "))
+        story.wait(
+            lambda: any("summary" in m.text for m in slack.dms(RITA.user_id)), "no summary for Rita"
+        )
+        summary = next(m for m in slack.dms(RITA.user_id) if "summary" in m.text)
+        story.saw_message(RITA, "in a DM from refbot", summary)
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_help_and_home,
     chapter_referral,
     chapter_snooze,
+    chapter_sourcing,
 ]
 
 

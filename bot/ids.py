@@ -76,6 +76,7 @@ class ReferralInput(StrEnum):
     CANDIDATE_KNOWS = "candidate_knows"
     CAN_INTRO = "can_intro"
     NOTE = "note"
+    IN_SESSION = "in_session"  # /refer in a channel running a sourcing session
 
 
 class RoleInput(StrEnum):

@@ -24,6 +24,7 @@ from bot.rendering.blocks import (
 from bot.services.candidates import MOVABLE
 from bot.services.cards import CandidateCard, ReferrerUpdate
 from bot.services.referrals import RELATIONSHIPS, ReferralFormView, ReferralResult
+from bot.services.sourcing import ActiveSession
 from storage.types import CandidateStatus
 
 ACTIVE = {
@@ -63,7 +64,9 @@ def intro_offer_modal(form: ReferralFormView) -> dict[str, Any]:
     )
 
 
-def referral_modal(form: ReferralFormView, *, session: str | None = None) -> dict[str, Any]:
+def referral_modal(
+    form: ReferralFormView, *, session: str | None = None, offer: ActiveSession | None = None
+) -> dict[str, Any]:
     """The referral modal; with `session`, it adds a contact to that sourcing session."""
     t, p = form.locale, form.prefill
     blocks = [
@@ -135,13 +138,26 @@ def referral_modal(form: ReferralFormView, *, session: str | None = None) -> dic
     ]
     if session is not None:  # the session's role is the role: don't ask
         blocks = [b for b in blocks if b["block_id"] != ReferralInput.ROLE]
+    metadata = f"session:{session}" if session else ""
+    if offer is not None:  # /refer in a channel running a session: offer to count it there
+        label = i18n.plain(t, "referral/labels", key="in_session")
+        blocks.insert(
+            0,
+            input_block(
+                ReferralInput.IN_SESSION,
+                label,
+                checkboxes([option(offer.role_title or label, "yes")], initial=["yes"]),
+                optional=True,
+            ),
+        )
+        metadata = f"offer:{offer.public_id}"
     return modal(
         View.REFERRAL,
         _label(t, "session_title" if session else "title"),
         blocks,
         submit=_label(t, "session_submit" if session else "submit"),
         close=_label(t, "close"),
-        private_metadata=f"session:{session}" if session else "",
+        private_metadata=metadata,
     )
 
 

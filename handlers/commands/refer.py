@@ -14,10 +14,13 @@ def refer_acked(ack: Ack) -> None:
 
 
 def refer_invoked(command: dict, client: WebClient, svc: Services) -> None:
+    team_id = command["team_id"]
     form = svc.referrals.form(
-        team_id=command["team_id"], user_id=command["user_id"], text=command.get("text", "")
+        team_id=team_id, user_id=command["user_id"], text=command.get("text", "")
     )
-    client.views_open(trigger_id=command["trigger_id"], view=rendering.referral_modal(form))
+    offer = svc.sourcing.active(team_id=team_id, channel_id=command["channel_id"])
+    view = rendering.referral_modal(form, offer=offer)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
 def register(app: App) -> None:

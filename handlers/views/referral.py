@@ -30,8 +30,11 @@ def _form(view: dict[str, Any]) -> ReferralForm:
 
 def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    session = view.get("private_metadata", "").removeprefix("session:")
-    if session and view.get("private_metadata", "").startswith("session:"):
+    kind, _, session = view.get("private_metadata", "").partition(":")
+    counted = kind == "session" or (
+        kind == "offer" and "yes" in (read_state(view).get(F.IN_SESSION) or [])
+    )
+    if counted:
         added = svc.sourcing.add(
             team_id=team_id, contributor_id=user_id, session=session, form=_form(view)
         )

@@ -150,3 +150,21 @@ def test_a_channel_without_refbot_gets_guidance_not_an_error(
     assert slack.wait_for(lambda: slack.ephemerals(RECRUITER) != [])
     assert "/invite @refbot" in slack.ephemerals(RECRUITER)[-1].plain_text()
     assert slack.open_views(RECRUITER) == []
+
+
+def test_refer_in_a_channel_running_a_session_offers_to_count_it(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    start(refbot, slack)
+
+    refbot.command(EMPLOYEE, "/refer", "", channel_id=CHANNEL)
+    assert slack.wait_for(lambda: slack.open_views(EMPLOYEE) != [])
+    answer = refbot.submit(
+        EMPLOYEE, "referral_submit", in_session="yes", name="Ada Lovelace", email="ada@example.com"
+    )
+    clock.travel(seconds=6)
+    refbot.sweep()
+
+    assert "Added" in json.dumps(answer.json()["view"])
+    final = card(slack)
+    assert final is not None and "*1* / 10" in final.plain_text()
