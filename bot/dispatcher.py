@@ -213,12 +213,18 @@ class Dispatcher:
                     ready.append((due, _late(locale, due, composed)))
                 else:
                     ready.append((due, composed))
+            # Late ones first, as one grouped message when there are many (after downtime);
+            # what is on time goes out one by one.
+            ready.sort(key=lambda item: item[0].late_by is None)
+            late = sum(1 for due, _ in ready if due.late_by is not None)
             waiting = [due for due, _ in ready]
             while ready:
-                if len(ready) >= GROUP_AT:
-                    message, count = rendering.grouped(locale, [m for _, m in ready])
+                if late >= GROUP_AT:
+                    message, count = rendering.grouped(locale, [m for _, m in ready[:late]])
+                    late -= count
                 else:
                     message, count = ready[0][1], 1
+                    late = max(late - 1, 0)
                 batch = [due for due, _ in ready[:count]]
                 started = time.perf_counter()
                 ts = self.messenger.post(team_id, channel, message, [d.id for d in batch])
