@@ -32,6 +32,7 @@ from bot.services.home import Home
 from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.outreach import Outreaches
+from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
@@ -100,6 +101,7 @@ def build(
         home=Home(sessions=sessions, members=members, desks=desks),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
+        privacy=Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock),
         sourcing=Sourcing(
             sessions=sessions,
             members=members,
@@ -177,7 +179,7 @@ def build(
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
             hourly=[services.digests.queue_due],
-            daily=[services.retention.purge],
+            daily=[services.retention.purge, services.privacy.purge],
         )
     return runtime
 

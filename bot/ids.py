@@ -38,6 +38,7 @@ class View(StrEnum):
     ROLE = "role_submit"
     SOURCING_START = "sourcing_start_submit"
     ADMIN = "admin_submit"
+    FORGET = "forget_submit"
 
 
 class Action(StrEnum):

@@ -8,6 +8,7 @@ from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
 from bot.rendering.intros import intro_answered, intro_asked, intro_request
 from bot.rendering.outreach import followup_dm, reach_out_done, reach_out_modal
+from bot.rendering.privacy import forget_done, forget_modal, forget_refused
 from bot.rendering.referral import (
     field_errors,
     hm_card,
@@ -37,6 +38,9 @@ __all__ = [
     "digest",
     "field_errors",
     "followup_dm",
+    "forget_done",
+    "forget_modal",
+    "forget_refused",
     "grouped",
     "help_message",
     "hm_card",

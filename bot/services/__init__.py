@@ -13,6 +13,7 @@ from bot.services.home import Home
 from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.outreach import Outreaches
+from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
@@ -37,6 +38,7 @@ class Services:
     desks: Desks
     admin: Admin
     sourcing: Sourcing
+    privacy: Privacy
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

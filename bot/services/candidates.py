@@ -3,6 +3,7 @@ manager's answer. Each re-checks the actor's role, records a private note, keeps
 current and tells the referrers in kind, generic words."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -157,9 +158,7 @@ class Candidates:
         with self.sessions.begin() as s:
             found = self._candidate(s, team_id, candidate)
             if found.status != status:
-                found.status = status
-                found.last_activity_at = now
-                found.archived_at = now if status == CandidateStatus.ARCHIVED else None
+                self.set_status(s, found, status, actor_id=actor_id, at=now)
                 if note_kind is not None:
                     s.add(
                         Note(
@@ -178,15 +177,31 @@ class Candidates:
                     kinds=NO_LONGER_APPLY[status],
                 )
                 self.tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
-                audit.record(
-                    s,
-                    team_id=team_id,
-                    actor_id=actor_id,
-                    action=f"candidate.{status.value}",
-                    subject=f"candidate:{found.public_id}",
-                    at=now,
-                )
             return Decision(locale, found.name, found.status.value, {})
+
+    @staticmethod
+    def set_status(
+        s: Session,
+        candidate: Candidate,
+        status: CandidateStatus,
+        *,
+        actor_id: str | None,
+        at: datetime,
+    ) -> None:
+        """The one way a candidate's status changes: with an audit line (who, from, to, when)."""
+        before = candidate.status
+        candidate.status = status
+        candidate.last_activity_at = at
+        candidate.archived_at = at if status == CandidateStatus.ARCHIVED else None
+        audit.record(
+            s,
+            team_id=candidate.team_id,
+            actor_id=actor_id,
+            action="candidate.status",
+            subject=f"candidate:{candidate.public_id}",
+            at=at,
+            **{"from": before.value if before else None, "to": status.value},
+        )
 
     def tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
         """Every card shows the new status; each referrer hears the stage once."""

@@ -128,8 +128,9 @@ class Outreaches:
                 ),
             )
             if found.status != CandidateStatus.CONTACTED:
-                found.status = CandidateStatus.CONTACTED
-                found.last_activity_at = now
+                self.candidates.set_status(
+                    s, found, CandidateStatus.CONTACTED, actor_id=actor_id, at=now
+                )
                 self.outbox.cancel_pending(
                     s,
                     team_id=team_id,

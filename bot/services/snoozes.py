@@ -106,8 +106,7 @@ class Snoozes:
             found = candidates.by_public_id(s, team_id, candidate_id)
             if found is None:
                 raise NotFound
-            found.status = CandidateStatus.SNOOZED
-            found.last_activity_at = now
+            self.candidates.set_status(s, found, CandidateStatus.SNOOZED, actor_id=actor_id, at=now)
             written = candidates.add_note(
                 s,
                 Note(

@@ -46,6 +46,15 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
         desk = svc.desks.desk(team_id=team_id, recruiter_id=user_id)
         kind = "follow_ups" if sub == Subcommand.FOLLOWUPS else "snoozes"
         respond(**rendering.desk_list(desk, kind))
+    elif sub == Subcommand.FORGET:
+        key = command.get("text", "").strip().partition(" ")[2].strip()
+        preview = svc.privacy.preview(team_id=team_id, actor_id=user_id, key=key)
+        if preview.errors:
+            respond(**rendering.forget_refused(preview))
+        else:
+            client.views_open(
+                trigger_id=command["trigger_id"], view=rendering.forget_modal(preview)
+            )
     elif sub == Subcommand.ADMIN:
         view = svc.admin.view(team_id=team_id, actor_id=user_id)
         client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))

@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.views import admin, decision, reach_out, referral, role, snooze, sourcing
+from handlers.views import admin, decision, privacy, reach_out, referral, role, snooze, sourcing
 
 
 def register(app: App) -> None:
@@ -10,4 +10,5 @@ def register(app: App) -> None:
     snooze.register(app)
     reach_out.register(app)
     admin.register(app)
+    privacy.register(app)
     sourcing.register(app)

@@ -1,12 +1,16 @@
 """Candidate queries."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Candidate, Note, Referral
 from storage.types import CandidateStatus
+
+# What is left of a forgotten candidate's name: the row stays for counts and the audit trail.
+REMOVED_NAME = "[removed]"
 
 
 def find_duplicate(
@@ -120,5 +124,18 @@ def resting_matching(
             or_(*matches),
         )
         .order_by(Candidate.last_activity_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def archived_before(s: Session, before: datetime, *, limit: int) -> Sequence[Candidate]:
+    """Archived candidates (every workspace) untouched since `before`, for retention."""
+    return s.scalars(
+        select(Candidate)
+        .where(
+            Candidate.status == CandidateStatus.ARCHIVED,
+            Candidate.archived_at < before,
+            Candidate.name != REMOVED_NAME,
+        )
         .limit(limit)
     ).all()

@@ -271,3 +271,9 @@ def bring_forward(s: Session, team_id: str, subject: str, *, to: datetime) -> in
         .values(due_at=to, next_attempt_at=to)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def for_subjects(s: Session, team_id: str, subjects: Sequence[str]) -> Sequence[Delivery]:
+    return s.scalars(
+        select(Delivery).where(Delivery.team_id == team_id, Delivery.subject.in_(subjects))
+    ).all()

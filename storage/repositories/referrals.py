@@ -84,3 +84,7 @@ def intros_waiting(s: Session, team_id: str, recruiter_id: str) -> int:
         )
         or 0
     )
+
+
+def intros_for_candidate(s: Session, candidate_id: int) -> Sequence[IntroRequest]:
+    return s.scalars(select(IntroRequest).where(IntroRequest.candidate_id == candidate_id)).all()
