@@ -38,6 +38,7 @@ from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
+from bot.services.stats import Stats
 from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
 from bot.slack_errors import locale_of, reply
 from storage.db import make_engine, make_sessions
@@ -101,6 +102,7 @@ def build(
         home=Home(sessions=sessions, members=members, desks=desks),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
+        stats=Stats(sessions=sessions, members=members, clock=clock),
         privacy=Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock),
         sourcing=Sourcing(
             sessions=sessions,

@@ -29,6 +29,7 @@ from bot.rendering.sourcing import (
     sourcing_note,
     sourcing_usage,
 )
+from bot.rendering.stats import stats_message, stats_text
 
 __all__ = [
     "admin_modal",
@@ -71,5 +72,7 @@ __all__ = [
     "snooze_modal",
     "sourcing_note",
     "sourcing_usage",
+    "stats_message",
+    "stats_text",
     "unknown_subcommand",
 ]

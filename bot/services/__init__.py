@@ -19,6 +19,7 @@ from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
+from bot.services.stats import Stats
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Services:
     admin: Admin
     sourcing: Sourcing
     privacy: Privacy
+    stats: Stats
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine
