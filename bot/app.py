@@ -36,6 +36,7 @@ from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
@@ -102,6 +103,7 @@ def build(
         home=Home(sessions=sessions, members=members, desks=desks),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
+        search=Search(sessions=sessions, members=members),
         stats=Stats(sessions=sessions, members=members, clock=clock),
         privacy=Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock),
         sourcing=Sourcing(

@@ -20,6 +20,7 @@ from bot.rendering.referral import (
     sla_nudge,
 )
 from bot.rendering.roles import role_created, role_modal, role_pool, roles_list
+from bot.rendering.search import search_results
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 from bot.rendering.sourcing import (
     contact_added,
@@ -63,6 +64,7 @@ __all__ = [
     "role_modal",
     "role_pool",
     "roles_list",
+    "search_results",
     "session_card",
     "session_end",
     "session_start_modal",

@@ -17,6 +17,7 @@ from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
@@ -41,6 +42,7 @@ class Services:
     sourcing: Sourcing
     privacy: Privacy
     stats: Stats
+    search: Search
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -18,7 +18,7 @@ from bot.services.members import Members
 from bot.timecalc import add_months
 from storage.db import Sessions
 from storage.models import Candidate
-from storage.repositories import audit, candidates, deliveries, referrals, settings
+from storage.repositories import audit, candidates, deliveries, referrals, search, settings
 from storage.repositories.candidates import REMOVED_NAME
 from storage.types import CandidateStatus, DeliveryStatus
 
@@ -123,6 +123,8 @@ class Privacy:
                     dedupe_key=f"edit:{key}:forgotten",
                     payload={"template": "notices/removed", "context": {}, "edit": key},
                 )
+        s.flush()  # the index triggers run now, so the merge below sees the erased row
+        search.forget_erased_terms(s)
         audit.record(
             s,
             team_id=found.team_id,

@@ -46,6 +46,10 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
         desk = svc.desks.desk(team_id=team_id, recruiter_id=user_id)
         kind = "follow_ups" if sub == Subcommand.FOLLOWUPS else "snoozes"
         respond(**rendering.desk_list(desk, kind))
+    elif sub == Subcommand.FIND:
+        words = command.get("text", "").strip().partition(" ")[2]
+        result = svc.search.find(team_id=team_id, actor_id=user_id, text=words)
+        respond(**rendering.search_results(result))
     elif sub == Subcommand.STATS:
         words = command.get("text", "").split()
         days = next((int(w) for w in words[1:] if w.isdigit()), 90)  # "stats 30" or "--days 30"

@@ -139,3 +139,7 @@ def archived_before(s: Session, before: datetime, *, limit: int) -> Sequence[Can
         )
         .limit(limit)
     ).all()
+
+
+def by_ids(s: Session, ids: Sequence[int]) -> dict[int, Candidate]:
+    return {c.id: c for c in s.scalars(select(Candidate).where(Candidate.id.in_(ids)))}

@@ -30,3 +30,12 @@ def add(s: Session, role: Role) -> Role:
 
 def by_id(s: Session, role_id: int) -> Role | None:
     return s.get(Role, role_id)
+
+
+def managed_by(s: Session, team_id: str, user_id: str) -> set[str]:
+    """Titles of the roles this person is the hiring manager of."""
+    return set(
+        s.scalars(
+            select(Role.title).where(Role.team_id == team_id, Role.hiring_manager_id == user_id)
+        )
+    )

@@ -3,7 +3,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storage.db import make_engine
-from storage.migrate import current_revision, head_revision, is_empty, upgrade
+from storage.migrate import current_revision, head_revision, include_name, is_empty, upgrade
 from storage.models import Base
 
 
@@ -18,7 +18,9 @@ def test_upgrade_on_empty_database_builds_the_schema_of_the_models(database_url:
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            )
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()

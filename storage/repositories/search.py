@@ -1,0 +1,213 @@
+"""Rediscovery search (DESIGN §7): `/refbot find` text parsed, then the index of revision 0003.
+
+Every word must match, as a prefix ("pyth" finds Python); every quoted phrase must match as
+written. Case and accents never matter. User text only ever reaches the engines as quoted
+tokens of letters and digits, so no query syntax (``c++``, ``"``, ``AND``, ``*``) can raise.
+Ranks compare within one engine only: -bm25 on SQLite, ts_rank on PostgreSQL.
+"""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from storage.models import Candidate
+
+FILTER_KEYS = frozenset({"status", "role", "tag"})
+MAX_TERMS = 16  # words and phrases together; a longer query is cut, not refused
+MAX_TOKEN_LENGTH = 64  # longer "words" (a pasted hash) are dropped: nobody searches for them
+MAX_TERM_TOKENS = 32  # a phrase pasted from a CV is cut there
+MIN_PREFIX_LENGTH = 2  # "c" as a prefix would match half the index; it is matched whole
+SQLITE_WINDOW = 5  # see search()
+
+# bm25 weights per FTS5 column (name, email, company, headline, tags, notes, status): a name
+# match ranks above a company above a headline above a note. PostgreSQL's setweight A..D mirror
+# them. The status only filters; the user's words never reach it.
+BM25_WEIGHTS = (10.0, 5.0, 5.0, 2.0, 2.0, 1.0, 0.0)
+SEARCHED_COLUMNS = "{name email company headline tags notes}"
+
+# key:"quoted value", key:value, "phrase" (unterminated: to the end), or a bare word.
+_PIECE = re.compile(
+    r'(?P<key>[A-Za-z]+):"(?P<quoted>[^"]*)"?'
+    r'|"(?P<phrase>[^"]*)"?'
+    r"|(?P<word>[^\s\"]+)"
+)
+_FILTER = re.compile(r"(?P<key>[A-Za-z]+):(?P<value>.+)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to find: every word (as a prefix) and every phrase (exactly) must match."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+
+def parse_query(text: str) -> tuple[SearchQuery, dict[str, str]]:
+    """Split `/refbot find` text into words, "quoted phrases" and key:value filters.
+
+    Filters are ``status:``, ``role:`` and ``tag:`` (``role:"data engineer"`` for several
+    words; the last of a key wins); any other ``x:y`` is searched as a word.
+    """
+    words: list[str] = []
+    phrases: list[str] = []
+    filters: dict[str, str] = {}
+    for piece in _PIECE.finditer(unicodedata.normalize("NFC", text)):
+        if (key := piece["key"]) is not None:
+            value = piece["quoted"].strip()
+            if key.lower() in FILTER_KEYS and value:
+                filters[key.lower()] = value
+            else:
+                words.append(key)
+                phrases.append(value)
+        elif piece["phrase"] is not None:
+            phrases.append(piece["phrase"])
+        elif (found := _FILTER.fullmatch(piece["word"])) and found["key"].lower() in FILTER_KEYS:
+            filters[found["key"].lower()] = found["value"]
+        else:
+            words.append(piece["word"])
+    # Phrases of no letters or digits ("", " ") would only be dropped by search() later.
+    phrases = [p for p in phrases if _tokens(p)]
+    return SearchQuery(words=tuple(words), phrases=tuple(phrases)), filters
+
+
+def search(
+    s: Session,
+    team_id: str,
+    query: SearchQuery,
+    *,
+    statuses: Sequence[str] | None = None,
+    limit: int = 10,
+) -> list[tuple[int, float]]:
+    """(candidate id, rank) of the team's best matches, best first (rank: higher is better)."""
+    terms = _terms(query)
+    if not terms or limit <= 0 or (statuses is not None and not statuses):
+        return []
+    if statuses is not None:
+        statuses = [str(status) for status in statuses]  # a StrEnum's value, on every driver
+    if s.get_bind().dialect.name == "sqlite":
+        # The best limit x 5 matches of every team, then this team's among them; if that leaves
+        # too few, all matches: exact either way, and one workspace never needs the second.
+        for window in (limit * SQLITE_WINDOW, None):
+            found = s.execute(_sqlite_statement(terms, team_id, statuses, window).limit(limit))
+            rows = [(candidate_id, float(score)) for candidate_id, score in found]
+            if len(rows) == limit:
+                break
+        return rows
+    statement = _postgresql_statement(terms, team_id, statuses).limit(limit)
+    return [(candidate_id, float(score)) for candidate_id, score in s.execute(statement)]
+
+
+# A term: its tokens (a phrase when several), and whether the last one is a prefix.
+Term = tuple[tuple[str, ...], bool]
+
+
+def _terms(query: SearchQuery) -> list[Term]:
+    terms: list[Term] = []
+    for word in query.words:
+        if tokens := _tokens(word)[:MAX_TERM_TOKENS]:
+            terms.append((tokens, len(tokens[-1]) >= MIN_PREFIX_LENGTH))
+    for phrase in query.phrases:
+        if tokens := _tokens(phrase)[:MAX_TERM_TOKENS]:
+            terms.append((tokens, False))
+    return terms[:MAX_TERMS]
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """Runs of letters, marks, digits and symbols like emoji, as both engines' tokenizers see
+    them closely enough: punctuation and spaces separate (``node.js`` is node, js)."""
+    text = unicodedata.normalize("NFC", text)
+    runs = "".join(ch if _is_token_char(ch) else " " for ch in text).split()
+    return tuple(run for run in runs if len(run) <= MAX_TOKEN_LENGTH)
+
+
+def _is_token_char(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] in "LMN" or category in ("So", "Co")
+
+
+def _sqlite_statement(
+    terms: list[Term], team_id: str, statuses: Sequence[str] | None, window: int | None
+) -> Select[tuple[int, float]]:
+    words = " AND ".join(_fts5_string(" ".join(t)) + ("*" if prefix else "") for t, prefix in terms)
+    match = f"{SEARCHED_COLUMNS} : ({words})"
+    if statuses is not None:
+        match += " AND status : (" + " OR ".join(map(_fts5_string, statuses)) + ")"
+    documents = table("search_documents", column("rowid"))
+    fts = literal_column("search_documents")  # FTS5 names the table itself in MATCH and bm25
+    bm25: ColumnElement[float] = func.bm25(fts, *BM25_WEIGHTS)  # negative: lower is better
+    # The best `window` matches of every team first: joining each match to its candidate
+    # doubled the time of a common word ("pyth": 9k matches at 100k candidates).
+    score = (-bm25).label("score")  # not "rank": FTS5 tables have a hidden column of that name
+    ranked = (
+        select(documents.c.rowid.label("id"), score)
+        .where(fts.op("MATCH")(match))
+        .order_by(score.desc(), documents.c.rowid)
+        .limit(window)
+        .subquery()
+    )
+    return (
+        select(ranked.c.id, ranked.c.score)
+        .join(Candidate, Candidate.id == ranked.c.id)
+        .where(Candidate.team_id == team_id)
+        .order_by(ranked.c.score.desc(), ranked.c.id)
+    )
+
+
+def _fts5_string(text: str) -> str:
+    # In double quotes, text is never an FTS5 operator; tokens hold no quote, but escape anyway.
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _postgresql_statement(
+    terms: list[Term], team_id: str, statuses: Sequence[str] | None
+) -> Select[tuple[int, float]]:
+    tsquery = " & ".join(_tsquery_term(tokens, prefix) for tokens, prefix in terms)
+    documents = table(
+        "search_documents",
+        column("candidate_id"),
+        column("team_id"),
+        column("status"),
+        column("document"),
+    )
+    # In FROM, so that to_tsquery runs once, not once per row that ts_rank scores.
+    query = func.to_tsquery(literal_column("'search_simple'"), tsquery).alias("query")
+    score = func.ts_rank(documents.c.document, query.column).label("score")
+    statement = (
+        select(documents.c.candidate_id, score)
+        .select_from(documents)
+        .join(query, true())
+        .where(documents.c.team_id == team_id, documents.c.document.op("@@")(query.column))
+        .order_by(score.desc(), documents.c.candidate_id)
+    )
+    if statuses is not None:
+        statement = statement.where(documents.c.status.in_(statuses))
+    return statement
+
+
+def _tsquery_term(tokens: tuple[str, ...], prefix: bool) -> str:
+    # Quoted lexemes are never operators; tokens hold no quote or backslash, but escape anyway.
+    lexemes = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in tokens]
+    if prefix:
+        lexemes[-1] += ":*"
+    return "(" + " <-> ".join(lexemes) + ")"
+
+
+def forget_erased_terms(s: Session) -> None:
+    """After erasing someone: SQLite's FTS5 keeps old terms until its segments merge, so merge
+    now (secure-delete needs SQLite 3.42). PostgreSQL rewrites the row; vacuum reclaims it."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text("INSERT INTO search_documents(search_documents) VALUES('optimize')"))
