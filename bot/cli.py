@@ -8,9 +8,15 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from storage.db import Sessions
 
 log = logging.getLogger("refbot")
 
@@ -18,8 +24,9 @@ log = logging.getLogger("refbot")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        # The demo's output is the story; only problems belong beside it.
-        level=logging.WARNING if args.func is _demo else logging.INFO,
+        # The demo's output is the story, import's and export's their data and summary: only
+        # problems belong beside them.
+        level=logging.WARNING if args.func in (_demo, _import, _export) else logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
@@ -57,6 +64,20 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="play the whole product against a local fake Slack")
     demo.set_defaults(func=_demo)
+
+    team_help = "workspace id (T…); default: the only workspace in the database"
+    load = commands.add_parser(
+        "import", help="import candidates from a CSV file (Lever, Greenhouse or refbot export)"
+    )
+    load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument("--team", help=team_help)
+    load.set_defaults(func=_import)
+
+    dump = commands.add_parser("export", help="export every candidate with its history")
+    dump.add_argument("--format", choices=("csv", "json"), default="csv")
+    dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    dump.add_argument("--team", help=team_help)
+    dump.set_defaults(func=_export)
     return parser
 
 
@@ -166,6 +187,109 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.demo import play
 
     return play()
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Summary on stdout, skipped rows on stderr; 1 when the file can't be read."""
+    path: Path = args.file
+    if not path.is_file() or not os.access(path, os.R_OK):
+        # Before touching the database: a mistyped name must not create an empty one.
+        print(f"refbot: {path}: no such readable file", file=sys.stderr)
+        return 1
+    settings = load_settings(http=False, slack=False)
+    _prepare_database(settings)
+    from bot import clock
+    from bot.transfer import ImportFileError, import_csv
+    from storage.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessions(engine)
+        team_id = _team(args, sessions)
+        bar = _ProgressBar(path) if sys.stderr.isatty() else None
+        try:
+            report = import_csv(sessions, path, team_id=team_id, clock=clock.now, progress=bar)
+        except ImportFileError as error:
+            print(f"refbot: {path}: {error}", file=sys.stderr)
+            return 1
+        finally:
+            if bar is not None:
+                bar.close()
+    finally:
+        engine.dispose()
+    for line, reason in report.errors:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Candidates to stdout or --out, the count on stderr; 1 when the output fails."""
+    settings = load_settings(http=False, slack=False)
+    _prepare_database(settings)
+    from bot.transfer import export_candidates
+    from storage.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessions(engine)
+        team_id = _team(args, sessions)
+        with _output(args.out) as out:
+            count = export_candidates(sessions, team_id=team_id, fmt=args.format, out=out)
+    except BrokenPipeError:
+        # `refbot export | head`: the reader left. Silence stdout so that the interpreter's
+        # last flush does not fail too (Python docs, signal module, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        print(f"refbot: {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"exported {count:,} candidates of {team_id}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[IO[str]]:
+    """The export's file: UTF-8 whatever the locale, no newline translation in CSV cells."""
+    if path is None:
+        fd = os.dup(sys.stdout.fileno())  # closing this handle leaves sys.stdout open
+    else:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data
+    with open(fd, "w", encoding="utf-8", newline="") as out:
+        yield out
+
+
+def _team(args: argparse.Namespace, sessions: "Sessions") -> str:
+    """--team, else the database's only workspace; a config error when that is ambiguous."""
+    from bot.transfer import default_team
+
+    team_id = args.team or default_team(sessions)
+    if team_id is None:
+        raise ConfigError("--team is required: the database holds no workspace, or several")
+    return str(team_id)
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, for terminals only. Its total is the file's line count: a
+    quick byte scan, so a note spanning lines makes the estimate a little high."""
+
+    WIDTH = 30
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as file:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+        self.total = max(lines - 1, 1)  # the header
+
+    def __call__(self, done: int) -> None:
+        share = min(done / self.total, 1.0)
+        filled = "#" * round(share * self.WIDTH)
+        line = f"\rimporting [{filled:<{self.WIDTH}}] {share:4.0%} {done:,} rows"
+        print(line, end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        print(file=sys.stderr)
 
 
 if __name__ == "__main__":

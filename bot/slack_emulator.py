@@ -78,6 +78,26 @@ class Message:
         )
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the app uploaded and shared (files.getUploadURLExternal, the POST of its bytes,
+    files.completeUploadExternal): one per channel it was shared to."""
+
+    file_id: str
+    filename: str
+    title: str
+    channel: str | None  # None: completed without a channel, so private to the app
+    content: bytes
+    comment: str | None = None  # initial_comment
+
+
+@dataclass
+class _PendingFile:
+    filename: str
+    length: int
+    content: bytes | None = None  # None until its bytes are POSTed to the upload URL
+
+
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
     """Every dict nested in node, in document order."""
     if isinstance(node, dict):
@@ -188,6 +208,8 @@ class SlackEmulator:
         self._hooks: dict[str, _Hook] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._hangs: dict[str, list[_Fault]] = {}
+        self._files: dict[str, _PendingFile] = {}
+        self._uploads: list[Upload] = []
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "users.info": self._users_info,
@@ -204,6 +226,8 @@ class SlackEmulator:
             "views.push": self._views_push,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
         self.add_user(bot_user_id, name="refbot")
         self._users[bot_user_id]["is_bot"] = True
@@ -404,6 +428,11 @@ class SlackEmulator:
         with self._lock:
             return [copy.deepcopy(m) for m in self._messages if channel in (None, m.channel)]
 
+    def uploads(self, channel: str | None = None) -> list[Upload]:
+        """Completed uploads, oldest first; only those shared to `channel` when given."""
+        with self._lock:
+            return [u for u in self._uploads if channel in (None, u.channel)]
+
     def dms(self, user_id: str) -> list[Message]:
         return [m for m in self.messages(self.dm_channel(user_id)) if not m.ephemeral]
 
@@ -448,6 +477,9 @@ class SlackEmulator:
             method, key = url.path.removeprefix("/api/"), ""
         elif url.path.startswith("/respond/"):
             method, key = "response_url", url.path.removeprefix("/respond/")
+        elif url.path.startswith("/upload/"):
+            self._receive_upload(req, url.path.removeprefix("/upload/"), body)
+            return
         else:
             self._send(req, 404, {}, b"not found", "text/plain")
             return
@@ -505,6 +537,24 @@ class SlackEmulator:
             self._version += 1
             self._changed.notify_all()
         return status, headers, payload
+
+    def _receive_upload(self, req: BaseHTTPRequestHandler, file_id: str, body: bytes) -> None:
+        # The upload URL is pre-signed (no token), and Slack answers it in plain text.
+        with self._lock:
+            pending = self._files.get(file_id)
+            if pending is not None:
+                if len(body) != pending.length:
+                    self._errors.append(
+                        f"upload {file_id}: {len(body)} bytes, files.getUploadURLExternal "
+                        f"announced {pending.length}"
+                    )
+                pending.content = body
+                self._version += 1
+                self._changed.notify_all()
+        if pending is None:
+            self._send(req, 404, {}, b"not found", "text/plain")
+        else:
+            self._send(req, 200, {}, f"OK - {len(body)}".encode(), "text/plain")
 
     @staticmethod
     def _send(
@@ -861,6 +911,49 @@ class SlackEmulator:
         view = self._check_view("views.update", a.get("view"))
         root, previous = current["root_view_id"], current["previous_view_id"]
         return self._store_view(view, view_id=current["id"], root=root, previous=previous)
+
+    def _files_get_upload_url_external(self, a: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(a.get("filename") or ""), str(a.get("length") or "")
+        if not filename or not length.isdigit():
+            raise _SlackError("invalid_arguments")
+        file_id = f"F{self._next():08d}"
+        self._files[file_id] = _PendingFile(filename, int(length))
+        return {"upload_url": f"{self._origin}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, a: dict[str, Any]) -> dict[str, Any]:
+        try:
+            files = json.loads(a["files"]) if isinstance(a.get("files"), str) else a.get("files")
+        except ValueError:
+            files = None
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
+            raise _SlackError("invalid_arguments")
+        channels = [a["channel_id"]] if a.get("channel_id") else []
+        channels += [c for c in str(a.get("channels") or "").split(",") if c]
+        for channel in channels:
+            # Unlike chat.postMessage, a user id is refused: open the DM and pass its D… id.
+            # https://github.com/slackapi/python-slack-sdk/issues/1326
+            if channel[:1] not in ("C", "D", "G", "Z"):
+                self._errors.append(f"files.completeUploadExternal: {channel!r} is not a channel")
+                raise _SlackError("invalid_arguments")
+            if channel in self._not_joined:
+                raise _SlackError("not_in_channel")
+        for f in files:
+            pending = self._files.get(str(f.get("id")))
+            if pending is None or pending.content is None:
+                self._errors.append(f"files.completeUploadExternal: {f.get('id')!r} not uploaded")
+                raise _SlackError("file_not_found")
+        shared = []
+        comment = a.get("initial_comment") or None
+        for f in files:
+            pending = self._files.pop(f["id"])
+            assert pending.content is not None
+            title = str(f.get("title") or pending.filename)
+            for channel in channels or [None]:
+                self._uploads.append(
+                    Upload(f["id"], pending.filename, title, channel, pending.content, comment)
+                )
+            shared.append({"id": f["id"], "title": title, "name": pending.filename})
+        return {"files": shared}
 
     def _views_publish(self, a: dict[str, Any]) -> dict[str, Any]:
         user = a.get("user_id")

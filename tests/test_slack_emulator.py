@@ -313,3 +313,34 @@ def test_response_actions_drive_the_modal_stack(emu: SlackEmulator, client: WebC
     assert titles == ["Form", "Done"] and after_close == 1
     assert emu.open_views(ADA) == []
     assert emu.errors == [f"response_action errors for {root}: no input block 'nope'"]
+
+
+def test_files_upload_v2_stores_the_bytes_for_the_channel(
+    emu: SlackEmulator, client: WebClient
+) -> None:
+    dm = client.conversations_open(users=ADA)["channel"]["id"]
+
+    answer = client.files_upload_v2(
+        channel=dm,
+        content="name,email\nAda,ada@x.org\n",
+        filename="candidates.csv",
+        initial_comment="Your export",
+    )
+    with pytest.raises(SlackApiError):  # a user id is not a channel for this API
+        client.files_upload_v2(channel=ADA, content="x", filename="x.txt")
+
+    [upload] = emu.uploads(dm)
+    assert upload.content == b"name,email\nAda,ada@x.org\n"
+    assert (upload.filename, upload.title, upload.comment) == (
+        "candidates.csv",
+        "candidates.csv",
+        "Your export",
+    )
+    assert answer["file"]["id"] == upload.file_id and emu.uploads() == [upload]
+    assert [c.method for c in emu.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+        "files.getUploadURLExternal",
+        "files.completeUploadExternal",
+    ]
+    assert emu.errors == ["files.completeUploadExternal: 'U0ADA' is not a channel"]
