@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         # The demo's output is the story, import's and export's their data and summary: only
         # problems belong beside them.
-        level=logging.WARNING if args.func in (_demo, _import, _export) else logging.INFO,
+        level=logging.WARNING if args.func in (_demo, _import, _export, _stats) else logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("--out", type=Path, help="file to write (default: standard output)")
     dump.add_argument("--team", help=team_help)
     dump.set_defaults(func=_export)
+
+    stats = commands.add_parser("stats", help="what works: sources, response rates, referrers")
+    stats.add_argument("--days", type=int, default=90)
+    stats.add_argument("--team", help=team_help)
+    stats.set_defaults(func=_stats)
     return parser
 
 
@@ -247,6 +252,36 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"exported {count:,} candidates of {team_id}", file=sys.stderr)
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    """The same report as `/refbot stats`, in the terminal."""
+    settings = load_settings(http=False, slack=False)
+    _prepare_database(settings)
+    from bot import clock
+    from bot.rendering import stats_text
+    from bot.services.members import Members
+    from bot.services.stats import Stats
+    from bot.slack import SlackDirectory, web_client
+    from storage.db import make_engine, make_sessions
+
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = make_sessions(engine)
+        members = Members(  # no Slack needed: the terminal has no user to look up
+            sessions=sessions,
+            directory=SlackDirectory(web_client(None, settings.slack_api_url)),
+            clock=clock.now,
+            recruiters=(),
+            default_locale=settings.refbot_locale,
+            default_tz=settings.refbot_timezone,
+        )
+        stats = Stats(sessions=sessions, members=members, clock=clock.now)
+        report = stats.report(team_id=_team(args, sessions), actor_id=None, days=args.days)
+    finally:
+        engine.dispose()
+    print(stats_text(report))
     return 0
 
 

@@ -387,3 +387,30 @@ def refbot_cli(database_url: str, cwd: Path, *args: str) -> subprocess.Completed
         text=True,
         timeout=120,
     )
+
+
+def test_stats_in_the_terminal(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/stats.db"
+    fixture = Path(__file__).parent / "fixtures" / "lever_export.csv"
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME")},
+        "DATABASE_URL": database,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "import", str(fixture), "--team", "T0001"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats", "--days", "30"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "What works — the last 30 days" in done.stdout and "import:" in done.stdout

@@ -1,6 +1,6 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
-from bot.rendering.admin import admin_modal, admin_saved
+from bot.rendering.admin import admin_modal, admin_saved, export_sent
 from bot.rendering.decisions import reason_modal
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.desk import desk_list
@@ -38,6 +38,7 @@ __all__ = [
     "contact_added",
     "desk_list",
     "digest",
+    "export_sent",
     "field_errors",
     "followup_dm",
     "forget_done",

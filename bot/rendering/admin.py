@@ -5,8 +5,10 @@ from typing import Any
 from bot import i18n
 from bot.ids import AdminInput, View
 from bot.rendering.blocks import (
+    Message,
     header,
     input_block,
+    message,
     modal,
     option,
     section,
@@ -67,3 +69,8 @@ def admin_saved(locale: str) -> dict[str, Any]:
         [section(i18n.mrkdwn(locale, "admin/saved"))],
         close=_label(locale, "done"),
     )
+
+
+def export_sent(locale: str) -> Message:
+    text = i18n.mrkdwn(locale, "admin/exported")
+    return message(text, [section(text)], response_type="ephemeral")

@@ -1,8 +1,9 @@
 """Workspace settings and outreach templates, for admins (`/refbot admin`)."""
 
+import io
 from dataclasses import dataclass, field
 
-from bot import outreach_templates
+from bot import outreach_templates, transfer
 from bot.clock import Clock
 from bot.errors import NotAllowed
 from bot.services.members import Members
@@ -54,6 +55,23 @@ class Admin:
             current = settings.get(s, team_id)
             values = {name: int(getattr(current, name)) for name in BOUNDS}
         return AdminView(locale=locale, values=values, templates=outreach_templates.DEFAULTS)
+
+    def export(self, *, team_id: str, actor_id: str) -> tuple[str, str]:
+        """Everything refbot holds on the workspace's candidates, as JSON (admins only)."""
+        self._require_admin(team_id, actor_id)
+        out = io.StringIO()
+        count = transfer.export_candidates(self.sessions, team_id=team_id, fmt="json", out=out)
+        with self.sessions.begin() as s:
+            audit.record(
+                s,
+                team_id=team_id,
+                actor_id=actor_id,
+                action="export",
+                subject=f"team:{team_id}",
+                at=self.clock(),
+                candidates=count,
+            )
+        return f"refbot-export-{self.clock():%Y-%m-%d}.json", out.getvalue()
 
     def save(
         self,

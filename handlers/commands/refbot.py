@@ -64,6 +64,12 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
             client.views_open(
                 trigger_id=command["trigger_id"], view=rendering.forget_modal(preview)
             )
+    elif sub == Subcommand.EXPORT:
+        filename, content = svc.admin.export(team_id=team_id, actor_id=user_id)
+        # Personal data goes to the admin's DM only, never to the channel the command was in.
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(channel=dm, content=content, filename=filename, title=filename)
+        respond(**rendering.export_sent(svc.members.locale(team_id=team_id, user_id=user_id)))
     elif sub == Subcommand.ADMIN:
         view = svc.admin.view(team_id=team_id, actor_id=user_id)
         client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))

@@ -77,3 +77,17 @@ def test_retention_erases_archived_candidates_after_the_workspace_period(
 
     assert (kept, erased) == (0, 1)
     assert "Lovelace" not in everything_stored(refbot)
+
+
+def test_export_goes_to_the_admins_dm_as_a_file(refbot: Refbot, slack: SlackEmulator) -> None:
+    referred(refbot, slack)
+
+    refbot.command(RECRUITER, "/refbot", "export")
+    refbot.command(EMPLOYEE, "/refbot", "export")
+
+    assert slack.wait_for(lambda: slack.uploads() != [] and slack.ephemerals(EMPLOYEE))
+    (upload,) = slack.uploads()
+    assert upload.channel == slack.dm_channel(RECRUITER)
+    exported = json.loads(upload.content)
+    assert exported[0]["name"] == "Ada Lovelace" and exported[0]["email"] == "ada@example.com"
+    assert "not allowed" in slack.ephemerals(EMPLOYEE)[-1].plain_text()
