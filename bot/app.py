@@ -100,7 +100,7 @@ def build(
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
-        home=Home(sessions=sessions, members=members, desks=desks),
+        home=Home(sessions=sessions, members=members, desks=desks, roles=roles),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
         search=Search(sessions=sessions, members=members),

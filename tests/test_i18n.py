@@ -1,7 +1,8 @@
 """Text: every English template has its French twin, and user text cannot inject mrkdwn."""
 
 from bot import i18n, rendering
-from bot.services.home import HomeState, ReferralLine, RoleLine
+from bot.services.home import HomeState, ReferralLine
+from bot.services.roles import RoleLine
 
 
 def test_every_english_template_has_a_french_twin() -> None:
@@ -37,7 +38,8 @@ def test_home_with_worst_case_content_stays_within_slack_limits() -> None:
             for _ in range(150)
         ),
         open_roles=tuple(
-            RoleLine(public_id=f"r{i}", title="T" * 300, status="upcoming") for i in range(80)
+            RoleLine(public_id=f"r{i}", title="T" * 300, team_name=None, status="upcoming")
+            for i in range(80)
         ),
     )
 

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.desk import Desk, Desks
 from bot.services.members import Members
-from storage.repositories import referrals, roles
+from bot.services.roles import RoleLine, Roles
+from storage.repositories import referrals
 
 MY_REFERRALS_SHOWN = 20
 
@@ -15,13 +16,6 @@ MY_REFERRALS_SHOWN = 20
 class ReferralLine:
     candidate_name: str
     role_title: str | None
-    status: str
-
-
-@dataclass(frozen=True)
-class RoleLine:
-    public_id: str
-    title: str
     status: str
 
 
@@ -36,10 +30,13 @@ class HomeState:
 
 
 class Home:
-    def __init__(self, *, sessions: sessionmaker[Session], members: Members, desks: Desks) -> None:
+    def __init__(
+        self, *, sessions: sessionmaker[Session], members: Members, desks: Desks, roles: Roles
+    ) -> None:
         self.sessions = sessions
         self.members = members
         self.desks = desks
+        self.roles = roles
 
     def state(self, *, team_id: str, user_id: str) -> HomeState:
         """The Home tab of one person: their referrals and the roles open for referral."""
@@ -49,7 +46,6 @@ class Home:
         )
         with self.sessions() as s:
             mine = referrals.by_referrer(s, team_id, user_id, limit=MY_REFERRALS_SHOWN)
-            open_roles = roles.referable(s, team_id)
             return HomeState(
                 user_id=user_id,
                 locale=profile.locale,
@@ -62,9 +58,6 @@ class Home:
                     )
                     for r in mine
                 ),
-                open_roles=tuple(
-                    RoleLine(public_id=r.public_id, title=r.title, status=r.status.value)
-                    for r in open_roles
-                ),
+                open_roles=self.roles.referable(team_id=team_id),
                 desk=desk,
             )
