@@ -15,6 +15,22 @@ def status(refbot: Refbot) -> str:
         return s.query(Candidate).one().status.value
 
 
+def role(refbot: Refbot, title: str, *, manager: str | None = MANAGER, status: str = "open") -> str:
+    """A role created by the recruiter, as `/refbot role` would; its public id."""
+    created = refbot.runtime.services.roles.create(
+        team_id=TEAM,
+        actor_id=RECRUITER,
+        title=title,
+        team_name=None,
+        hiring_manager_id=manager,
+        recruiter_id=RECRUITER,
+        status=status,
+        ideal_profile=None,
+    ).role
+    assert created is not None
+    return created.public_id
+
+
 def referred(refbot: Refbot, slack: SlackEmulator, **extra: str) -> None:
     refer(refbot, EMPLOYEE, name="Ada Lovelace", email="ada@example.com", **extra)
     assert slack.wait_for(lambda: len(cards(slack)) == 1)
@@ -75,18 +91,7 @@ def test_archive_then_reactivate_from_the_card(refbot: Refbot, slack: SlackEmula
 def test_hiring_manager_passes_with_a_reason_and_the_recruiter_is_told(
     refbot: Refbot, slack: SlackEmulator
 ) -> None:
-    role = refbot.runtime.services.roles.create(
-        team_id=TEAM,
-        actor_id=RECRUITER,
-        title="Staff Engineer",
-        team_name="Platform",
-        hiring_manager_id=MANAGER,
-        recruiter_id=RECRUITER,
-        status="open",
-        ideal_profile=None,
-    ).role
-    assert role is not None
-    referred(refbot, slack, role=role.public_id)
+    referred(refbot, slack, role=role(refbot, "Staff Engineer"))
     assert slack.wait_for(lambda: any(m.has_button("hm_pass") for m in slack.dms(MANAGER)))
 
     refbot.click(MANAGER, "hm_pass")
@@ -101,18 +106,7 @@ def test_hiring_manager_passes_with_a_reason_and_the_recruiter_is_told(
 def test_hiring_manager_interested_tells_the_recruiter_and_others_cannot_answer(
     refbot: Refbot, slack: SlackEmulator
 ) -> None:
-    role = refbot.runtime.services.roles.create(
-        team_id=TEAM,
-        actor_id=RECRUITER,
-        title="Designer",
-        team_name=None,
-        hiring_manager_id=MANAGER,
-        recruiter_id=RECRUITER,
-        status="open",
-        ideal_profile=None,
-    ).role
-    assert role is not None
-    referred(refbot, slack, role=role.public_id)
+    referred(refbot, slack, role=role(refbot, "Designer"))
     assert slack.wait_for(lambda: any(m.has_button("hm_interested") for m in slack.dms(MANAGER)))
     hm_card = next(m for m in slack.dms(MANAGER) if m.has_button("hm_interested"))
 

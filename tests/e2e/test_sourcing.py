@@ -3,7 +3,8 @@
 import json
 
 from bot.slack_emulator import Message, SlackEmulator
-from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
+from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, Clock, Refbot
+from tests.e2e.test_decisions import role
 from tests.e2e.test_referral import refer
 
 CHANNEL = "C0SOURCE"
@@ -12,23 +13,13 @@ THIRD = "U0THIRD"
 
 
 def start(refbot: Refbot, slack: SlackEmulator, *, duration: str = "1h") -> Message:
-    role = refbot.runtime.services.roles.create(
-        team_id=TEAM,
-        actor_id=RECRUITER,
-        title="Platform Engineer",
-        team_name=None,
-        hiring_manager_id=MANAGER,
-        recruiter_id=RECRUITER,
-        status="open",
-        ideal_profile=None,
-    ).role
-    assert role is not None
+    role_id = role(refbot, "Platform Engineer")
     refbot.command(RECRUITER, "/sourcing", "start", channel_id=CHANNEL)
     assert slack.wait_for(lambda: slack.open_views(RECRUITER) != [])
     answer = refbot.submit(
         RECRUITER,
         "sourcing_start_submit",
-        role=role.public_id,
+        role=role_id,
         duration=duration,
         goal="10",
         prompt="people from your last job",
