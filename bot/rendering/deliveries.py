@@ -44,10 +44,6 @@ def grouped(locale: str, items: Sequence[Message]) -> tuple[Message, int]:
     return message(title, blocks), count
 
 
-def with_context_first(item: Message, block: dict[str, Any]) -> Message:
-    return {**item, "blocks": [block, *item.get("blocks", [])]}
-
-
 def digest(locale: str, content: "DigestContent") -> Message:
     text = i18n.mrkdwn(locale, "deliveries/digest", content=content)
     return message(i18n.plain(locale, "deliveries/digest_title"), [section(text)])

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from bot import outreach_templates, transfer
 from bot.clock import Clock
-from bot.errors import NotAllowed
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Template
@@ -42,15 +41,9 @@ class Admin:
         self.members = members
         self.clock = clock
 
-    def _require_admin(self, team_id: str, actor_id: str) -> str:
-        profile = self.members.profile(team_id=team_id, user_id=actor_id)
-        if not profile.is_admin:
-            raise NotAllowed
-        return profile.locale
-
     def view(self, *, team_id: str, actor_id: str) -> AdminView:
         """The current settings (admins only)."""
-        locale = self._require_admin(team_id, actor_id)
+        locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
         with self.sessions() as s:
             current = settings.get(s, team_id)
             values = {name: int(getattr(current, name)) for name in BOUNDS}
@@ -58,7 +51,7 @@ class Admin:
 
     def export(self, *, team_id: str, actor_id: str) -> tuple[str, str]:
         """Everything refbot holds on the workspace's candidates, as JSON (admins only)."""
-        self._require_admin(team_id, actor_id)
+        self.members.admin(team_id=team_id, user_id=actor_id)
         out = io.StringIO()
         count = transfer.export_candidates(self.sessions, team_id=team_id, fmt="json", out=out)
         with self.sessions.begin() as s:
@@ -83,7 +76,7 @@ class Admin:
         template_body: str | None,
     ) -> AdminResult:
         """Validate and save every field, or save nothing and say what to fix."""
-        locale = self._require_admin(team_id, actor_id)
+        locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
         errors: dict[str, str] = {}
         clean: dict[str, int] = {}
         for name, (low, high) in BOUNDS.items():

@@ -50,13 +50,6 @@ class Candidates:
         self.outbox = outbox
         self.clock = clock
 
-    def require_recruiter(self, *, team_id: str, actor_id: str) -> str:
-        """The recruiter's locale; NotAllowed for anyone else (a forwarded card, say)."""
-        profile = self.members.profile(team_id=team_id, user_id=actor_id)
-        if not profile.is_recruiter:
-            raise NotAllowed
-        return profile.locale
-
     def not_a_fit(
         self, *, team_id: str, actor_id: str, candidate: str, reason: str | None
     ) -> Decision:
@@ -148,7 +141,7 @@ class Candidates:
         *,
         required: bool = False,
     ) -> Decision:
-        locale = self.require_recruiter(team_id=team_id, actor_id=actor_id)
+        locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
         note = (note or "").strip() or None
         if required and note is None:
             return Decision(locale, "", "", {"reason": "required"})

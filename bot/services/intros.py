@@ -59,9 +59,7 @@ class Intros:
 
     def request(self, *, team_id: str, recruiter_id: str, candidate: str) -> IntroAsked:
         """Ask the referrer who can introduce the candidate; nudge once if they don't answer."""
-        profile = self.members.profile(team_id=team_id, user_id=recruiter_id)
-        if not profile.is_recruiter:
-            raise NotAllowed
+        profile = self.members.recruiter(team_id=team_id, user_id=recruiter_id)
         now = self.clock()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.directory import Directory
+from bot.errors import NotAllowed
 from bot.i18n import normalize_locale
 from storage.repositories import members as repo
 
@@ -80,6 +81,20 @@ class Members:
             is_recruiter=member.is_recruiter,
             is_admin=member.is_admin,
         )
+
+    def recruiter(self, *, team_id: str, user_id: str) -> MemberProfile:
+        """The profile of a recruiter; NotAllowed for anyone else (a forwarded card, say)."""
+        profile = self.profile(team_id=team_id, user_id=user_id)
+        if not profile.is_recruiter:
+            raise NotAllowed
+        return profile
+
+    def admin(self, *, team_id: str, user_id: str) -> MemberProfile:
+        """The profile of an admin; NotAllowed for anyone else."""
+        profile = self.profile(team_id=team_id, user_id=user_id)
+        if not profile.is_admin:
+            raise NotAllowed
+        return profile
 
     def known_locale(self, *, team_id: str, user_id: str) -> str | None:
         """The user's language if this process learnt it recently; never does I/O."""

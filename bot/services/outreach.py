@@ -67,7 +67,7 @@ class Outreaches:
 
     def form(self, *, team_id: str, actor_id: str, candidate: str) -> ReachOutForm:
         """The reach-out modal's choices: the shipped templates, the right family first."""
-        locale = self.candidates.require_recruiter(team_id=team_id, actor_id=actor_id)
+        locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
         with self.sessions() as s:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is None:
@@ -91,7 +91,7 @@ class Outreaches:
         channel: str | None,
     ) -> ReachOutResult:
         """Record the outreach, mark the candidate contacted, schedule the follow-ups."""
-        locale = self.candidates.require_recruiter(team_id=team_id, actor_id=actor_id)
+        locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
         errors = {}
         if template not in outreach_templates.DEFAULTS:
             errors["template"] = "invalid_choice"
@@ -173,7 +173,7 @@ class Outreaches:
 
     def replied(self, *, team_id: str, actor_id: str, candidate: str) -> None:
         """The candidate answered: stop the sequence; it counts for the variant's response rate."""
-        self.candidates.require_recruiter(team_id=team_id, actor_id=actor_id)
+        self.members.recruiter(team_id=team_id, user_id=actor_id)
         now = self.clock()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)
@@ -196,7 +196,7 @@ class Outreaches:
 
     def followed_up(self, *, team_id: str, actor_id: str, candidate: str) -> None:
         """The recruiter sent the follow-up; the next step stays scheduled."""
-        self.candidates.require_recruiter(team_id=team_id, actor_id=actor_id)
+        self.members.recruiter(team_id=team_id, user_id=actor_id)
         with self.sessions.begin() as s:
             audit.record(
                 s,

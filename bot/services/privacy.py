@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from bot import contacts
 from bot.clock import Clock
-from bot.errors import NotAllowed
 from bot.outbox import Outbox
 from bot.services.members import Members
 from bot.timecalc import add_months
@@ -40,15 +39,9 @@ class Privacy:
         self.outbox = outbox
         self.clock = clock
 
-    def _require_admin(self, team_id: str, actor_id: str) -> str:
-        profile = self.members.profile(team_id=team_id, user_id=actor_id)
-        if not profile.is_admin:
-            raise NotAllowed
-        return profile.locale
-
     def preview(self, *, team_id: str, actor_id: str, key: str) -> ForgetPreview:
         """Who `/refbot forget <email or profile URL>` would erase (admins only)."""
-        locale = self._require_admin(team_id, actor_id)
+        locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
         email = url = None
         try:
             if "@" in key and "/" not in key:
@@ -65,7 +58,7 @@ class Privacy:
 
     def forget(self, *, team_id: str, actor_id: str, candidate: str) -> str:
         """Erase the candidate's personal data everywhere (admins only)."""
-        locale = self._require_admin(team_id, actor_id)
+        locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is not None and found.name != REMOVED_NAME:

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.outbox import Due, Outbox
 from bot.services.members import Members
 from storage.db import Sessions
@@ -57,11 +57,6 @@ class Roles:
         self.outbox = outbox
         self.clock = clock
 
-    def require_recruiter(self, *, team_id: str, actor_id: str) -> None:
-        """Raise NotAllowed unless the actor is a recruiter."""
-        if not self.members.profile(team_id=team_id, user_id=actor_id).is_recruiter:
-            raise NotAllowed
-
     def create(
         self,
         *,
@@ -75,7 +70,7 @@ class Roles:
         ideal_profile: str | None,
     ) -> RoleResult:
         """Create a role (recruiters only); field errors keyed by the modal's block ids."""
-        self.require_recruiter(team_id=team_id, actor_id=actor_id)
+        self.members.recruiter(team_id=team_id, user_id=actor_id)
         errors: dict[str, str] = {}
         if not title:
             errors["title"] = "required"
@@ -118,7 +113,7 @@ class Roles:
 
     def open(self, *, team_id: str, actor_id: str, role: str) -> RoleLine:
         """Open an upcoming role; its recruiter gets the pool and matching resting candidates."""
-        self.require_recruiter(team_id=team_id, actor_id=actor_id)
+        self.members.recruiter(team_id=team_id, user_id=actor_id)
         now = self.clock()
         with self.sessions.begin() as s:
             found = roles.by_public_id(s, team_id, role)

@@ -81,7 +81,7 @@ class Snoozes:
         note: str | None,
     ) -> SnoozeResult:
         """Take the candidate out of the pipeline until 09:00 recruiter-local on the chosen day."""
-        self.candidates.require_recruiter(team_id=team_id, actor_id=actor_id)
+        self.members.recruiter(team_id=team_id, user_id=actor_id)
         profile = self.members.profile(team_id=team_id, user_id=actor_id)
         now = self.clock()
         note = (note or "").strip() or None

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.errors import NotAllowed
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.repositories import stats
@@ -57,10 +56,7 @@ class Stats:
         """The last `days` days (recruiters only; `actor_id=None` for the terminal)."""
         locale = self.members.default_locale
         if actor_id is not None:
-            profile = self.members.profile(team_id=team_id, user_id=actor_id)
-            if not profile.is_recruiter:
-                raise NotAllowed
-            locale = profile.locale
+            locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
         since = self.clock() - timedelta(days=days)
         with self.sessions() as s:
             created = stats.created_at_by_subject(s, team_id, since)

@@ -19,7 +19,7 @@ def _where(body: dict) -> tuple[str, str, str]:
 
 def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
     team_id, user_id, candidate = _where(body)
-    locale = svc.candidates.require_recruiter(team_id=team_id, actor_id=user_id)
+    locale = svc.members.recruiter(team_id=team_id, user_id=user_id).locale
     client.views_open(
         trigger_id=body["trigger_id"],
         view=rendering.reason_modal(locale, View.NOT_A_FIT, candidate),
@@ -44,7 +44,7 @@ def replied_clicked(body: dict, svc: Services) -> None:
 
 def snooze_clicked(body: dict, client: WebClient, svc: Services) -> None:
     team_id, user_id, candidate = _where(body)
-    locale = svc.candidates.require_recruiter(team_id=team_id, actor_id=user_id)
+    locale = svc.members.recruiter(team_id=team_id, user_id=user_id).locale
     view = rendering.snooze_modal(locale, candidate, svc.snoozes.default_preset(team_id=team_id))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 

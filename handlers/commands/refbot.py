@@ -36,13 +36,13 @@ def refbot_acked(ack: Ack) -> None:
 def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Services) -> None:
     team_id, user_id, sub = command["team_id"], command["user_id"], _subcommand(command)
     if sub == Subcommand.ROLE:
-        svc.roles.require_recruiter(team_id=team_id, actor_id=user_id)
+        svc.members.recruiter(team_id=team_id, user_id=user_id)
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
         client.views_open(
             trigger_id=command["trigger_id"], view=rendering.role_modal(locale, user_id)
         )
     elif sub in (Subcommand.FOLLOWUPS, Subcommand.SNOOZED):
-        svc.roles.require_recruiter(team_id=team_id, actor_id=user_id)
+        svc.members.recruiter(team_id=team_id, user_id=user_id)
         desk = svc.desks.desk(team_id=team_id, recruiter_id=user_id)
         kind = "follow_ups" if sub == Subcommand.FOLLOWUPS else "snoozes"
         respond(**rendering.desk_list(desk, kind))
