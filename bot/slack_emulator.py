@@ -181,12 +181,20 @@ class SlackEmulator:
         team_id: str = "T0001",
         bot_user_id: str = "UREFBOT",
         token: str = "xoxb-refbot-test",
+        app_token: str = "xapp-refbot-test",
     ) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = "B" + bot_user_id.removeprefix("U")
         self.app_id = "A" + bot_user_id.removeprefix("U")
         self.token = token
+        self.app_token = app_token
+        # Socket Mode: what apps.connections.open hands out (a test's local WebSocket server).
+        self.socket_mode_url: str | None = None
+        self._tokens: dict[str, str] = {token: team_id}  # bot token -> its workspace
+        self._revoked: set[str] = set()
+        self._codes: dict[str, str] = {}  # OAuth code -> the workspace that approved the install
+        self._caller_team = team_id  # the workspace of the call being answered
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._version = 0
@@ -212,6 +220,8 @@ class SlackEmulator:
         self._uploads: list[Upload] = []
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.open": self._conversations_open,
@@ -282,6 +292,7 @@ class SlackEmulator:
         tz: str = "America/New_York",
         email: str | None = None,
         deleted: bool = False,
+        team_id: str | None = None,
     ) -> None:
         profile = {"real_name": real_name or name, "display_name": name}
         if email is not None:
@@ -289,7 +300,7 @@ class SlackEmulator:
         with self._lock:
             self._users[user_id] = {
                 "id": user_id,
-                "team_id": self.team_id,
+                "team_id": team_id or self.team_id,
                 "name": name,
                 "real_name": real_name or name,
                 "deleted": deleted,
@@ -299,6 +310,25 @@ class SlackEmulator:
                 "locale": locale,
                 "profile": profile,
             }
+
+    def approve_install(self, team_id: str) -> str:
+        """Someone of team_id approves the app on Slack's install page: the `code` that Slack
+        sends to the redirect URL, which oauth.v2.access exchanges for that team's bot token."""
+        with self._lock:
+            code = f"code-{team_id}-{secrets.token_hex(4)}"
+            self._codes[code] = team_id
+        return code
+
+    def token_of(self, team_id: str) -> str | None:
+        """The bot token the workspace's current installation holds."""
+        with self._lock:
+            return next((t for t, team in self._tokens.items() if team == team_id), None)
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalls the app: its tokens stop working."""
+        with self._lock:
+            self._revoked |= {t for t, team in self._tokens.items() if team == team_id}
+            self._tokens = {t: team for t, team in self._tokens.items() if team != team_id}
 
     def response_url(
         self, user_id: str, channel_id: str = "C0GENERAL", *, message_ts: str | None = None
@@ -522,9 +552,18 @@ class SlackEmulator:
                 elif (handler := self._methods.get(method)) is None:
                     self._errors.append(f"{method}: unknown method (not emulated)")
                     raise _SlackError("unknown_method")
-                elif token != self.token:
-                    raise _SlackError("invalid_auth")
+                elif method == "oauth.v2.access":  # authenticated by client id and secret
+                    payload = {"ok": True, **handler(args)}
+                elif method == "apps.connections.open":
+                    if token != self.app_token:
+                        raise _SlackError("invalid_auth")
+                    payload = {"ok": True, **handler(args)}
+                elif token not in self._tokens:
+                    if not token:
+                        raise _SlackError("not_authed")
+                    raise _SlackError("token_revoked" if token in self._revoked else "invalid_auth")
                 else:
+                    self._caller_team = self._tokens[token]
                     payload = {"ok": True, **handler(args)}
             except _SlackError as e:
                 if method == "response_url" and status == 200:
@@ -696,14 +735,38 @@ class SlackEmulator:
 
     def _auth_test(self, a: dict[str, Any]) -> dict[str, Any]:
         return {
-            "url": f"https://{self.team_id.lower()}.slack.com/",
+            "url": f"https://{self._caller_team.lower()}.slack.com/",
             "team": "refbot test",
             "user": "refbot",
-            "team_id": self.team_id,
+            "team_id": self._caller_team,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _oauth_v2_access(self, a: dict[str, Any]) -> dict[str, Any]:
+        team_id = self._codes.pop(str(a.get("code") or ""), None)
+        if team_id is None:
+            raise _SlackError("invalid_code")
+        token = f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}"
+        self._tokens = {t: team for t, team in self._tokens.items() if team != team_id}
+        self._tokens[token] = team_id
+        return {
+            "app_id": self.app_id,
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _apps_connections_open(self, a: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            raise _SlackError("internal_error")
+        return {"url": self.socket_mode_url}
 
     def _users_info(self, a: dict[str, Any]) -> dict[str, Any]:
         user = self._user(a.get("user"))
