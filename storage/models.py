@@ -293,3 +293,14 @@ class Delivery(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     payload: Mapped[Json]
     created_at: Mapped[UtcDateTime]
+
+
+class SeenRequest(Base):
+    """A Slack request already handled: its event id, or the trigger id of a command or an
+    interaction. Slack retries an event it thinks was lost; the second copy finds its key here."""
+
+    __tablename__ = "seen_requests"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    team_id: Mapped[TeamId]
+    seen_at: Mapped[UtcDateTime] = mapped_column(index=True)  # purged after a day

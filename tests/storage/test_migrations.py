@@ -3,6 +3,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storage.db import make_engine
+from storage.installations import SLACK_METADATA
 from storage.migrate import current_revision, head_revision, include_name, is_empty, upgrade
 from storage.models import Base
 
@@ -21,7 +22,7 @@ def test_upgrade_on_empty_database_builds_the_schema_of_the_models(database_url:
             context = MigrationContext.configure(
                 connection, opts={"compare_type": True, "include_name": include_name}
             )
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, [Base.metadata, SLACK_METADATA]) == []
     finally:
         engine.dispose()
 

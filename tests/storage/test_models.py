@@ -19,6 +19,7 @@ from storage.models import (
     Outreach,
     Referral,
     Role,
+    SeenRequest,
     Settings,
     SourcingSession,
     Template,
@@ -152,6 +153,7 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                     created_at=NOW,
                 ),
                 delivery(payload={"referral": ref.public_id, "attempt": [1, 2]}),
+                SeenRequest(key="Ev0001", team_id=TEAM, seen_at=NOW),
             ]
         )
 
