@@ -6,11 +6,14 @@ The only module that imports `handlers`. Nothing runs at import time.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
-from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 
 import handlers
@@ -20,6 +23,7 @@ from bot.clock import Clock
 from bot.composer import Composer, composed
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, SweepReport
+from bot.ids import BOT_SCOPES
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -40,8 +44,17 @@ from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
-from bot.slack import SlackDirectory, SlackMessenger, dispatch_client, web_client
+from bot.services.workspaces import Workspaces
+from bot.slack import (
+    InstalledBotAuthorize,
+    SlackDirectory,
+    SlackMessenger,
+    TeamClients,
+    dispatch_client,
+    web_client,
+)
 from bot.slack_errors import locale_of, reply
+from storage import installations as oauth_stores
 from storage.db import make_engine, make_sessions
 from storage.types import DeliveryKind
 
@@ -75,10 +88,25 @@ def build(
     """Wire refbot for one process. `scheduler=False` for web replicas beside a `refbot worker`."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
-    client = web_client(settings.slack_bot_token, settings.slack_api_url)
+    installations = (
+        oauth_stores.installation_store(settings.slack_client_id, engine)
+        if settings.slack_client_id
+        else None
+    )
+    clients = TeamClients(
+        partial(web_client, base_url=settings.slack_api_url),
+        token=settings.slack_bot_token,
+        installations=installations,
+    )
+    # No automatic retries for the dispatcher: it decides (see dispatch_client).
+    dispatch_clients = TeamClients(
+        partial(dispatch_client, base_url=settings.slack_api_url),
+        token=settings.slack_bot_token,
+        installations=installations,
+    )
     members = Members(
         sessions=sessions,
-        directory=SlackDirectory(client),
+        directory=SlackDirectory(clients),
         clock=clock,
         recruiters=settings.refbot_recruiters,
         default_locale=settings.refbot_locale,
@@ -104,6 +132,12 @@ def build(
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
         search=Search(sessions=sessions, members=members),
+        workspaces=Workspaces(
+            sessions=sessions,
+            clock=clock,
+            installations=installations,
+            token_caches=(clients, dispatch_clients),
+        ),
         stats=Stats(sessions=sessions, members=members, clock=clock),
         privacy=Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock),
         sourcing=Sourcing(
@@ -154,9 +188,7 @@ def build(
     )
     dispatcher = Dispatcher(
         sessions=sessions,
-        messenger=SlackMessenger(
-            _single_team(dispatch_client(settings.slack_bot_token, settings.slack_api_url))
-        ),
+        messenger=SlackMessenger(dispatch_clients),
         composer=composer,
         members=members,
         outbox=outbox,
@@ -164,13 +196,15 @@ def build(
     )
     dispatch_after_commit(sessions, dispatcher.kick)
     bolt = App(
-        client=client,
+        # The template of the per-request clients Bolt hands to listeners (same base URL).
+        client=web_client(settings.slack_bot_token, settings.slack_api_url),
         signing_secret=settings.slack_signing_secret,
         # Ack as soon as the listener acks; the Slack calls run after, in lazy listeners.
         process_before_response=True,
         # No auth.test at start: the server comes up (and /healthz answers) without Slack.
         token_verification_enabled=False,
         logger=logging.getLogger("refbot.bolt"),
+        **_oauth(settings, engine, installations, services.workspaces),
     )
     _install_middleware(bolt, services, settings)
     handlers.register(bolt)
@@ -188,8 +222,45 @@ def build(
     return runtime
 
 
-def _single_team(client: WebClient) -> Callable[[str], WebClient]:
-    return lambda team_id: client
+def _oauth(
+    settings: Settings,
+    engine: Engine,
+    installations: InstallationStore | None,
+    workspaces: Workspaces,
+) -> dict[str, Any]:
+    """Bolt's OAuth flow (GET /slack/install, /slack/oauth_redirect) in multi-workspace mode."""
+    if installations is None:
+        return {}
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if installation.team_id and installation.user_id:
+            workspaces.installed(team_id=installation.team_id, user_id=installation.user_id)
+        return args.default.success(args)
+
+    def failed(args: FailureArgs) -> BoltResponse:
+        log.warning("install failed: %s", args.reason)
+        return args.default.failure(args)
+
+    return {
+        "oauth_settings": OAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=installations,
+            installation_store_bot_only=True,
+            state_store=oauth_stores.state_store(engine),
+            callback_options=CallbackOptions(success=installed, failure=failed),
+            logger=logging.getLogger("refbot.oauth"),
+        ),
+        "installation_store_bot_only": True,
+        "authorize": InstalledBotAuthorize(installations),
+        # Before any installation is found there is no user language to speak: English.
+        "user_facing_authorize_error_message": (
+            "refbot is not installed in this workspace any more. "
+            "Ask a Slack admin to install refbot again."
+        ),
+    }
 
 
 def _install_middleware(bolt: App, services: Services, settings: Settings) -> None:

@@ -2,6 +2,18 @@
 
 from enum import StrEnum
 
+# The bot token's scopes (manifest.yml's, asked for again by the OAuth install).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "files:write",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "im:history",
+    "users:read",
+)
+
 
 class Command(StrEnum):
     REFER = "/refer"
@@ -63,6 +75,8 @@ class Action(StrEnum):
 
 class Event(StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+    APP_UNINSTALLED = "app_uninstalled"
+    TOKENS_REVOKED = "tokens_revoked"
 
 
 class ReferralInput(StrEnum):

@@ -23,6 +23,8 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 SLACK_PATH = "/slack/events"
+INSTALL_PATH = "/slack/install"  # Bolt's defaults, answered in multi-workspace OAuth mode
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
@@ -43,6 +45,7 @@ def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
 
 def wsgi_app(runtime: Runtime) -> WsgiApp:
     slack = SlackRequestHandler(runtime.bolt, path=SLACK_PATH)
+    oauth = (INSTALL_PATH, REDIRECT_PATH) if runtime.bolt.oauth_flow else ()
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -53,7 +56,7 @@ def wsgi_app(runtime: Runtime) -> WsgiApp:
             status_seen.append(status)
             return start_response(status, headers, *exc)
 
-        if path == SLACK_PATH and method == "POST":
+        if (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET"):
             result = slack(environ, recording_start)
         elif path == "/healthz" and method in ("GET", "HEAD"):
             code, body = health(runtime)
@@ -64,7 +67,7 @@ def wsgi_app(runtime: Runtime) -> WsgiApp:
             result = [text]
         else:
             result = _json(recording_start, 404, {"error": "not found"})
-        known = path if path in (SLACK_PATH, "/healthz", "/metrics") else "other"
+        known = path if path in (SLACK_PATH, "/healthz", "/metrics", *oauth) else "other"
         status = status_seen[0].split(" ", 1)[0] if status_seen else "500"
         metrics.HTTP_REQUESTS.labels(path=known, method=method, status=status).inc()
         metrics.HTTP_SECONDS.labels(path=known).observe(time.perf_counter() - started)

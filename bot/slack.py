@@ -1,15 +1,20 @@
 """slack_sdk adapters behind refbot's ports, and the Web API client factory."""
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.directory import UserProfile
 from bot.messenger import METADATA_EVENT, SendError
@@ -30,17 +35,95 @@ def web_client(token: str | None, base_url: str) -> WebClient:
     )
 
 
+class NotInstalled(Exception):
+    """The workspace has no bot token: never installed, uninstalled, or its token revoked."""
+
+
+CLIENT_TTL_SECONDS = 60.0  # how long a replica may use a token after another one deleted it
+
+
+class TeamClients:
+    """The Web API client of a workspace: the one bot token (single-workspace mode), or the
+    token its OAuth installation holds, looked up at most once a minute per team."""
+
+    def __init__(
+        self,
+        make: Callable[[str | None], WebClient],
+        *,
+        token: str | None = None,
+        installations: InstallationStore | None = None,
+    ) -> None:
+        self._make = make
+        self._installations = installations
+        self._single = None if installations else make(token)
+        self._cache: dict[str, tuple[WebClient, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, team_id: str) -> WebClient:
+        if self._single is not None:
+            return self._single
+        assert self._installations is not None
+        with self._lock:
+            cached = self._cache.get(team_id)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        bot = self._installations.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(team_id)
+        client = self._make(bot.bot_token)
+        with self._lock:
+            self._cache[team_id] = (client, time.monotonic() + CLIENT_TTL_SECONDS)
+        return client
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._cache.pop(team_id, None)
+
+
+class InstalledBotAuthorize(Authorize):
+    """Bolt's authorization in OAuth mode, from the stored installation alone. Bolt's own
+    InstallationStoreAuthorize calls auth.test first: a Slack call before the ack."""
+
+    def __init__(self, installations: InstallationStore) -> None:
+        self.installations = installations
+
+    def __call__(
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **_: Any,
+    ) -> AuthorizeResult | None:
+        bot = self.installations.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            return None  # Bolt answers with its "please reinstall" message
+        return AuthorizeResult(
+            enterprise_id=bot.enterprise_id,
+            team_id=bot.team_id,
+            bot_user_id=bot.bot_user_id,
+            bot_id=bot.bot_id,
+            bot_token=bot.bot_token,
+            bot_scopes=bot.bot_scopes,
+            user_id=user_id,
+        )
+
+
 class SlackDirectory:
     """The people directory, read from users.info."""
 
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    def __init__(self, client_for: Callable[[str], WebClient]) -> None:
+        self.client_for = client_for
 
     def user_profile(self, team_id: str, user_id: str) -> UserProfile | None:
         try:
-            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+            client = self.client_for(team_id)
+            user = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as error:
             log.warning("users.info failed user=%s error=%s", user_id, error.response.get("error"))
+            return None
+        except NotInstalled:
             return None
         return UserProfile(
             user_id=user_id,
@@ -64,6 +147,7 @@ PERMANENT_ERRORS = frozenset(
         "invalid_auth",
         "token_revoked",
         "missing_scope",
+        "not_installed",
     }
 )
 HISTORY_LOOKBACK = 200  # messages; a DM with the bot holds only refbot's own messages
@@ -150,6 +234,8 @@ class SlackMessenger:
             if code in PERMANENT_ERRORS:
                 raise SendError("permanent", code) from None
             raise SendError("permanent", code or f"HTTP {response.status_code}") from None
+        except NotInstalled:
+            raise SendError("permanent", "not_installed") from None
         except OSError as error:  # refused, reset, timed out: the post may have gone through
             kind = "uncertain" if uncertain else "transient"
             raise SendError(kind, type(error).__name__) from None

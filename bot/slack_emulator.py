@@ -193,7 +193,7 @@ class SlackEmulator:
         self.socket_mode_url: str | None = None
         self._tokens: dict[str, str] = {token: team_id}  # bot token -> its workspace
         self._revoked: set[str] = set()
-        self._codes: dict[str, str] = {}  # OAuth code -> the workspace that approved the install
+        self._codes: dict[str, tuple[str, str]] = {}  # OAuth code -> (workspace, installer)
         self._caller_team = team_id  # the workspace of the call being answered
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -311,12 +311,12 @@ class SlackEmulator:
                 "profile": profile,
             }
 
-    def approve_install(self, team_id: str) -> str:
-        """Someone of team_id approves the app on Slack's install page: the `code` that Slack
-        sends to the redirect URL, which oauth.v2.access exchanges for that team's bot token."""
+    def approve_install(self, team_id: str, user_id: str) -> str:
+        """user_id, of team_id, approves the app on Slack's install page: the `code` Slack sends
+        to the redirect URL, which oauth.v2.access exchanges for that team's bot token."""
         with self._lock:
             code = f"code-{team_id}-{secrets.token_hex(4)}"
-            self._codes[code] = team_id
+            self._codes[code] = (team_id, user_id)
         return code
 
     def token_of(self, team_id: str) -> str | None:
@@ -745,15 +745,16 @@ class SlackEmulator:
         }
 
     def _oauth_v2_access(self, a: dict[str, Any]) -> dict[str, Any]:
-        team_id = self._codes.pop(str(a.get("code") or ""), None)
-        if team_id is None:
+        approved = self._codes.pop(str(a.get("code") or ""), None)
+        if approved is None:
             raise _SlackError("invalid_code")
+        team_id, installer = approved
         token = f"xoxb-{team_id.lower()}-{secrets.token_hex(6)}"
         self._tokens = {t: team for t, team in self._tokens.items() if team != team_id}
         self._tokens[token] = team_id
         return {
             "app_id": self.app_id,
-            "authed_user": {"id": "UINSTALLER"},
+            "authed_user": {"id": installer},
             "scope": "commands,chat:write",
             "token_type": "bot",
             "access_token": token,

@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, shortcuts, views
+from handlers import actions, commands, home, installs, shortcuts, views
 
 
 def register(app: App) -> None:
-    for surface in (commands, shortcuts, actions, views, home):
+    for surface in (commands, shortcuts, actions, views, home, installs):
         surface.register(app)

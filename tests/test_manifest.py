@@ -9,7 +9,7 @@ from slack_bolt import BoltRequest, BoltResponse
 
 from bot.app import Runtime, build
 from bot.config import Settings
-from bot.ids import Command, Event, Shortcut
+from bot.ids import BOT_SCOPES, Command, Event, Shortcut
 
 MANIFEST = Path(__file__).parent.parent / "manifest.yml"
 
@@ -70,3 +70,9 @@ def test_manifest_points_slack_at_the_one_endpoint() -> None:
     urls |= {manifest["settings"]["interactivity"]["request_url"]}
 
     assert {url.rsplit("/", 2)[-2:] == ["slack", "events"] for url in urls} == {True}
+
+
+def test_oauth_install_asks_for_the_manifests_scopes() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)

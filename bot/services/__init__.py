@@ -21,6 +21,7 @@ from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
+from bot.services.workspaces import Workspaces
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Services:
     privacy: Privacy
     stats: Stats
     search: Search
+    workspaces: Workspaces
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -67,6 +67,16 @@ def cancel_pending(s: Session, *, team_id: str, subject: str, kinds: Iterable[De
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def cancel_team(s: Session, team_id: str) -> int:
+    """Cancel everything the workspace still has to receive (it uninstalled refbot)."""
+    result = s.execute(
+        update(Delivery)
+        .where(Delivery.team_id == team_id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def claim_due(
     s: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
 ) -> list[tuple[Delivery, bool]]:

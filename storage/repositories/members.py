@@ -52,6 +52,17 @@ def save_profile(
     return member
 
 
+def grant_admin(s: Session, team_id: str, user_id: str) -> None:
+    """Make the member an admin and a recruiter (the person who installed refbot)."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    roles = {"is_recruiter": True, "is_admin": True}
+    s.execute(
+        insert(Member)
+        .values(team_id=team_id, user_id=user_id, **roles)
+        .on_conflict_do_update(index_elements=[Member.team_id, Member.user_id], set_=roles)
+    )
+
+
 def admins(s: Session, team_id: str) -> list[str]:
     """Slack ids of the workspace's admins."""
     return list(
