@@ -4,6 +4,7 @@ The only module that imports `handlers`. Nothing runs at import time.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -15,10 +16,11 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
 from bot import clock as default_clock
-from bot import metrics, rendering
+from bot import logs, metrics, payloads, rendering
 from bot.clock import Clock
 from bot.composer import Composer, composed
 from bot.config import Settings
@@ -38,6 +40,7 @@ from bot.services.members import Members
 from bot.services.outreach import Outreaches
 from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
+from bot.services.requests import Requests
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.search import Search
@@ -150,6 +153,7 @@ def build(
         ),
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
+        requests=Requests(sessions=sessions, clock=clock),
         digests=digests,
         roles=roles,
         referrals=referrals,
@@ -195,7 +199,7 @@ def build(
         clock=clock,
     )
     dispatch_after_commit(sessions, dispatcher.kick)
-    bolt = App(
+    bolt = _ObservedApp(
         # The template of the per-request clients Bolt hands to listeners (same base URL).
         client=web_client(settings.slack_bot_token, settings.slack_api_url),
         signing_secret=settings.slack_signing_secret,
@@ -217,7 +221,7 @@ def build(
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
             hourly=[services.digests.queue_due],
-            daily=[services.retention.purge, services.privacy.purge],
+            daily=[services.retention.purge, services.privacy.purge, services.requests.purge],
         )
     return runtime
 
@@ -268,18 +272,61 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
     def provide_services(
         request: BoltRequest, context: BoltContext, next: Callable[[], Any]
     ) -> Any:
-        metrics.SLACK_REQUESTS.labels(kind=_kind(request.body)).inc()
+        key, team = payloads.request_key(request.body), context.team_id
+        if key and team and not _first_time(services, team, key):
+            log.info("duplicate of a handled request ignored (retry %s)", _retry(request))
+            context[_OUTCOME] = "duplicate"
+            return BoltResponse(status=200, body="")
         context["svc"] = services
         context["locale"] = settings.refbot_locale
         return next()
 
     @bolt.error
-    def polite_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
-        reply(error, body=body, respond=context.get("respond"), locale=locale_of(context, body))
+    def polite_error(
+        error: Exception, body: dict[str, Any], context: BoltContext
+    ) -> BoltResponse | None:
+        context[_OUTCOME] = "error"
+        return reply(
+            error, body=body, respond=context.get("respond"), locale=locale_of(context, body)
+        )
 
 
-def _kind(body: dict[str, Any]) -> str:
-    if "command" in body:
-        return "command"
-    kind = body.get("type", "unknown")
-    return body.get("event", {}).get("type", kind) if kind == "event_callback" else kind
+_OUTCOME = "refbot_outcome"
+
+
+class _ObservedApp(App):
+    """Bolt's App, observed around its public `dispatch` (HTTP and Socket Mode alike): every
+    request is logged with its ids, counted by listener and outcome, and its ack timed.
+    A global middleware cannot do it: Bolt runs the listener after the middleware returns."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started, body = time.perf_counter(), req.body
+        key = payloads.request_key(body)
+        ids = {"request_id": key, "team": payloads.team(body), "user": payloads.user(body)}
+        with logs.request_context(**ids):
+            response = super().dispatch(req)
+            outcome = req.context.get(_OUTCOME) or ("error" if response.status >= 500 else "ok")
+            if key and response.status >= 500 and (svc := req.context.get("svc")):
+                _forget(svc, key)  # Slack's retry may succeed where this copy failed
+        listener = payloads.listener(body)
+        metrics.SLACK_REQUESTS.labels(listener=listener, outcome=outcome).inc()
+        metrics.SLACK_ACK_SECONDS.labels(listener=listener).observe(time.perf_counter() - started)
+        return response
+
+
+def _first_time(services: Services, team_id: str, key: str) -> bool:
+    try:
+        return services.requests.first_time(team_id=team_id, key=key)
+    except SQLAlchemyError:
+        return True  # the database is down: the listener will meet it and say so politely
+
+
+def _forget(services: Services, key: str) -> None:
+    try:
+        services.requests.failed(key=key)
+    except SQLAlchemyError:
+        log.warning("could not forget a failed request")
+
+
+def _retry(request: BoltRequest) -> str:
+    return ",".join(request.headers.get("x-slack-retry-num", [])) or "none"

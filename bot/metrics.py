@@ -23,7 +23,20 @@ HTTP_SECONDS = Histogram(
     ["path"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
-SLACK_REQUESTS = Counter("refbot_slack_requests_total", "Verified Slack requests", ["kind"])
+SLACK_REQUESTS = Counter(
+    "refbot_slack_requests_total",
+    "Verified Slack requests by listener and outcome (ok, error, duplicate)",
+    ["listener", "outcome"],
+)
+SLACK_ACK_SECONDS = Histogram(
+    "refbot_slack_ack_seconds",
+    "Time from a verified Slack request to its ack, by listener",
+    ["listener"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+LISTENER_ERRORS = Counter(
+    "refbot_listener_errors_total", "Listener failures answered with an apology", ["listener"]
+)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -5,43 +5,69 @@ listeners (slack_bolt/lazy_listener/internals.py), so lazy ones are wrapped with
 """
 
 import inspect
+import json
 import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltResponse, Respond
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot import i18n
+from bot import i18n, logs, metrics, payloads
 from bot.errors import RefbotError
 from bot.rendering.blocks import message
 
 log = logging.getLogger("refbot")
 
 _NEEDED = ("body", "respond", "context")
+# The database is down or out of reach (not a bug): the person is asked to try again.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
-def reply(error: Exception, *, body: dict[str, Any], respond: Respond | None, locale: str) -> None:
-    """Log the failure under a reference id and tell the person, ephemerally, if we can."""
-    if isinstance(error, RefbotError) and type(error) is not RefbotError:
-        text = i18n.mrkdwn(locale, error.template)
-    else:
-        reference = uuid.uuid4().hex[:8]
-        # Ids only: payloads carry candidate details and must never reach the logs.
-        log.error(
-            "listener failed ref=%s type=%s team=%s user=%s",
-            reference,
-            body.get("type") or "command",
-            _team(body),
-            _user(body),
-            exc_info=error,
-        )
-        text = i18n.mrkdwn(locale, "common/error", reference=reference)
+def reply(
+    error: Exception, *, body: dict[str, Any], respond: Respond | None, locale: str
+) -> BoltResponse | None:
+    """Log the failure under a reference id and tell the person where they are: beside the
+    first field of the modal they submitted (their input stays), else ephemerally. Returns
+    the answer to give Slack instead of the failed ack when the person was told."""
+    template, context = _explain(error, body)
+    if body.get("type") == "view_submission" and (field := _first_input(body)):
+        errors = {field: i18n.plain(locale, template, **context)}
+        answer = {"response_action": "errors", "errors": errors}
+        return BoltResponse(status=200, body=json.dumps(answer), headers=_JSON)
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        text = i18n.mrkdwn(locale, template, **context)
         try:
             respond(**message(text, response_type="ephemeral", replace_original=False))
         except Exception:  # the reply is best effort; the failure is already logged
-            log.warning("could not tell user=%s about ref", _user(body))
+            log.warning("could not tell the user about the failure")
+            return None
+        return BoltResponse(status=200, body="")  # told: no second, cryptic error from Slack
+    return None  # an event: the error status lets Slack retry it
+
+
+_JSON = {"content-type": ["application/json;charset=utf-8"]}
+
+
+def _explain(error: Exception, body: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The template that tells the person, logging what operators need (ids only: payloads
+    carry candidate details and must never reach the logs)."""
+    if isinstance(error, RefbotError) and type(error) is not RefbotError:
+        return error.template, {}
+    metrics.LISTENER_ERRORS.labels(listener=payloads.listener(body)).inc()
+    if isinstance(error, DATABASE_DOWN):
+        log.warning("database unreachable: %s", type(error).__name__, exc_info=error)
+        return "common/try_again", {}
+    reference = uuid.uuid4().hex[:8]
+    log.error("listener failed ref=%s", reference, exc_info=error)
+    return "common/error", {"reference": reference}
+
+
+def _first_input(body: dict[str, Any]) -> str | None:
+    blocks = body.get("view", {}).get("blocks", [])
+    return next((b["block_id"] for b in blocks if b.get("type") == "input"), None)
 
 
 def replying(func: Callable[..., None]) -> Callable[..., None]:
@@ -54,16 +80,14 @@ def replying(func: Callable[..., None]) -> Callable[..., None]:
     ]
 
     def wrapper(**kwargs: Any) -> None:
-        try:
-            func(**{k: v for k, v in kwargs.items() if k in signature.parameters})
-        except Exception as error:
-            context, body = kwargs["context"], kwargs["body"]
-            reply(
-                error,
-                body=body,
-                respond=kwargs.get("respond") or context.get("respond"),
-                locale=locale_of(context, body),
-            )
+        context, body = kwargs["context"], kwargs["body"]
+        ids = {
+            "request_id": payloads.request_key(body),
+            "team": payloads.team(body),
+            "user": payloads.user(body),
+        }
+        with logs.request_context(**ids):  # a lazy listener runs in a thread of its own
+            _run(func, signature, kwargs, context, body)
 
     # Bolt injects arguments by the names of the signature (inspect.getfullargspec after
     # inspect.unwrap), so the wrapper gets its own signature and no __wrapped__.
@@ -76,17 +100,26 @@ def replying(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _run(
+    func: Callable[..., None],
+    signature: inspect.Signature,
+    kwargs: dict[str, Any],
+    context: dict[str, Any],
+    body: dict[str, Any],
+) -> None:
+    try:
+        func(**{k: v for k, v in kwargs.items() if k in signature.parameters})
+    except Exception as error:
+        reply(
+            error,
+            body=body,
+            respond=kwargs.get("respond") or context.get("respond"),
+            locale=locale_of(context, body),
+        )
+
+
 def locale_of(context: dict[str, Any], body: dict[str, Any]) -> str:
     """The person's language if this process knows it (no I/O here: something just failed)."""
-    team, user, svc = _team(body), _user(body), context.get("svc")
+    team, user, svc = payloads.team(body), payloads.user(body), context.get("svc")
     known = svc.members.known_locale(team_id=team, user_id=user) if svc and team and user else None
     return known or context.get("locale", i18n.DEFAULT_LOCALE)
-
-
-def _team(body: dict[str, Any]) -> str | None:
-    return body.get("team_id") or (body.get("team") or {}).get("id")
-
-
-def _user(body: dict[str, Any]) -> str | None:
-    user = body.get("user_id") or body.get("user") or body.get("event", {}).get("user")
-    return user.get("id") if isinstance(user, dict) else user

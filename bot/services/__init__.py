@@ -15,6 +15,7 @@ from bot.services.members import Members
 from bot.services.outreach import Outreaches
 from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
+from bot.services.requests import Requests
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.search import Search
@@ -30,6 +31,7 @@ class Services:
     home: Home
     outbox: Outbox
     retention: Retention
+    requests: Requests
     digests: Digests
     roles: Roles
     referrals: Referrals

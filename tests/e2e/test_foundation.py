@@ -1,6 +1,7 @@
 """The foundation over real HTTP: verification, help, App Home, health and metrics."""
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -102,12 +103,30 @@ def test_health_is_503_when_the_database_is_gone(slack: SlackEmulator, tmp_path:
     assert answer.json()["database"] == "unreachable"
 
 
-def test_metrics_count_slack_requests(refbot: Refbot, slack: SlackEmulator) -> None:
-    refbot.command(EMPLOYEE, "/refbot", "help")
+def sample(text: str, name: str, **labels: str) -> float:
+    """A sample's value in Prometheus text (0 when absent); labels in the exposition's order."""
+    rendered = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    found = re.search(rf"^{re.escape(name)}{{{re.escape(rendered)}}} (\S+)$", text, re.M)
+    return float(found[1]) if found else 0.0
 
+
+def test_metrics_count_slack_requests_by_listener_and_time_the_ack(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    before = refbot.get("/metrics").body
+    help_ok = {"listener": "/refbot help", "outcome": "ok"}
+    acks = {"le": "+Inf", "listener": "/refbot help"}
+
+    refbot.command(EMPLOYEE, "/refbot", "help")
+    refbot.open_home(EMPLOYEE)
     text = refbot.get("/metrics").body
 
-    assert 'refbot_slack_requests_total{kind="command"}' in text
+    counted = "refbot_slack_requests_total"
+    assert sample(text, counted, **help_ok) == sample(before, counted, **help_ok) + 1
+    home = {"listener": "app_home_opened", "outcome": "ok"}
+    assert sample(text, counted, **home) == sample(before, counted, **home) + 1
+    timed = "refbot_slack_ack_seconds_bucket"
+    assert sample(text, timed, **acks) == sample(before, timed, **acks) + 1
     assert 'refbot_http_requests_total{method="POST",path="/slack/events",status="200"}' in text
 
 

@@ -1,0 +1,87 @@
+"""Structured logs: one JSON object per line on stderr, with the request id, team and user of
+the Slack request being handled. Ids only: tokens, secrets and emails are scrubbed from every
+line as a last line of defence, and nothing logs payloads or names in the first place."""
+
+import contextvars
+import json
+import logging
+import re
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+_REQUEST: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "refbot_request", default=None
+)
+
+# Slack tokens (xoxb-, xoxp-, xapp-, ...), bearer headers, and email addresses.
+_SECRETS = re.compile(
+    r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9-]+|(?i:bearer)\s+\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
+
+
+def scrub(text: str) -> str:
+    return _SECRETS.sub("[redacted]", text)
+
+
+@contextmanager
+def request_context(**ids: str | None) -> Iterator[None]:
+    """Attach ids (request_id, team, user) to every line logged inside, in this thread."""
+    token = _REQUEST.set({k: v for k, v in ids.items() if v})
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": scrub(record.getMessage()),
+            **(_REQUEST.get() or {}),
+        }
+        if record.exc_info:
+            kind, error, tb = record.exc_info
+            # The type and where it failed; not the exception's text, which may quote data.
+            line["error"] = kind.__name__ if kind else "Exception"
+            line["trace"] = [
+                f"{frame.filename}:{frame.lineno} {frame.name}"
+                for frame in traceback.extract_tb(tb)[-8:]
+            ]
+            if _safe_to_quote(error):
+                line["detail"] = scrub(str(error).split("\n", 1)[0])[:300]
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _safe_to_quote(error: BaseException | None) -> bool:
+    """A database error's text may quote row values (a duplicate key names the email, say);
+    only connection-level ones are quoted."""
+    if isinstance(error, DBAPIError):
+        return isinstance(error, (OperationalError, InterfaceError))
+    return error is not None
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def configure(level: int = logging.INFO, *, json_lines: bool = True) -> None:
+    """Log to stderr: JSON lines for the servers, plain text for the terminal commands."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else _TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
