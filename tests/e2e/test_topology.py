@@ -76,7 +76,7 @@ def started(name: str, args: list[str], env: dict[str, str], logs: Path) -> Iter
         assert code == 0, process.tail()
 
 
-def wait_healthy(web: Workspace, process: Process, timeout: float = 30) -> None:
+def wait_healthy(web: Workspace, process: Process, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:  # waiting for a child process to bind its port, not for refbot's work
         try:
