@@ -23,13 +23,12 @@ log = logging.getLogger("refbot")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        # The demo's output is the story, import's and export's their data and summary: only
-        # problems belong beside them.
-        level=logging.WARNING if args.func in (_demo, _import, _export, _stats) else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    from bot import logs
+
+    servers = args.func in (_serve, _run, _worker)
+    # The demo's output is the story, import's and export's their data and summary: only
+    # problems belong beside them. The servers' lines are JSON, for log collectors.
+    logs.configure(logging.INFO if servers else logging.WARNING, json_lines=servers)
     try:
         return int(args.func(args) or 0)
     except ConfigError as error:

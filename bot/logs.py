@@ -5,8 +5,8 @@ line as a last line of defence, and nothing logs payloads or names in the first 
 import contextvars
 import json
 import logging
+import logging.config
 import re
-import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,19 +69,40 @@ def _safe_to_quote(error: BaseException | None) -> bool:
     return error is not None
 
 
-class _TextFormatter(logging.Formatter):
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
     def format(self, record: logging.LogRecord) -> str:
         return scrub(super().format(record))
 
 
+def dict_config(level: int = logging.INFO, *, json_lines: bool = True) -> dict[str, Any]:
+    """Everything to stderr through one handler: JSON lines for the servers, plain text for the
+    terminal commands. gunicorn takes the same dict (`logconfig_dict`) for its own loggers."""
+    formatter = JsonFormatter if json_lines else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"refbot": {"()": f"{__name__}.{formatter.__name__}"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "refbot",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": logging.getLevelName(level), "handlers": ["stderr"]},
+        "loggers": {
+            **{
+                name: {"level": "INFO", "handlers": [], "propagate": True}
+                for name in ("gunicorn.error", "gunicorn.access")
+            },
+            # Two lines per sweep and per start-up schema check: only their problems matter.
+            **{name: {"level": "WARNING"} for name in ("apscheduler", "alembic")},
+        },
+    }
+
+
 def configure(level: int = logging.INFO, *, json_lines: bool = True) -> None:
-    """Log to stderr: JSON lines for the servers, plain text for the terminal commands."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter()
-        if json_lines
-        else _TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    logging.config.dictConfig(dict_config(level, json_lines=json_lines))

@@ -6,13 +6,14 @@ concurrently because the work it does is claimed or deduplicated in the database
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
 
 log = logging.getLogger("refbot.scheduler")
+STALE_AFTER = 3  # sweep intervals
 
 Job = Callable[[], object]
 
@@ -29,7 +30,9 @@ class Scheduler:
     ) -> None:
         self._sweep = sweep
         self._clock = clock
+        self._every = timedelta(seconds=every_seconds)
         self.last_sweep_at: datetime | None = None
+        self._started_at: datetime | None = None
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._scheduler.add_job(
             self.sweep,
@@ -38,6 +41,7 @@ class Scheduler:
             id="sweep",
             max_instances=1,  # a slow sweep is never overlapped by the next one
             coalesce=True,
+            misfire_grace_time=None,  # a sweep late because the last one was slow still runs
             next_run_time=datetime.now(UTC),  # at start: overdue rows go out first
         )
         for job in hourly:
@@ -55,7 +59,15 @@ class Scheduler:
         return self._scheduler.running
 
     def start(self) -> None:
+        self._started_at = self._clock()
         self._scheduler.start()
+
+    @property
+    def stale(self) -> bool:
+        """No sweep for 3 intervals (stopped, stuck, or its database out of reach): reminders
+        are not going out, which /healthz reports as a failure."""
+        last = self.last_sweep_at or self._started_at
+        return not self.running or last is None or self._clock() - last > STALE_AFTER * self._every
 
     def shutdown(self) -> None:
         if self._scheduler.running:

@@ -13,7 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import metrics
+from bot import logs, metrics
 from bot.app import Runtime
 from storage.db import ping
 
@@ -28,19 +28,23 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
-    """200 when the database answers; the scheduler state is reported, not judged."""
+    """200 when the database answers and, in a process that runs the scheduler, it swept
+    within the last 3 intervals (a web replica started with --no-scheduler has none)."""
     database = ping(runtime.engine)
     scheduler = runtime.scheduler
     last = scheduler.last_sweep_at if scheduler else None
+    stale = bool(scheduler and scheduler.stale)
+    healthy = database and not stale
     body = {
-        "status": "ok" if database else "error",
+        "status": "ok" if healthy else "error",
         "database": "ok" if database else "unreachable",
         "scheduler": {
             "running": bool(scheduler and scheduler.running),
             "last_sweep_at": last.isoformat() if last else None,
+            "stale": stale,
         },
     }
-    return (200 if database else 503), body
+    return (200 if healthy else 503), body
 
 
 def wsgi_app(runtime: Runtime) -> WsgiApp:
@@ -125,6 +129,7 @@ def run_gunicorn(
             "accesslog": None,  # access lines would carry nothing useful and cost per request
             "errorlog": "-",
             "loglevel": "info",
+            "logconfig_dict": logs.dict_config(),  # gunicorn's own lines as JSON too
             **hooks,
         },
     ).run()

@@ -49,14 +49,21 @@ def make_engine(url: str) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         # Sessions are used from Bolt's and APScheduler's worker threads, one thread at a time.
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 3}  # seconds; keeps ping() quick
     # Bolt's listener threads and the dispatcher's 8 senders share the pool.
     return create_engine(
-        parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+        parsed,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args=connect_args,
+        hide_parameters=True,  # errors and logs never quote row values (personal data)
     )
 
 

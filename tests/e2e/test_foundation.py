@@ -11,7 +11,14 @@ from bot.outbox import text_notice
 from bot.server import wsgi_app
 from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
-from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, SIGNING_SECRET, Refbot, settings_for
+from tests.conftest import (
+    EMPLOYEE,
+    FRENCH_EMPLOYEE,
+    SIGNING_SECRET,
+    Clock,
+    Refbot,
+    settings_for,
+)
 
 
 def test_forged_signature_is_refused(refbot: Refbot, slack: SlackEmulator) -> None:
@@ -86,8 +93,33 @@ def test_health_reports_database_and_scheduler(refbot: Refbot) -> None:
     assert answer.json() == {
         "status": "ok",
         "database": "ok",
-        "scheduler": {"running": False, "last_sweep_at": None},
+        "scheduler": {"running": False, "last_sweep_at": None, "stale": False},
     }
+
+
+def test_health_fails_when_the_scheduler_has_not_swept_for_three_intervals(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    refbot.settings = refbot.settings.model_copy(update={"refbot_sweep_seconds": 1})
+    refbot.restart()  # now with its scheduler, sweeping every second
+    assert refbot.get("/healthz").status == 200
+    slack.hang("chat.postMessage", 2)  # Slack stops answering: the sweep is stuck in a post
+    with refbot.runtime.dispatcher.sessions.begin() as s:
+        refbot.runtime.services.outbox.notice(
+            s,
+            team_id="T0001",
+            recipient=EMPLOYEE,
+            subject="t",
+            dedupe_key="stuck",
+            payload=text_notice("notices/reminder", text="hello"),
+        )
+
+    clock.travel(seconds=4)
+    stuck = refbot.get("/healthz")
+
+    assert stuck.status == 503
+    assert stuck.json()["status"] == "error" and stuck.json()["scheduler"]["stale"] is True
+    assert slack.wait_for(lambda: refbot.get("/healthz").status == 200, timeout=10)
 
 
 def test_health_is_503_when_the_database_is_gone(slack: SlackEmulator, tmp_path: Path) -> None:
