@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.app import Runtime
     from storage.db import Sessions
 
 log = logging.getLogger("refbot")
@@ -54,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run only the scheduler and the dispatcher")
     worker.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    worker.add_argument(
+        "--port", type=int, help="serve /healthz and /metrics on this port (default: none)"
+    )
+    worker.add_argument("--host", default="127.0.0.1", help="address of the --port probes")
     worker.set_defaults(func=_worker)
 
     db = commands.add_parser("db", help="database maintenance")
@@ -173,9 +178,24 @@ def _worker(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     runtime.scheduler.start()
     log.info("worker started: sweeping every %ss", settings.refbot_sweep_seconds)
-    stop.wait()
+    with _probes(runtime, args.host, args.port):
+        stop.wait()
     runtime.close()
     return 0
+
+
+@contextmanager
+def _probes(runtime: "Runtime", host: str, port: int | None) -> Iterator[None]:
+    """The worker's /healthz and /metrics, when asked for a port."""
+    if port is None:
+        yield
+        return
+    from bot.loopback import serving
+    from bot.server import wsgi_app
+
+    with serving(wsgi_app(runtime, slack_requests=False), host=host, port=port) as url:
+        log.info("worker probes on %s", url)
+        yield
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""Serve refbot's WSGI app on a loopback port inside this process (demo and tests).
+"""Serve refbot's WSGI app inside this process: on a loopback port for the demo and the tests,
+and for `refbot worker --port` (its /healthz and /metrics; two endpoints need no gunicorn).
 
 Production uses gunicorn (`refbot serve`); in-process serving lets the demo and the tests move
 `bot.clock` with the server inside the same clock.
@@ -24,9 +25,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @contextmanager
-def serving(app: WsgiApp, host: str = "127.0.0.1") -> Iterator[str]:
-    """Yield the base URL of `app` served on an ephemeral port until the block ends."""
-    server = make_server(host, 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+def serving(app: WsgiApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Yield the base URL of `app` served on `port` (default: an ephemeral one) until the
+    block ends."""
+    server = make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="refbot-loopback", daemon=True)
     thread.start()
     try:

@@ -47,7 +47,9 @@ def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
     return (200 if healthy else 503), body
 
 
-def wsgi_app(runtime: Runtime) -> WsgiApp:
+def wsgi_app(runtime: Runtime, *, slack_requests: bool = True) -> WsgiApp:
+    """/slack/events (+ the OAuth pages), /healthz and /metrics; only the last two for the
+    worker's probe port (`slack_requests=False`)."""
     slack = SlackRequestHandler(runtime.bolt, path=SLACK_PATH)
     oauth = (INSTALL_PATH, REDIRECT_PATH) if runtime.bolt.oauth_flow else ()
 
@@ -60,7 +62,8 @@ def wsgi_app(runtime: Runtime) -> WsgiApp:
             status_seen.append(status)
             return start_response(status, headers, *exc)
 
-        if (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET"):
+        for_slack = (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET")
+        if for_slack and slack_requests:
             result = slack(environ, recording_start)
         elif path == "/healthz" and method in ("GET", "HEAD"):
             code, body = health(runtime)

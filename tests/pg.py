@@ -104,7 +104,7 @@ def _os_user() -> str | None:
     return "refbot-pg"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -148,7 +148,7 @@ def throwaway_server() -> Iterator[PgServer]:
         # C locale, UTF8: the container's locale may not exist, and byte order is reproducible.
         initdb = [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", PG_USER]
         _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], os_user, base)
-        port = _free_port()
+        port = free_port()
         # Durability is pointless for a throwaway server; turning it off makes DDL fast.
         options = (
             f"-F -p {port} -k {sockdir} -c listen_addresses=127.0.0.1 -c fsync=off "

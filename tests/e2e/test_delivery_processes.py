@@ -1,5 +1,6 @@
 """Exactly once across restarts, crashes and replicas: real processes, real databases."""
 
+import json
 import os
 import signal
 import subprocess
@@ -15,11 +16,13 @@ from sqlalchemy import insert
 
 from bot.app import build
 from bot.slack_emulator import SlackEmulator
+from bot.workspace import Workspace
 from storage.db import make_engine, make_sessions
 from storage.models import Delivery
 from storage.repositories import deliveries
 from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import RECRUITER, SIGNING_SECRET, TEAM, Clock, settings_for
+from tests.pg import free_port
 from tests.test_dispatcher import posts, remind
 
 WORKER = [sys.executable, "-m", "bot.cli", "worker", "--once"]
@@ -166,3 +169,38 @@ def test_sigterm_finishes_the_send_in_flight_and_gives_leases_back(
     assert "claimed" not in left, "a lease was left behind"
     assert left["sent"] == len(posts(slack)) and set(posts(slack).values()) == {1}
     assert left["pending"] == 40 - left["sent"] > 0
+
+
+def test_worker_probes_report_health_and_delivery_metrics(
+    slack: SlackEmulator, migrated_url: str
+) -> None:
+    queue(migrated_url, 3, due_at=datetime.now(UTC), recipients=3)
+    port = free_port()
+    env = {**worker_env(slack, migrated_url), "REFBOT_SWEEP_SECONDS": "1"}
+    worker = subprocess.Popen(
+        [*WORKER[:-1], "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    probes = Workspace(slack, server_url=f"http://127.0.0.1:{port}", signing_secret="unused")
+    try:
+        assert slack.wait_for(lambda: len(posts(slack)) == 3, timeout=30)
+        assert slack.wait_for(lambda: _answers(probes, "/healthz") == 200, timeout=30)
+        health = probes.get("/healthz").json()
+        metrics = probes.get("/metrics").body
+        slack_path = probes.post(b"{}", "application/json")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, logged = worker.communicate(timeout=30)
+
+    assert health["status"] == "ok" and health["scheduler"]["running"] is True
+    assert 'refbot_deliveries_sent_total{kind="notice"} 3.0' in metrics
+    assert "refbot_delivery_queue_depth 0.0" in metrics
+    assert slack_path.status == 404  # the worker takes no Slack requests
+    lines = [json.loads(line) for line in logged.splitlines() if line.strip()]
+    assert any(line["msg"].startswith("worker started") for line in lines)
+
+
+def _answers(probes: Workspace, path: str) -> int:
+    try:
+        return probes.get(path).status
+    except OSError:
+        return 0  # not listening yet

@@ -2,7 +2,6 @@
 `--no-scheduler` behind a load balancer (here: alternating requests) and one `refbot worker`."""
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from storage.db import make_engine, make_sessions
 from storage.models import Candidate, Delivery, Referral
 from tests.conftest import RECRUITER, SIGNING_SECRET, TEAM
 from tests.e2e.test_delivery_processes import worker_env
+from tests.pg import free_port
 
 pytestmark = pytest.mark.postgres
 
@@ -47,12 +47,6 @@ class Timed:
     what: str
     status: int
     seconds: float
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager
