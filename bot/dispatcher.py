@@ -29,7 +29,7 @@ from bot.outbox import Due, Outbox, text_notice
 from bot.rendering.blocks import Message
 from bot.services.members import Members
 from bot.timecalc import describe_lateness
-from storage.db import Sessions
+from storage.db import UNREACHABLE, Sessions
 from storage.models import Delivery
 from storage.repositories import deliveries as repo
 from storage.repositories import members as members_repo
@@ -76,7 +76,7 @@ class Dispatcher:
         clock: Clock,
         lease: timedelta = timedelta(seconds=60),
         batch_size: int = 200,
-        max_attempts: int = 8,
+        max_attempts: int = 12,  # backoff 10 s doubling to 1 h: about 2 to 3.5 hours of tries
         threads: int = 8,
     ) -> None:
         self.sessions = sessions
@@ -238,6 +238,13 @@ class Dispatcher:
         except SendError as error:
             for position, due in enumerate(waiting):
                 self._failed_send(out, due, error, tried=position == 0)
+        except UNREACHABLE:
+            # The database went away between the claim and the composing: not the rows' fault.
+            log.warning("database unreachable while composing %s", [d.id for d in waiting])
+            for due in waiting:
+                self._failed_send(
+                    out, due, SendError("transient", "database unreachable"), tried=False
+                )
         except Exception:
             # A bug (a composer, a template) would fail the same way again: stop, say so.
             log.exception("composing deliveries %s failed", [d.id for d in waiting])

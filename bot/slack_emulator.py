@@ -193,6 +193,7 @@ class SlackEmulator:
         self.socket_mode_url: str | None = None
         self._tokens: dict[str, str] = {token: team_id}  # bot token -> its workspace
         self._revoked: set[str] = set()
+        self._outage = False  # every Web API method answers 503
         self._codes: dict[str, tuple[str, str]] = {}  # OAuth code -> (workspace, installer)
         self._caller_team = team_id  # the workspace of the call being answered
         self._lock = threading.RLock()
@@ -392,6 +393,11 @@ class SlackEmulator:
         with self._lock:
             self._hangs.setdefault(method, []).append(_Fault(times, seconds=seconds, after=after))
 
+    def outage(self, down: bool = True) -> None:
+        """Slack is down (every Web API method answers 503) until outage(False)."""
+        with self._lock:
+            self._outage = down
+
     def reset_faults(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -540,6 +546,8 @@ class SlackEmulator:
         with self._lock:
             try:
                 fault = self._take(self._faults, method)
+                if self._outage and method != "response_url":
+                    fault = _Fault(1, 503, "service_unavailable", None)
                 if fault is not None:
                     status = fault.status
                     if fault.retry_after is not None:

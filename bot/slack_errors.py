@@ -12,18 +12,15 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse, Respond
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot import i18n, logs, metrics, payloads
 from bot.errors import RefbotError
 from bot.rendering.blocks import message
+from storage.db import UNREACHABLE
 
 log = logging.getLogger("refbot")
 
 _NEEDED = ("body", "respond", "context")
-# The database is down or out of reach (not a bug): the person is asked to try again.
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def reply(
@@ -57,7 +54,7 @@ def _explain(error: Exception, body: dict[str, Any]) -> tuple[str, dict[str, str
     if isinstance(error, RefbotError) and type(error) is not RefbotError:
         return error.template, {}
     metrics.LISTENER_ERRORS.labels(listener=payloads.listener(body)).inc()
-    if isinstance(error, DATABASE_DOWN):
+    if isinstance(error, UNREACHABLE):  # not a bug: the person is asked to try again
         log.warning("database unreachable: %s", type(error).__name__, exc_info=error)
         return "common/try_again", {}
     reference = uuid.uuid4().hex[:8]

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -21,6 +21,10 @@ _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
 )
+
+
+# The database is down or out of reach (not a bug in a query): worth trying again later.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def normalize_url(url: str | URL) -> URL:

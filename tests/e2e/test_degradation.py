@@ -1,0 +1,105 @@
+"""Graceful degradation: the database out of reach for a moment, Slack down for ten minutes."""
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.slack_emulator import SlackEmulator
+from storage.db import make_engine, make_sessions
+from storage.models import Candidate, Delivery
+from tests.conftest import EMPLOYEE, Clock, Refbot, settings_for
+from tests.e2e.test_referral import cards, open_referral
+from tests.tcp_proxy import TcpProxy
+
+ADA = {"name": "Ada Lovelace", "email": "ada@example.com", "relationship": "worked_together"}
+
+
+def candidates(database_url: str) -> int:
+    engine = make_engine(database_url)
+    try:
+        with make_sessions(engine)() as s:
+            return int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def proxy(migrated_url: str) -> Iterator[TcpProxy]:
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("an unreachable server is a PostgreSQL matter; SQLite is a local file")
+    url = make_url(migrated_url)
+    with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as running:
+        yield running
+
+
+@pytest.fixture
+def refbot_via_proxy(
+    slack: SlackEmulator, migrated_url: str, proxy: TcpProxy, clock: Clock
+) -> Iterator[Refbot]:
+    proxied = make_url(migrated_url).set(port=proxy.port)
+    running = Refbot(settings_for(slack, proxied.render_as_string(hide_password=False)), slack)
+    yield running
+    running.close()
+
+
+def test_database_unreachable_asks_to_try_again_and_saves_nothing_half(
+    refbot_via_proxy: Refbot, slack: SlackEmulator, proxy: TcpProxy, migrated_url: str
+) -> None:
+    refbot = refbot_via_proxy
+    open_referral(refbot, EMPLOYEE)
+
+    proxy.cut()
+    refused = refbot.submit(EMPLOYEE, "referral_submit", **ADA)
+    refbot.command(EMPLOYEE, "/refer", "")
+    with pytest.raises(OperationalError):
+        refbot.sweep()  # the scheduler logs this and sweeps again next interval
+
+    # The modal stays open with the person's input and a message beside the first field.
+    assert refused.status == 200
+    errors = refused.json()["errors"]
+    assert "Try again in a moment" in json.dumps(errors)
+    assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE) != [])
+    assert "Try again in a moment" in slack.ephemerals(EMPLOYEE)[-1].plain_text()
+    assert "Traceback" not in json.dumps([m.text for m in slack.ephemerals(EMPLOYEE)])
+    assert candidates(migrated_url) == 0
+
+    proxy.restore()
+    accepted = refbot.submit(EMPLOYEE, "referral_submit", **ADA)
+
+    assert accepted.json()["response_action"] == "update"
+    assert slack.wait_for(lambda: len(cards(slack)) == 1)
+    refbot.sweep()  # the dispatcher carries on by itself: nothing more to send
+    assert candidates(migrated_url) == 1 and len(cards(slack)) == 1
+
+
+def test_slack_down_for_ten_minutes_delays_deliveries_then_sends_them_once(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock, migrated_url: str
+) -> None:
+    open_referral(refbot, EMPLOYEE)
+    slack.outage()
+
+    answer = refbot.submit(EMPLOYEE, "referral_submit", **ADA)
+    for _ in range(10):  # ten minutes of sweeps against a Slack answering 503
+        clock.travel(minutes=1)
+        refbot.sweep()
+
+    assert answer.json()["response_action"] == "update"  # the ack needed no Slack
+    assert cards(slack) == []
+    slack.outage(False)
+    for _ in range(30):  # the retries back off; within half an hour they find Slack again
+        clock.travel(minutes=1)
+        refbot.sweep()
+    assert len(cards(slack)) == 1
+    confirmations = [m for m in slack.dms(EMPLOYEE) if "reached the recruiting team" in m.text]
+    assert len(confirmations) == 1
+    engine = make_engine(migrated_url)
+    with make_sessions(engine)() as s:
+        due = select(Delivery.status).where(Delivery.due_at <= datetime.now(UTC))
+        statuses = {status.value for status in s.scalars(due)}
+    engine.dispose()
+    assert statuses == {"sent"}  # every delivery due so far went out; none failed
