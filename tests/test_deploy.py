@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+
+from bot.cli import _parser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +54,7 @@ def test_compose_migrates_once_then_runs_two_web_replicas_and_a_worker(
     web = services["web"]["command"]
     assert web[0] == "serve" and "--no-scheduler" in web and "0.0.0.0" in web
     assert services["web"]["deploy"]["replicas"] == 2
-    assert services["worker"]["command"] == ["worker", "--port", "9000"]
+    assert services["worker"]["command"] == ["worker", "--host", "0.0.0.0", "--port", "9000"]
     for name in ("web", "worker"):
         needs = services[name]["depends_on"]
         assert needs["migrate"]["condition"] == "service_completed_successfully"
@@ -70,6 +73,17 @@ def test_compose_points_every_refbot_service_at_its_postgres(compose: dict[str, 
         assert env["DATABASE_URL"] == f"postgresql+psycopg://refbot:{password}@db:5432/refbot"
         assert env["SLACK_SIGNING_SECRET"] and env["SLACK_BOT_TOKEN"]  # from the .env file
     assert "9000/healthz" in " ".join(services["worker"]["healthcheck"]["test"])
+
+
+def test_every_compose_command_is_one_refbot_understands() -> None:
+    """Read without Docker (PyYAML resolves the `<<` merge keys): a typo in a command or an
+    option refbot lacks would leave a container restarting in a loop."""
+    services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    commands = {name: s["command"] for name, s in services.items() if "command" in s}
+
+    assert set(commands) == {"migrate", "web", "worker"}
+    for command in commands.values():
+        _parser().parse_args(command)  # exits (fails the test) on anything unknown
 
 
 def test_image_runs_refbot_serve_as_a_user_and_checks_its_health() -> None:
