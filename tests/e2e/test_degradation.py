@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bot import rendering
+from bot.outbox import Due
+from bot.rendering.blocks import Message
 from bot.slack_emulator import SlackEmulator
 from storage.db import make_engine, make_sessions
 from storage.models import Candidate, Delivery
-from tests.conftest import EMPLOYEE, Clock, Refbot, settings_for
+from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot, settings_for
 from tests.e2e.test_referral import cards, open_referral
 from tests.tcp_proxy import TcpProxy
 
@@ -103,3 +106,38 @@ def test_slack_down_for_ten_minutes_delays_deliveries_then_sends_them_once(
         statuses = {status.value for status in s.scalars(due)}
     engine.dispose()
     assert statuses == {"sent"}  # every delivery due so far went out; none failed
+
+
+def test_a_database_blip_while_composing_retries_the_delivery_instead_of_failing_it(
+    refbot_via_proxy: Refbot, slack: SlackEmulator, proxy: TcpProxy, clock: Clock
+) -> None:
+    runtime = refbot_via_proxy.runtime
+    blips = []
+
+    def compose_during_a_blip(due: Due, locale: str) -> Message:
+        if not blips:  # the first time: the database goes away for the read, then comes back
+            blips.append(due.id)
+            proxy.cut()
+            try:
+                with runtime.engine.connect() as connection:
+                    connection.execute(select(1))
+            finally:
+                proxy.restore()
+        return rendering.notice(locale, "notices/reminder", {"text": "call Ada back"})
+
+    runtime.dispatcher.composer.register_notice("blip", compose_during_a_blip)
+    with runtime.dispatcher.sessions.begin() as s:
+        runtime.services.outbox.notice(
+            s,
+            team_id=TEAM,
+            recipient=RECRUITER,
+            subject="t",
+            dedupe_key="blip",
+            payload={"render": "blip"},
+        )
+    runtime.sweep()
+
+    assert blips and slack.dms(RECRUITER) == []
+    clock.travel(seconds=30)  # past the first backoff
+    runtime.sweep()
+    assert [m.text for m in slack.dms(RECRUITER)] == [":alarm_clock: Reminder: call Ada back"]
