@@ -83,29 +83,14 @@ class Workspace:
         self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL"
     ) -> Response:
         """The user types `command text` in a channel."""
-        response_url = self.slack.response_url(user_id, channel_id)
-        response = self.post_form(
-            {
-                "token": "legacy-unused",
-                "team_id": self.team_id,
-                "team_domain": "acme",
-                "channel_id": channel_id,
-                "channel_name": "general",
-                "user_id": user_id,
-                "user_name": user_id.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "AREFBOT",
-                "response_url": response_url,
-                "trigger_id": self.slack.trigger_id(user_id),
-            }
-        )
+        fields = self.command_payload(user_id, command, text, channel_id=channel_id)
+        response = self.post_form(fields)
         if response.status == 200 and response.body.strip():
             # Slack shows a message in the ack body as an immediate (ephemeral) response,
             # exactly as if it had been posted to the response_url.
             _send(
                 urllib.request.Request(
-                    response_url,
+                    fields["response_url"],
                     data=response.body.encode(),
                     headers={"Content-Type": "application/json"},
                 )
@@ -113,43 +98,15 @@ class Workspace:
         return response
 
     def event(self, event: dict[str, Any]) -> Response:
-        number = next(_ids)
-        envelope = {
-            "token": "legacy-unused",
-            "team_id": self.team_id,
-            "api_app_id": "AREFBOT",
-            "type": "event_callback",
-            "event_id": f"Ev{number:08d}",
-            "event_time": int(time.time()),
-            "event": event,
-            "authorizations": [{"team_id": self.team_id, "user_id": "UREFBOT", "is_bot": True}],
-        }
-        return self.post(json.dumps(envelope).encode(), "application/json")
+        return self.post(json.dumps(self.event_payload(event)).encode(), "application/json")
 
     def open_home(self, user_id: str) -> Response:
         """The user opens refbot's App Home tab."""
-        return self.event(
-            {
-                "type": "app_home_opened",
-                "user": user_id,
-                "channel": self.slack.dm_channel(user_id),
-                "tab": "home",
-                "event_ts": f"{time.time():.6f}",
-            }
-        )
+        return self.event(self.home_opened_event(user_id))
 
     def shortcut(self, user_id: str, callback_id: str) -> Response:
         """The user picks a global shortcut from the composer's shortcut menu."""
-        return self.post_payload(
-            {
-                "type": "shortcut",
-                "callback_id": callback_id,
-                "trigger_id": self.slack.trigger_id(user_id),
-                "user": {"id": user_id, "team_id": self.team_id},
-                "team": {"id": self.team_id},
-                "api_app_id": "AREFBOT",
-            }
-        )
+        return self.post_payload(self.shortcut_payload(user_id, callback_id))
 
     def message_shortcut(
         self, user_id: str, callback_id: str, *, text: str, channel_id: str = "C0GENERAL"
@@ -221,6 +178,71 @@ class Workspace:
 
     def submit(self, user_id: str, callback_id: str, **values: Any) -> Response:
         """The user fills the open modal `callback_id` (inputs by block_id) and submits it."""
+        payload = self.submission_payload(user_id, callback_id, **values)
+        response = self.post_payload(payload)
+        self.slack.apply_response_action(
+            user_id, payload["view"]["id"], response.json() if response.body else {}
+        )
+        return response
+
+    # -- what Slack sends, without sending it (Socket Mode carries the same payloads) -----------
+
+    def command_payload(
+        self, user_id: str, command: str, text: str = "", *, channel_id: str = "C0GENERAL"
+    ) -> dict[str, str]:
+        """A slash command's fields, with a fresh response_url and trigger_id."""
+        return {
+            "token": "legacy-unused",
+            "team_id": self.team_id,
+            "team_domain": "acme",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_id.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "AREFBOT",
+            "response_url": self.slack.response_url(user_id, channel_id),
+            "trigger_id": self.slack.trigger_id(user_id),
+        }
+
+    def event_payload(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The Events API `event_callback` wrapping event."""
+        number = next(_ids)
+        return {
+            "token": "legacy-unused",
+            "team_id": self.team_id,
+            "api_app_id": "AREFBOT",
+            "type": "event_callback",
+            "event_id": f"Ev{number:08d}",
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": self.team_id, "user_id": "UREFBOT", "is_bot": True}],
+        }
+
+    def home_opened_event(self, user_id: str) -> dict[str, Any]:
+        """What Slack reports when the user opens refbot's App Home tab."""
+        return {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": self.slack.dm_channel(user_id),
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+
+    def shortcut_payload(self, user_id: str, callback_id: str) -> dict[str, Any]:
+        """A global shortcut picked from the composer's shortcut menu."""
+        return {
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": self.slack.trigger_id(user_id),
+            "user": {"id": user_id, "team_id": self.team_id},
+            "team": {"id": self.team_id},
+            "api_app_id": "AREFBOT",
+        }
+
+    def submission_payload(self, user_id: str, callback_id: str, **values: Any) -> dict[str, Any]:
+        """The view_submission of the user's open modal `callback_id`, inputs by block_id."""
         view = next(
             (
                 v
@@ -242,7 +264,7 @@ class Workspace:
         unknown = set(values) - set(state)
         if unknown:
             raise LookupError(f"modal {callback_id!r} has no input {sorted(unknown)}")
-        payload = {
+        return {
             "type": "view_submission",
             "team": {"id": self.team_id},
             "user": {"id": user_id, "team_id": self.team_id},
@@ -250,11 +272,6 @@ class Workspace:
             "trigger_id": self.slack.trigger_id(user_id),
             "view": {**view, "state": {"values": state}},
         }
-        response = self.post_payload(payload)
-        self.slack.apply_response_action(
-            user_id, view["id"], response.json() if response.body else {}
-        )
-        return response
 
     # -- helpers --------------------------------------------------------------------------------
 
