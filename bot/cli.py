@@ -147,18 +147,29 @@ def _serve(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(socket=True)
     _prepare_database(settings)
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     from bot.app import build
+    from bot.socket_mode import connect
 
+    assert settings.slack_app_token is not None  # load_settings(socket=True) checked it
     runtime = build(settings)
-    if runtime.scheduler:
-        runtime.scheduler.start()
     try:
-        SocketModeHandler(runtime.bolt, settings.slack_app_token).start()
+        handler = connect(runtime, settings.slack_app_token)
+        if runtime.scheduler:
+            runtime.scheduler.start()
+        log.info("connected to Slack in Socket Mode")
+        _until_stopped()
+        handler.close()
     finally:
         runtime.close()
     return 0
+
+
+def _until_stopped() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -173,13 +184,10 @@ def _worker(args: argparse.Namespace) -> int:
         runtime.close()
         return 0
     assert runtime.scheduler is not None
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     runtime.scheduler.start()
     log.info("worker started: sweeping every %ss", settings.refbot_sweep_seconds)
     with _probes(runtime, args.host, args.port):
-        stop.wait()
+        _until_stopped()
     runtime.close()
     return 0
 

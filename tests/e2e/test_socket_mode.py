@@ -2,6 +2,9 @@
 that speaks Slack's envelope protocol, on both databases."""
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from bot.socket_mode import connect
 from bot.workspace import Workspace
 from storage.models import Candidate
 from tests.conftest import EMPLOYEE, RECRUITER, SIGNING_SECRET, TEAM, Clock, settings_for
+from tests.e2e.test_delivery_processes import worker_env
 from tests.socket_mode_server import SocketModeServer
 
 # Short pings make the client notice a closed socket (and reconnect) within a second.
@@ -166,3 +170,36 @@ def test_a_refused_app_token_stops_with_one_clear_line(
 
     runtime.close()
     assert [c.method for c in slack.calls] == ["apps.connections.open"]
+
+
+def test_refbot_run_answers_over_socket_mode_and_stops_on_sigterm(
+    slack: SlackEmulator, migrated_url: str
+) -> None:
+    with SocketModeServer() as server:
+        slack.socket_mode_url = server.url
+        env = {
+            **worker_env(slack, migrated_url),
+            "SLACK_APP_TOKEN": slack.app_token,
+            "REFBOT_RECRUITERS": RECRUITER,
+        }
+        run = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert server.wait_for_connections(1, timeout=30)
+            workspace = Workspace(
+                slack, server_url="http://unused", signing_secret=SIGNING_SECRET, team_id=TEAM
+            )
+            payload = workspace.command_payload(EMPLOYEE, Command.REFBOT, "help")
+            server.request("slash_commands", payload)
+            assert slack.wait_for(lambda: helped(slack, EMPLOYEE), timeout=10)
+        finally:
+            run.send_signal(signal.SIGTERM)
+            _, logged = run.communicate(timeout=30)
+
+    assert run.returncode == 0
+    assert any(
+        json.loads(line)["msg"] == "connected to Slack in Socket Mode"
+        for line in logged.splitlines()
+        if line.startswith("{")
+    )
