@@ -140,6 +140,20 @@ class Workspace:
         """The user clicks the newest button `action_id` they can see (message, modal or Home),
         or the one on message `on` (a card someone forwarded to them, say); for a select, picks
         the option whose value ends with `choose`."""
+        return self.post_payload(
+            self.click_payload(user_id, action_id, value=value, on=on, choose=choose)
+        )
+
+    def click_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        *,
+        value: str | None = None,
+        on: Message | None = None,
+        choose: str | None = None,
+    ) -> dict[str, Any]:
+        """The block_actions payload of `click`, without sending it."""
         surfaces = self._surfaces(user_id) if on is None else [self._message_surface(user_id, on)]
         for container, blocks, extra in surfaces:
             for block in blocks:
@@ -162,18 +176,16 @@ class Workspace:
                         if not options:
                             continue
                         action["selected_option"] = options[0]
-                    return self.post_payload(
-                        {
-                            "type": "block_actions",
-                            "team": {"id": self.team_id},
-                            "user": {"id": user_id, "team_id": self.team_id},
-                            "api_app_id": "AREFBOT",
-                            "trigger_id": self.slack.trigger_id(user_id),
-                            "container": container,
-                            "actions": [action],
-                            **extra,
-                        }
-                    )
+                    return {
+                        "type": "block_actions",
+                        "team": {"id": self.team_id},
+                        "user": {"id": user_id, "team_id": self.team_id},
+                        "api_app_id": "AREFBOT",
+                        "trigger_id": self.slack.trigger_id(user_id),
+                        "container": container,
+                        "actions": [action],
+                        **extra,
+                    }
         raise LookupError(f"{user_id} sees no button {action_id!r} (value={value!r})")
 
     def submit(self, user_id: str, callback_id: str, **values: Any) -> Response:
