@@ -1,4 +1,5 @@
-"""The baseline: a bare Bolt app with Bolt's defaults that only acks `/refbot`.
+"""The baseline: a bare Bolt app with Bolt's defaults that only acks `/refbot` and the
+`referral_submit` modal's submissions.
 
 Served by the same gunicorn settings as `refbot serve`:
     gunicorn -k gthread -w 2 --threads 8 benchmarks.bare_bolt:app
@@ -19,6 +20,11 @@ bolt = App(
 
 @bolt.command("/refbot")
 def refbot(ack: Ack) -> None:
+    ack()
+
+
+@bolt.view("referral_submit")
+def referral(ack: Ack) -> None:
     ack()
 
 
