@@ -1,0 +1,169 @@
+"""Where the ack time of a referral submission goes: cProfile of refbot's WSGI app, in-process.
+
+Builds refbot as `refbot serve` does in each worker (`bot.app.build` + `bot.server.wsgi_app`)
+on a migrated database (SQLite in a temp dir, or --database-url), with the fake Slack in its
+own process, and calls the WSGI app with the same signed `referral_submit` submissions as
+benchmarks/ack.py (every 10th a duplicate email), one at a time, no HTTP server. Prints the
+per-request time without and with the profiler, and that of a bare Bolt app acking the same
+bytes in-process (the framework's floor), then the top functions by cumulative and by own
+time. By default the dispatcher is stopped before measuring, so the cards it would send after
+each commit do not share the GIL with the measured thread (--dispatch keeps it).
+
+    python benchmarks/ack_profile.py [--requests 500] [--top 25] [--out referral.prof]
+"""
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.ack import (  # noqa: E402 - benchmarks/ is not an installed package
+    RECRUITER,
+    REFERRERS,
+    SECRET,
+    Referred,
+    fake_slack,
+    referral_submissions,
+    updates_view,
+)
+from bot.app import build  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.ids import View  # noqa: E402
+from bot.server import wsgi_app  # noqa: E402
+from storage import migrate  # noqa: E402
+
+WARMUP = 50
+
+
+def bare_app(token: str, api_url: str) -> Callable[..., Iterable[bytes]]:
+    """The framework's own cost: Bolt verifying, parsing, routing and acking, nothing else."""
+    bolt = App(
+        client=WebClient(token=token, base_url=api_url),
+        signing_secret=SECRET,
+        token_verification_enabled=False,
+        process_before_response=True,
+    )
+    bolt.view(View.REFERRAL)(lambda ack: ack())
+    return SlackRequestHandler(bolt)
+
+
+def call(
+    app: Callable[..., Iterable[bytes]],
+    signer: SignatureVerifier,
+    item: Referred,
+    ok: Callable[[bytes], bool] = updates_view,
+) -> bytes:
+    stamp = str(int(time.time()))
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/slack/events",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": item.content_type,
+        "CONTENT_LENGTH": str(len(item.body)),
+        "HTTP_X_SLACK_REQUEST_TIMESTAMP": stamp,
+        "HTTP_X_SLACK_SIGNATURE": signer.generate_signature(timestamp=stamp, body=item.body),
+        "wsgi.input": io.BytesIO(item.body),
+    }
+    seen: list[str] = []
+    body = b"".join(app(environ, lambda status, headers, *exc: seen.append(status)))
+    if not seen or not seen[0].startswith("200") or not ok(body):
+        raise SystemExit(f"bad answer: {seen} {body[:300]!r}")
+    return body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--out", help="also write the raw profile here (for snakeviz etc.)")
+    parser.add_argument("--database-url", help="default: SQLite in a temp dir")
+    parser.add_argument("--dispatch", action="store_true", help="keep the dispatcher running")
+    args = parser.parse_args()
+    submissions = referral_submissions(WARMUP + 2 * args.requests, "prof")
+    signer = SignatureVerifier(SECRET)
+    users = [RECRUITER, *REFERRERS]
+    with fake_slack(users) as (api_url, token, _), tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/profile.db"
+        migrate.upgrade(url)
+        settings = Settings(
+            slack_bot_token=token,
+            slack_signing_secret=SECRET,
+            slack_api_url=api_url,
+            database_url=url,
+            refbot_recruiters=(RECRUITER,),
+        )
+        runtime = build(settings, scheduler=False)
+        app = wsgi_app(runtime)
+        feed = iter(submissions)
+        for _ in range(WARMUP):  # imports, the referrers' profiles from users.info, caches
+            call(app, signer, next(feed))
+        if not args.dispatch:
+            runtime.dispatcher.stop()
+        statements: Counter[str] = Counter()
+
+        def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            statements[statement.split(None, 1)[0].upper()] += 1
+
+        event.listen(runtime.engine, "before_cursor_execute", count)
+        plain: list[float] = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            call(app, signer, next(feed))
+            plain.append(time.perf_counter() - started)
+        event.remove(runtime.engine, "before_cursor_execute", count)
+        profiler = cProfile.Profile()
+        profiled: list[float] = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            profiler.enable()
+            call(app, signer, next(feed))
+            profiler.disable()
+            profiled.append(time.perf_counter() - started)
+        runtime.close()
+        floor = [0.0] * args.requests
+        bare = bare_app(token, api_url)
+        for i, item in enumerate(submissions[WARMUP : WARMUP + args.requests]):
+            started = time.perf_counter()
+            call(bare, signer, item, ok=lambda body: body == b"")
+            floor[i] = time.perf_counter() - started
+    print(f"referral_submit in-process, {args.requests} requests, one at a time (ms)")
+    rows = (("refbot", plain), ("profiled", profiled), ("bare Bolt*", floor))
+    for name, samples in rows:
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        print(
+            f"{name:11} mean {statistics.fmean(samples) * 1000:6.2f}"
+            f"  p50 {cuts[49] * 1000:6.2f}  p99 {cuts[98] * 1000:6.2f}"
+        )
+    print("* Bolt acking the same bytes in-process with process_before_response=True: the floor")
+    per = {k: round(n / args.requests, 2) for k, n in statements.most_common()}
+    print(f"SQL statements per request (by verb; COMMIT is not a statement here): {per}")
+    if args.out:
+        profiler.dump_stats(args.out)
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order)
+        stats.print_stats(args.top)
+        print(f"\n--- by {order} (totals over {args.requests} requests) ---")
+        print(out.getvalue().split("\n\n", 1)[-1].rstrip())
+
+
+if __name__ == "__main__":
+    main()
