@@ -272,7 +272,7 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
     def provide_services(
         request: BoltRequest, context: BoltContext, next: Callable[[], Any]
     ) -> Any:
-        key, team = payloads.request_key(request.body), context.team_id
+        key, team = payloads.dedupe_key(request.body), context.team_id
         if key and team and not _first_time(services, team, key):
             log.info("duplicate of a handled request ignored (retry %s)", _retry(request))
             context[_OUTCOME] = "duplicate"
@@ -306,8 +306,9 @@ class _ObservedApp(App):
         with logs.request_context(**ids):
             response = super().dispatch(req)
             outcome = req.context.get(_OUTCOME) or ("error" if response.status >= 500 else "ok")
-            if key and response.status >= 500 and (svc := req.context.get("svc")):
-                _forget(svc, key)  # Slack's retry may succeed where this copy failed
+            dedupe = payloads.dedupe_key(body)
+            if dedupe and response.status >= 500 and (svc := req.context.get("svc")):
+                _forget(svc, dedupe)  # Slack's retry may succeed where this copy failed
         listener = payloads.listener(body)
         metrics.SLACK_REQUESTS.labels(listener=listener, outcome=outcome).inc()
         metrics.SLACK_ACK_SECONDS.labels(listener=listener).observe(time.perf_counter() - started)

@@ -8,15 +8,16 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.app import Runtime
+    from bot.config import Settings
     from storage.db import Sessions
 
 log = logging.getLogger("refbot")
@@ -90,7 +91,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prepare_database(settings: Settings) -> None:
+def _settings(**needs: bool) -> "Settings":
+    from bot.config import load_settings
+
+    return load_settings(**needs)
+
+
+def _prepare_database(settings: "Settings") -> None:
     """Migrate an empty SQLite database; refuse to run against a schema that is behind."""
     from storage import migrate
 
@@ -107,19 +114,24 @@ def _prepare_database(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    _prepare_database(settings)
+    # The gunicorn master only forks and watches workers: the settings, the schema check and
+    # the app are loaded in a short-lived child and in each worker, never here (idle RSS).
+    checked = _in_child(lambda: _prepare_database(_settings()))
+    if checked:
+        return checked
     if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="refbot-metrics-")
     from prometheus_client import multiprocess
 
-    from bot.app import Runtime, build
-    from bot.server import run_gunicorn, wsgi_app
+    from bot.webserver import run_gunicorn
 
     runtimes: list[Runtime] = []
 
     def load() -> object:
-        runtime = build(settings, scheduler=not args.no_scheduler)
+        from bot.app import build
+        from bot.server import wsgi_app
+
+        runtime = build(_settings(), scheduler=not args.no_scheduler)
         if runtime.scheduler:
             runtime.scheduler.start()
         runtimes.append(runtime)
@@ -144,8 +156,28 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_child(check: Callable[[], None]) -> int:
+    """Run `check` in a forked child; its exit code (2 and one line for a ConfigError, as from
+    `main`). What the check imports stays out of this process."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            check()
+        except ConfigError as error:
+            print(f"refbot: {error}", file=sys.stderr)
+            code = 2
+        except BaseException:
+            log.exception("start-up check failed")
+            code = 1
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def _run(args: argparse.Namespace) -> int:
-    settings = load_settings(socket=True)
+    settings = _settings(socket=True)
     _prepare_database(settings)
     from bot.app import build
     from bot.socket_mode import connect
@@ -173,7 +205,7 @@ def _until_stopped() -> None:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    settings = load_settings(http=False)
+    settings = _settings(http=False)
     _prepare_database(settings)
     from bot.app import build
 
@@ -207,7 +239,7 @@ def _probes(runtime: "Runtime", host: str, port: int | None) -> Iterator[None]:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
-    settings = load_settings(http=False, slack=False)
+    settings = _settings(http=False, slack=False)
     from storage import migrate
 
     migrate.upgrade(settings.database_url)
@@ -228,7 +260,7 @@ def _import(args: argparse.Namespace) -> int:
         # Before touching the database: a mistyped name must not create an empty one.
         print(f"refbot: {path}: no such readable file", file=sys.stderr)
         return 1
-    settings = load_settings(http=False, slack=False)
+    settings = _settings(http=False, slack=False)
     _prepare_database(settings)
     from bot import clock
     from bot.transfer import ImportFileError, import_csv
@@ -257,7 +289,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """Candidates to stdout or --out, the count on stderr; 1 when the output fails."""
-    settings = load_settings(http=False, slack=False)
+    settings = _settings(http=False, slack=False)
     _prepare_database(settings)
     from bot.transfer import export_candidates
     from storage.db import make_engine, make_sessions
@@ -284,7 +316,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _stats(args: argparse.Namespace) -> int:
     """The same report as `/refbot stats`, in the terminal."""
-    settings = load_settings(http=False, slack=False)
+    settings = _settings(http=False, slack=False)
     _prepare_database(settings)
     from bot import clock
     from bot.rendering import stats_text

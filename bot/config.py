@@ -6,12 +6,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import ConfigError
+
 SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("en", "fr")
-
-
-class ConfigError(Exception):
-    """A missing or malformed variable; the message is one line naming it."""
 
 
 class Settings(BaseSettings):

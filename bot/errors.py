@@ -1,6 +1,10 @@
 """Refusals raised by services; one Bolt error handler turns them into a polite reply."""
 
 
+class ConfigError(Exception):
+    """A missing or malformed variable; the message is one line naming it."""
+
+
 class RefbotError(Exception):
     template = "common/error"
 

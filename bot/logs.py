@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
 _REQUEST: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "refbot_request", default=None
 )
@@ -64,6 +62,9 @@ class JsonFormatter(logging.Formatter):
 def _safe_to_quote(error: BaseException | None) -> bool:
     """A database error's text may quote row values (a duplicate key names the email, say);
     only connection-level ones are quoted."""
+    # Imported here: the gunicorn master logs through this module and loads no SQLAlchemy.
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
     if isinstance(error, DBAPIError):
         return isinstance(error, (OperationalError, InterfaceError))
     return error is not None
@@ -94,10 +95,9 @@ def dict_config(level: int = logging.INFO, *, json_lines: bool = True) -> dict[s
         },
         "root": {"level": logging.getLevelName(level), "handlers": ["stderr"]},
         "loggers": {
-            **{
-                name: {"level": "INFO", "handlers": [], "propagate": True}
-                for name in ("gunicorn.error", "gunicorn.access")
-            },
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            # One line per request would cost more than it tells (the metrics count them).
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
             # Two lines per sweep and per start-up schema check: only their problems matter.
             **{name: {"level": "WARNING"} for name in ("apscheduler", "alembic")},
         },

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.server import WsgiApp
+from bot.webserver import WsgiApp
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):

@@ -36,6 +36,17 @@ def request_key(body: dict[str, Any]) -> str | None:
     return str(key) if key else None
 
 
+# What a second copy could do twice: Slack retries events (HTTP and Socket Mode), and a
+# submission or a click changes state. A command or a shortcut only opens a modal or answers,
+# and Slack never retries them: recording those would cost a write on every ack for nothing.
+_ONCE = frozenset({"event_callback", "view_submission", "block_actions"})
+
+
+def dedupe_key(body: dict[str, Any]) -> str | None:
+    """The key under which a request is handled once, for the requests that need it."""
+    return request_key(body) if body.get("type") in _ONCE else None
+
+
 def team(body: dict[str, Any]) -> str | None:
     return body.get("team_id") or (body.get("team") or {}).get("id")
 

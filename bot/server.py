@@ -1,33 +1,31 @@
-"""HTTP entry points on gunicorn (gthread): /slack/events, /healthz, /metrics.
-
-gthread measured best for a sync Bolt app here (DESIGN.md section 10): p99 ~50 ms at 50
-concurrent clients on 2 cores, where waitress reached 100-300 ms.
-"""
+"""HTTP entry points: /slack/events (and the OAuth pages), /healthz, /metrics, as one WSGI
+app that `bot.webserver` serves on gunicorn."""
 
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot import logs, metrics
-from bot.app import Runtime
+from bot import metrics
+from bot.webserver import WsgiApp
 from storage.db import ping
+
+if TYPE_CHECKING:
+    from bot.app import Runtime
 
 log = logging.getLogger("refbot.server")
 
 StartResponse = Callable[..., Any]
-WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 SLACK_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"  # Bolt's defaults, answered in multi-workspace OAuth mode
 REDIRECT_PATH = "/slack/oauth_redirect"
 
 
-def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
+def health(runtime: "Runtime") -> tuple[int, dict[str, Any]]:
     """200 when the database answers and, in a process that runs the scheduler, it swept
     within the last 3 intervals (a web replica started with --no-scheduler has none)."""
     database = ping(runtime.engine)
@@ -47,7 +45,7 @@ def health(runtime: Runtime) -> tuple[int, dict[str, Any]]:
     return (200 if healthy else 503), body
 
 
-def wsgi_app(runtime: Runtime, *, slack_requests: bool = True) -> WsgiApp:
+def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
     """/slack/events (+ the OAuth pages), /healthz and /metrics; only the last two for the
     worker's probe port (`slack_requests=False`)."""
     slack = SlackRequestHandler(runtime.bolt, path=SLACK_PATH)
@@ -91,48 +89,3 @@ def _json(start_response: StartResponse, code: int, body: dict[str, Any]) -> lis
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
     return [data]
-
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """gunicorn driven from code, so `refbot serve` is the one way to start it."""
-
-    def __init__(self, load: Callable[[], WsgiApp], options: dict[str, Any]) -> None:
-        self._load = load
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> WsgiApp:
-        return self._load()
-
-
-def run_gunicorn(
-    load: Callable[[], WsgiApp],
-    *,
-    host: str,
-    port: int,
-    workers: int,
-    threads: int = 8,
-    **hooks: Any,
-) -> None:
-    """Serve `load()` (called in each worker after fork, so no connection crosses a fork)."""
-    _Gunicorn(
-        load,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "worker_class": "gthread",
-            "threads": threads,
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "keepalive": 5,
-            "accesslog": None,  # access lines would carry nothing useful and cost per request
-            "errorlog": "-",
-            "loglevel": "info",
-            "logconfig_dict": logs.dict_config(),  # gunicorn's own lines as JSON too
-            **hooks,
-        },
-    ).run()

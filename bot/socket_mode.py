@@ -9,7 +9,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.app import Runtime
-from bot.config import ConfigError
+from bot.errors import ConfigError
 
 log = logging.getLogger("refbot.socket")
 

@@ -13,7 +13,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy import select
 
 from bot.app import Runtime, build
-from bot.config import ConfigError
+from bot.errors import ConfigError
 from bot.ids import Command, Shortcut, View
 from bot.slack_emulator import SlackEmulator
 from bot.socket_mode import connect
