@@ -1,10 +1,18 @@
 """The dispatcher: claims due deliveries, sends them once, records the outcome (DESIGN.md §6).
 
 Exactly once, across restarts, crashes and replicas:
-- a row is leased before it is sent (storage.repositories.deliveries.claim_due);
+- a row is leased before it is sent (storage.repositories.deliveries.claim_due), and the lease
+  is checked and renewed right before each post: a worker whose lease lapsed (a slow batch)
+  posts nothing more, since another worker may have claimed the row; a batch starts no post
+  after half its lease and gives the rest back;
 - every message carries Slack metadata naming its deliveries;
 - a row whose lease lapsed, or whose last send ended without an answer, is looked for in the
-  recipient's recent history before it is sent again.
+  recipient's history (back to when it could first have been posted) before it is sent again;
+  when history cannot be read, the row waits and is looked for again, never sent blind.
+
+A workspace whose token does not work (revoked, uninstalled) keeps its schedule: its rows wait,
+retried every PARK_RECHECK without counting attempts, until a reinstall (Workspaces.installed)
+or a send that works again resumes them; they go out marked late and admins are told.
 """
 
 import logging
@@ -33,6 +41,7 @@ from storage.db import UNREACHABLE, Sessions
 from storage.models import Delivery
 from storage.repositories import deliveries as repo
 from storage.repositories import members as members_repo
+from storage.repositories.deliveries import WAITING_FOR_TOKEN
 from storage.types import DeliveryStatus
 
 log = logging.getLogger("refbot.dispatcher")
@@ -40,7 +49,13 @@ log = logging.getLogger("refbot.dispatcher")
 GROUP_AT = 5  # this many due for one person in one sweep become one message
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
+UNKNOWN_ERROR_ATTEMPTS = 3  # an error code refbot does not know fails after this many tries
+PARK_RECHECK = timedelta(minutes=15)  # a workspace without a working token is tried this often
 UNCERTAIN = "uncertain: "  # last_error prefix: the send may have reached Slack
+# After a sender's lease ends it posts nothing more; one post started under it may still land
+# within the dispatch client's timeout (10 s). An edit waiting on that post looks until then.
+POST_MARGIN = timedelta(seconds=15)
+ALERT_TEMPLATE = "notices/delivery_failed"
 
 
 @dataclass
@@ -50,6 +65,8 @@ class SweepReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    waiting: int = 0  # parked: the workspace has no working token
+    taken_over: int = 0  # another worker claimed the row after this one's lease lapsed
 
     def add(self, other: "SweepReport") -> None:
         for name in self.__dataclass_fields__:
@@ -61,7 +78,20 @@ class _Outcomes:
     settled: list[dict[str, Any]] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
     failures: list[tuple[Due, str]] = field(default_factory=list)
+    resumed_by: dict[str, int] = field(default_factory=dict)  # team -> waiting rows now sent
     report: SweepReport = field(default_factory=SweepReport)
+
+    def merge(self, other: "_Outcomes") -> None:
+        self.settled += other.settled
+        self.released += other.released
+        self.failures += other.failures
+        for team, count in other.resumed_by.items():
+            self.resumed_by[team] = self.resumed_by.get(team, 0) + count
+        self.report.add(other.report)
+
+
+class _Crashed(Exception):
+    """A composer failed on one row (a bug): that row fails, its neighbours go on."""
 
 
 class Dispatcher:
@@ -74,6 +104,8 @@ class Dispatcher:
         members: Members,
         outbox: Outbox,
         clock: Clock,
+        # Longer than a post can take (the dispatch client's 10 s timeout), so a post started
+        # under a freshly renewed lease ends before anyone else may claim its row.
         lease: timedelta = timedelta(seconds=60),
         batch_size: int = 200,
         max_attempts: int = 12,  # backoff 10 s doubling to 1 h: about 2 to 3.5 hours of tries
@@ -94,6 +126,10 @@ class Dispatcher:
         self._kick_queued = threading.Event()
         self._sweeping = threading.Lock()
         self._stopping = threading.Event()
+        # Workspaces whose token failed during the current sweep: their other rows wait
+        # without another call to Slack.
+        self._unauthorized: dict[str, str] = {}
+        self._started = False
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -101,6 +137,11 @@ class Dispatcher:
         """Deliver everything due now; returns what happened."""
         total = SweepReport()
         with self._sweeping:
+            self._unauthorized = {}
+            if not self._started:  # this process may run with a new token: try it at once
+                with self.sessions.begin() as s:
+                    repo.wake_waiting(s, now=self.clock())
+                self._started = True
             while not self._stopping.is_set():
                 now = self.clock()
                 with self.sessions.begin() as s:
@@ -116,7 +157,9 @@ class Dispatcher:
                     ]
                 if not claimed:
                     break
-                outcomes = self._deliver(claimed)
+                # A batch starts no post after half its lease: what is left goes back, to be
+                # claimed again under a fresh lease (time-bounded batches).
+                outcomes = self._deliver(claimed, deadline=now + self.lease / 2)
                 self._record(outcomes)
                 total.add(outcomes.report)
                 if len(claimed) < self.batch_size and not outcomes.released:
@@ -149,6 +192,8 @@ class Dispatcher:
             log.exception("dispatch after commit failed; the sweep will retry")
 
     def _due(self, row: Delivery, lapsed: bool, now: datetime) -> Due:
+        note = row.last_error or ""
+        waiting = note.startswith(WAITING_FOR_TOKEN)
         return Due(
             id=row.id,
             team_id=row.team_id,
@@ -158,11 +203,13 @@ class Dispatcher:
             due_at=row.due_at,
             payload=dict(row.payload),
             attempts=row.attempts,
-            uncertain=lapsed or (row.last_error or "").startswith(UNCERTAIN),
+            uncertain=lapsed or note.removeprefix(WAITING_FOR_TOKEN).startswith(UNCERTAIN),
             late_by=describe_lateness(row.due_at, now),
+            created_at=row.created_at,
+            waiting=waiting,
         )
 
-    def _deliver(self, claimed: list[Due]) -> _Outcomes:
+    def _deliver(self, claimed: list[Due], *, deadline: datetime) -> _Outcomes:
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
@@ -172,15 +219,12 @@ class Dispatcher:
             known = self.members.cached_locales(team_id=team_id, user_ids=people)
             locales.update({(team_id, user): locale for user, locale in known.items()})
         merged = _Outcomes()
-        work = [(dues, locales.get(key)) for key, dues in by_recipient.items()]
+        work = [(dues, locales.get(key), deadline) for key, dues in by_recipient.items()]
         for outcome in self._senders.map(lambda job: self._deliver_to(*job), work):
-            merged.settled += outcome.settled
-            merged.released += outcome.released
-            merged.failures += outcome.failures
-            merged.report.add(outcome.report)
+            merged.merge(outcome)
         return merged
 
-    def _deliver_to(self, dues: list[Due], locale: str | None) -> _Outcomes:
+    def _deliver_to(self, dues: list[Due], locale: str | None, deadline: datetime) -> _Outcomes:
         """Everything due for one recipient, in order; one message when there are many."""
         out = _Outcomes()
         if self._stopping.is_set():
@@ -188,27 +232,32 @@ class Dispatcher:
             return out
         team_id, recipient = dues[0].team_id, dues[0].recipient
         waiting = list(dues)
+        unsure = {d.id for d in dues if d.uncertain}  # may be in Slack already: look first
+        posting: list[Due] = []  # the rows of the post in flight, when it fails
         try:
+            if team_id in self._unauthorized:  # this sweep already met the dead token
+                raise SendError("unauthorized", self._unauthorized[team_id])
             channel = self.messenger.channel_for(team_id, recipient)
-            uncertain = [d.id for d in waiting if d.uncertain]
-            if uncertain:
-                for delivery_id, ts in self.messenger.delivered(
-                    team_id, channel, uncertain
-                ).items():
+            if unsure:
+                for delivery_id, ts in self._look_back(out, team_id, channel, waiting).items():
                     done = next(d for d in waiting if d.id == delivery_id)
                     waiting.remove(done)
                     out.settled.append(self._sent(done, channel, ts))
                     out.report.found_in_history += 1
+                unsure.clear()  # looked: what history does not hold never reached Slack
             locale = locale or self._locale(team_id, recipient)
             for due in [d for d in waiting if d.payload.get("edit")]:
-                out.settled.append(self._edit(due, locale))
+                if not self._taken_over(out, [due]):
+                    edited = self._edit(out, due, locale)
+                    out.settled.append(edited)
+                    if edited["status"] == DeliveryStatus.SENT:
+                        self._went_out(out, due)
                 waiting.remove(due)
             ready: list[tuple[Due, Message]] = []
-            for due in waiting:
-                composed = self.composer.compose(due, locale)
+            for due in list(waiting):
+                composed = self._compose(out, due, locale)
                 if composed is None:
-                    out.settled.append(self._finished(due, DeliveryStatus.CANCELLED))
-                    out.report.cancelled += 1
+                    waiting.remove(due)  # settled by _compose (cancelled, or failed)
                 elif due.late_by:
                     ready.append((due, _late(locale, due, composed)))
                 else:
@@ -216,74 +265,237 @@ class Dispatcher:
             # Late ones first, as one grouped message when there are many (after downtime);
             # what is on time goes out one by one.
             ready.sort(key=lambda item: item[0].late_by is None)
-            late = sum(1 for due, _ in ready if due.late_by is not None)
             waiting = [due for due, _ in ready]
             while ready:
+                if self.clock() >= deadline:
+                    out.released += [due.id for due, _ in ready]
+                    waiting = []
+                    break
+                late = sum(1 for due, _ in ready if due.late_by is not None)
                 if late >= GROUP_AT:
                     message, count = rendering.grouped(locale, [m for _, m in ready[:late]])
-                    late -= count
                 else:
                     message, count = ready[0][1], 1
-                    late = max(late - 1, 0)
                 batch = [due for due, _ in ready[:count]]
+                if lost := self._taken_over(out, batch):
+                    ready = [item for item in ready if item[0].id not in lost]
+                    waiting = [due for due, _ in ready]
+                    continue  # compose the group again without them
+                posting = batch
                 started = time.perf_counter()
                 ts = self.messenger.post(team_id, channel, message, [d.id for d in batch])
                 metrics.SEND_SECONDS.observe(time.perf_counter() - started)
+                posting = []
                 for due in batch:
                     out.settled.append(self._sent(due, channel, ts))
                     waiting.remove(due)
-                    metrics.DELIVERIES_SENT.labels(kind=due.kind.value).inc()
-                out.report.sent += len(batch)
+                    self._went_out(out, due)
                 ready = ready[count:]
         except SendError as error:
+            if error.kind == "unauthorized":
+                self._unauthorized.setdefault(team_id, error.reason)
+            in_flight = {d.id for d in posting}
             for position, due in enumerate(waiting):
-                self._failed_send(out, due, error, tried=position == 0)
+                # The rows of the failed post were tried; a failure before any post (opening
+                # the DM) counts as one try, for the first row only.
+                tried = due.id in in_flight or (not in_flight and position == 0)
+                unanswered = error.kind == "uncertain" and due.id in in_flight
+                self._failed_send(
+                    out, due, error, tried=tried, uncertain=unanswered or due.id in unsure
+                )
         except UNREACHABLE:
             # The database went away between the claim and the composing: not the rows' fault.
             log.warning("database unreachable while composing %s", [d.id for d in waiting])
             for due in waiting:
-                self._failed_send(
-                    out, due, SendError("transient", "database unreachable"), tried=False
-                )
+                error = SendError("transient", "database unreachable")
+                self._failed_send(out, due, error, tried=False, uncertain=due.id in unsure)
         except Exception:
-            # A bug (a composer, a template) would fail the same way again: stop, say so.
-            log.exception("composing deliveries %s failed", [d.id for d in waiting])
+            # A bug (a template, the grouping) would fail the same way again: stop, say so.
+            log.exception("delivering %s failed", [d.id for d in waiting])
             for due in waiting:
-                self._failed_send(out, due, SendError("permanent", "internal error"), tried=True)
+                error = SendError("permanent", "internal error")
+                self._failed_send(out, due, error, tried=True, uncertain=due.id in unsure)
         return out
 
-    def _edit(self, due: Due, locale: str) -> dict[str, Any]:
+    def _look_back(
+        self, out: _Outcomes, team_id: str, channel: str, waiting: list[Due]
+    ) -> dict[int, str]:
+        """Which uncertain rows of `waiting` are in the conversation already (id -> ts).
+
+        When history cannot be read (a missing scope, an error), the uncertain rows are left
+        unverified and taken out of `waiting`: retried later, never failed (that could lose
+        them) and never posted blind (that could double them). The other rows go on."""
+        unsure = [d for d in waiting if d.uncertain]
+        since = min(d.posted_after for d in unsure)
+        try:
+            return self.messenger.delivered(team_id, channel, [d.id for d in unsure], since=since)
+        except SendError as error:
+            if error.kind in ("rate_limited", "unauthorized"):
+                raise  # the whole conversation waits, as for a post
+            log.warning("history check of %s failed: %s", [d.id for d in unsure], error.reason)
+            unverified = SendError("unverified", f"history check: {error.reason}")
+            for due in unsure:
+                waiting.remove(due)
+                self._failed_send(out, due, unverified, tried=False, uncertain=True)
+            return {}
+
+    def _compose(self, out: _Outcomes, due: Due, locale: str) -> Message | None:
+        """The row's message; None when it was settled instead (no longer applies: cancelled;
+        its composer crashed: failed once, admins told)."""
+        try:
+            composed = self.composer.compose(due, locale)
+        except UNREACHABLE:
+            raise
+        except Exception:
+            log.exception("composing delivery %s (%s) failed", due.id, due.kind.value)
+            error = SendError("permanent", "internal error")
+            self._failed_send(out, due, error, tried=True, uncertain=False)
+            return None
+        if composed is None:
+            out.settled.append(self._finished(due, DeliveryStatus.CANCELLED))
+            out.report.cancelled += 1
+        return composed
+
+    def _edit(self, out: _Outcomes, due: Due, locale: str) -> dict[str, Any]:
         """Bring an earlier message up to date; if it has not gone out yet, it will be current
-        when it does, so there is nothing to do."""
+        when it does, so there is nothing to do. A message that carried several deliveries (a
+        grouped one) is composed again as a whole, so the others stay in it. An edit queued
+        while its original was being posted (an erasure crossing a send cancels the original,
+        so no ts is recorded for it) finds that post by its metadata once the send is over."""
         with self.sessions() as s:
             original = repo.by_dedupe_key(s, due.payload["edit"])
-        composed = self.composer.compose(due, locale)
-        if original is None or original.sent_ts is None or composed is None:
+            where = None if original is None else (original.channel_id, original.sent_ts)
+            origin = None if original is None else self._due(original, False, _sent_at(original))
+        in_flight = where is not None and where[1] is None and due.payload.get("in_flight_until")
+        if origin is not None and in_flight:
+            found = self._posted_in_flight(due, origin)
+            if isinstance(found, dict):
+                return found  # still in flight: look again later; or it never went out
+            where = found
+        try:
+            composed = self.composer.compose(due, locale)
+            if composed is not None and origin is not None and where and where[1]:
+                composed = self._regrouped(origin, (str(where[0]), where[1]), composed, locale)
+        except UNREACHABLE:
+            raise
+        except Exception:
+            log.exception("composing edit %s failed", due.id)
+            return self._fail(out, due, "internal error", due.attempts + 1)
+        if where is None or where[1] is None or composed is None:
             return self._finished(due, DeliveryStatus.CANCELLED)
-        assert original.channel_id is not None
-        self.messenger.update(due.team_id, original.channel_id, original.sent_ts, composed)
-        return self._sent(due, original.channel_id, original.sent_ts)
+        channel, ts = where
+        assert channel is not None
+        self.messenger.update(due.team_id, channel, ts, composed)
+        return self._sent(due, channel, ts)
 
-    def _failed_send(self, out: _Outcomes, due: Due, error: SendError, *, tried: bool) -> None:
+    def _posted_in_flight(self, due: Due, origin: Due) -> tuple[str, str] | dict[str, Any]:
+        """Where the original went, if its interrupted send posted it; else this edit's outcome:
+        wait for the end of that sender's lease (it posts nothing after), or give up."""
+        channel = self.messenger.channel_for(due.team_id, due.recipient)
+        found = self.messenger.delivered(
+            due.team_id, channel, [origin.id], since=origin.posted_after
+        )
+        if origin.id in found:
+            return channel, found[origin.id]
+        until = datetime.fromisoformat(due.payload["in_flight_until"]) + POST_MARGIN
+        if self.clock() < until:
+            note = "waiting for the send in flight"
+            return _outcome(
+                due, DeliveryStatus.PENDING, attempts=due.attempts, next_at=until, error=note
+            )
+        return self._finished(due, DeliveryStatus.CANCELLED)
+
+    def _regrouped(
+        self, origin: Due, where: tuple[str, str], composed: Message, locale: str
+    ) -> Message:
+        """`composed` in place of the original, among what the same message carried: each
+        other delivery as it reads now, an erased person's as the removal notice."""
+        with self.sessions() as s:
+            rows = repo.sent_together(s, origin.team_id, *where)
+            together = {
+                r.id: self._due(r, False, _sent_at(r)) for r in rows if "edit" not in r.payload
+            }
+        together[origin.id] = origin  # an original sent in flight was never settled as sent
+        if len(together) < 2:
+            return composed
+        items = []
+        for item in sorted(together.values(), key=lambda d: d.id):
+            if item.id == origin.id:
+                message: Message | None = composed
+            elif item.payload.get("forgotten"):
+                message = rendering.notice(locale, "notices/removed", {})
+            else:
+                message = self.composer.compose(item, locale)
+            if message is not None:
+                items.append(_late(locale, item, message) if item.late_by else message)
+        return rendering.grouped(locale, items)[0]
+
+    def _went_out(self, out: _Outcomes, due: Due) -> None:
+        out.report.sent += 1
+        metrics.DELIVERIES_SENT.labels(kind=due.kind.value).inc()
+        if due.waiting:  # the workspace's token works again
+            out.resumed_by[due.team_id] = out.resumed_by.get(due.team_id, 0) + 1
+
+    def _taken_over(self, out: _Outcomes, batch: list[Due]) -> set[int]:
+        """Renew the lease on `batch` right before posting it; the ids this worker no longer
+        holds (its lease lapsed and another worker claimed them, or they were cancelled),
+        which it must not post."""
+        ids = [d.id for d in batch]
         now = self.clock()
-        attempts = due.attempts + (1 if tried and error.kind != "rate_limited" else 0)
-        if error.kind == "permanent" or attempts >= self.max_attempts:
-            out.settled.append(self._finished(due, DeliveryStatus.FAILED, error.reason, attempts))
-            out.failures.append((due, error.reason))
-            out.report.failed += 1
-            metrics.DELIVERIES_FAILED.labels(kind=due.kind.value).inc()
+        with self.sessions.begin() as s:
+            held = repo.renew(s, self.owner, ids, now=now, lease_until=now + self.lease)
+        lost = set(ids) - held
+        if lost:
+            log.info("lease lost on %s: left to the worker that holds them", sorted(lost))
+            out.report.taken_over += len(lost)
+        return lost
+
+    def _failed_send(
+        self, out: _Outcomes, due: Due, error: SendError, *, tried: bool, uncertain: bool
+    ) -> None:
+        now = self.clock()
+        note = (UNCERTAIN if uncertain else "") + error.reason
+        if error.kind == "unauthorized":
+            # Not the row's fault: it waits, attempts untouched, and is tried now and then in
+            # case the token works again (single-workspace mode); a reinstall resumes it.
+            out.settled.append(
+                _outcome(
+                    due,
+                    DeliveryStatus.PENDING,
+                    attempts=due.attempts,
+                    next_at=now + PARK_RECHECK,
+                    error=WAITING_FOR_TOKEN + note,
+                )
+            )
+            out.report.waiting += 1
+            metrics.DELIVERIES_RETRIED.labels(reason=error.kind).inc()
             return
+        if error.kind == "unverified":
+            # Counted, so that the checks back off to hourly, but never failed for it.
+            attempts = due.attempts + 1
+        else:
+            attempts = due.attempts + (1 if tried and error.kind != "rate_limited" else 0)
+            limit = UNKNOWN_ERROR_ATTEMPTS if error.kind == "unknown" else self.max_attempts
+            if error.kind == "permanent" or attempts >= limit:
+                out.settled.append(self._fail(out, due, error.reason, attempts))
+                return
         if error.kind == "rate_limited":
             retry_at = now + timedelta(seconds=max(error.retry_after, 1.0))
         else:
             ceiling = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-            retry_at = now + ceiling * random.uniform(0.5, 1.0)  # jitter spreads replicas apart
-        note = (UNCERTAIN if error.kind == "uncertain" else "") + error.reason
+            retry_at = now + ceiling * random.uniform(0.5, 1.0)  # jitter spreads replicas
         out.settled.append(
             _outcome(due, DeliveryStatus.PENDING, attempts=attempts, next_at=retry_at, error=note)
         )
         out.report.retried += 1
         metrics.DELIVERIES_RETRIED.labels(reason=error.kind).inc()
+
+    def _fail(self, out: _Outcomes, due: Due, reason: str, attempts: int) -> dict[str, Any]:
+        """The row fails for good; admins are told when the outcome is recorded."""
+        out.failures.append((due, reason))
+        out.report.failed += 1
+        metrics.DELIVERIES_FAILED.labels(kind=due.kind.value).inc()
+        return self._finished(due, DeliveryStatus.FAILED, reason, attempts)
 
     def _sent(self, due: Due, channel: str, ts: str) -> dict[str, Any]:
         return _outcome(
@@ -312,10 +524,16 @@ class Dispatcher:
             repo.release(s, self.owner, outcomes.released, at=self.clock())
             for due, reason in outcomes.failures:
                 self._tell_admins(s, due, reason)
+            # A row that waited for a working token went out: the token works again (single-
+            # workspace mode, where no install callback says so). The rest need not wait.
+            for team_id, sent in outcomes.resumed_by.items():
+                self.outbox.resume_waiting(
+                    s, team_id=team_id, admins=members_repo.admins(s, team_id), already_sent=sent
+                )
 
     def _tell_admins(self, s: Session, due: Due, reason: str) -> None:
         log.warning("delivery %s (%s) failed: %s", due.id, due.kind.value, reason)
-        if due.payload.get("template") == "notices/delivery_failed":
+        if due.payload.get("template") == ALERT_TEMPLATE:
             return  # never alert about an alert: that could loop
         for admin in members_repo.admins(s, due.team_id):
             self.outbox.notice(
@@ -325,7 +543,7 @@ class Dispatcher:
                 subject=f"delivery:{due.id}",
                 dedupe_key=f"delivery-failed:{due.id}:{admin}",
                 payload=text_notice(
-                    "notices/delivery_failed",
+                    ALERT_TEMPLATE,
                     kind=due.kind.value,
                     recipient=due.recipient,
                     reason=reason,
@@ -341,8 +559,15 @@ class Dispatcher:
         now = self.clock()
         with self.sessions() as s:
             depth, oldest = repo.queue_stats(s, now=now)
+            waiting = repo.waiting_for_token(s)
         metrics.QUEUE_DEPTH.set(depth)
         metrics.OLDEST_DUE_SECONDS.set((now - oldest).total_seconds() if oldest else 0)
+        metrics.WAITING_FOR_TOKEN.set(waiting)
+
+
+def _sent_at(row: Delivery) -> datetime:
+    """When the row went out (its lateness as it was shown), or its due time if it did not."""
+    return row.sent_at or row.due_at
 
 
 def _late(locale: str, due: Due, message: Message) -> Message:

@@ -11,6 +11,11 @@ BOT_SCOPES = (
     "groups:read",
     "im:write",
     "im:history",
+    # The history check before a send is repeated reads the conversation (bot.slack.delivered):
+    # channel cards and thank-yous, private channels, and group DMs (intros).
+    "channels:history",
+    "groups:history",
+    "mpim:history",
     "users:read",
 )
 

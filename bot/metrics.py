@@ -25,7 +25,7 @@ HTTP_SECONDS = Histogram(
 )
 SLACK_REQUESTS = Counter(
     "refbot_slack_requests_total",
-    "Verified Slack requests by listener and outcome (ok, error, duplicate)",
+    "Verified Slack requests by listener and outcome (ok, error, duplicate, malformed)",
     ["listener", "outcome"],
 )
 SLACK_ACK_SECONDS = Histogram(
@@ -65,4 +65,10 @@ SEND_SECONDS = Histogram(
     "refbot_delivery_send_seconds",
     "Time to post one message to Slack",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+WAITING_FOR_TOKEN = Gauge(
+    "refbot_deliveries_waiting_for_install",
+    "Deliveries that came due in a workspace without a working token (revoked, uninstalled): "
+    "kept, and sent marked late once refbot is installed again",
+    multiprocess_mode="mostrecent",
 )

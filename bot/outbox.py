@@ -4,7 +4,7 @@ A delivery due now is dispatched right after the commit that created it; a rolle
 transaction leaves nothing to send. Everything else waits for the sweep.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +33,14 @@ class Due:
     attempts: int
     uncertain: bool  # an earlier send may have reached Slack: look before sending again
     late_by: timedelta | None = None
+    created_at: datetime | None = None  # nothing of this row can be in Slack from before
+    waiting: bool = False  # it waited for its workspace to have a working token
+
+    @property
+    def posted_after(self) -> datetime:
+        """The earliest moment this row can have been posted: a history check reads back to
+        here. A row is claimed only once it is due, and only after it was written."""
+        return max(self.due_at, self.created_at or self.due_at)
 
 
 class Outbox:
@@ -95,6 +103,28 @@ class Outbox:
         if moved:
             s.info[_DUE_NOW] = True
         return moved
+
+    def resume_waiting(
+        self, s: Session, *, team_id: str, admins: Sequence[str], already_sent: int = 0
+    ) -> int:
+        """The workspace has a working token again (reinstalled, or its token works again):
+        what waited for it goes out now, and its admins are told how much waited. Returns the
+        number of rows resumed."""
+        now = self.clock()
+        resumed = repo.resume_waiting(s, team_id, now=now)
+        if resumed:
+            s.info[_DUE_NOW] = True
+        if resumed + already_sent:
+            for admin in admins:
+                self.notice(
+                    s,
+                    team_id=team_id,
+                    recipient=admin,
+                    subject=f"team:{team_id}",
+                    dedupe_key=f"waiting-over:{team_id}:{admin}:{now.isoformat()}",
+                    payload=text_notice("notices/waiting_over", count=resumed + already_sent),
+                )
+        return resumed
 
     def cancel_pending(
         self, s: Session, *, team_id: str, subject: str, kinds: Iterable[DeliveryKind]

@@ -4,6 +4,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
@@ -134,23 +135,113 @@ class SlackDirectory:
         )
 
 
-# Errors after which sending again can never work (https://api.slack.com/methods/chat.postMessage)
+# Slack's error codes, by what they mean for a delivery. Sources: the "Errors" tables of
+# https://api.slack.com/methods/chat.postMessage#errors and of conversations.open,
+# conversations.history and chat.update (same page layout). Any code not listed is unknown: it
+# is retried a few times and then fails with the code (bot.dispatcher), never silently.
+
+# Sending again can never work: the delivery fails at once and admins are told why.
 PERMANENT_ERRORS = frozenset(
     {
+        # the person or the conversation
         "user_not_found",
-        "account_inactive",
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
+        "user_not_visible",
         "user_disabled",
         "cannot_dm_bot",
-        "invalid_auth",
-        "token_revoked",
-        "missing_scope",
-        "not_installed",
+        "invalid_user_combination",
+        "users_list_not_supplied",
+        "not_enough_users",
+        "too_many_users",
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "messages_tab_disabled",
+        "method_not_supported_for_channel_type",
+        "no_permission",  # "make sure your app is a member of the conversation"
+        "access_denied",
+        "team_access_not_granted",
+        "ekm_access_denied",
+        "enterprise_is_restricted",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "restricted_action_thread_locked",
+        "cannot_reply_to_message",
+        "slack_connect_file_link_sharing_blocked",
+        "slack_connect_canvas_sharing_blocked",
+        "slack_connect_lists_sharing_blocked",
+        # the message itself: the same message would be refused again
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "too_many_attachments",
+        "too_many_contact_cards",
+        "attachment_payload_limit_exceeded",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "metadata_must_be_sent_from_app",
+        "duplicate_channel_not_found",
+        "duplicate_message_not_found",
+        "as_user_not_supported",
+        "cant_update_message",
+        "edit_window_closed",
+        "message_not_found",
+        # the request: refbot's bug, not Slack's mood
+        "invalid_arguments",
+        "invalid_arg_name",
+        "invalid_array_arg",
+        "invalid_charset",
+        "invalid_form_data",
+        "invalid_post_type",
+        "missing_post_type",
+        "invalid_json",
+        "json_not_object",
+        "method_deprecated",
+        "deprecated_endpoint",
+        "not_allowed_token_type",
+        "two_factor_setup_required",
     }
 )
-HISTORY_LOOKBACK = 200  # messages; a DM with the bot holds only refbot's own messages
+# Slack's side, for a while: retried with backoff.
+TRANSIENT_ERRORS = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",  # "intermittently unavailable until the transition is complete"
+        "org_login_required",  # an Enterprise migration in progress
+        "message_limit_exceeded",  # a free workspace's usage limit, lifted with time
+    }
+)
+# "It's possible some aspect of the operation succeeded before the error was raised": a post
+# that ends with one of these is looked for in history before it is sent again.
+MAYBE_DONE_ERRORS = frozenset({"internal_error", "fatal_error"})
+RATE_LIMITED_ERRORS = frozenset({"ratelimited", "rate_limited"})
+# The workspace's token does not work (revoked, uninstalled, an install without a scope we now
+# need): nothing is wrong with the message, which waits for a token that works. For a bot token,
+# account_inactive means the token's workspace or bot user is deleted, not the recipient.
+UNAUTHORIZED_ERRORS = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "not_installed",
+        "missing_scope",
+        "accesslimited",  # the token may not be used from this network (IP allowlist)
+    }
+)
+DEFAULT_RETRY_AFTER = 30.0  # seconds, when a rate limit comes without Retry-After
+HISTORY_PAGE = 200  # messages per conversations.history page (Slack allows up to 999)
+HISTORY_PAGES = 25  # a lookup stops after this many pages (5000 messages) and says so
+# Slack's clock and ours may disagree a little: history is read from a bit before the earliest
+# moment the delivery could have been posted.
+HISTORY_SKEW = timedelta(minutes=10)
 DM_CACHE_SIZE = 50_000
 
 
@@ -158,6 +249,20 @@ def dispatch_client(token: str | None, base_url: str) -> WebClient:
     """A client with no automatic retries: the dispatcher decides, so a timed-out post is
     checked against history instead of being blindly re-sent."""
     return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=[])
+
+
+def classify(code: str, *, uncertain: bool = False) -> SendError:
+    """The SendError for an `ok: false` answer with error `code` (any HTTP status)."""
+    if code in RATE_LIMITED_ERRORS:
+        return SendError("rate_limited", code, DEFAULT_RETRY_AFTER)
+    if code in UNAUTHORIZED_ERRORS:
+        return SendError("unauthorized", code)
+    if code in PERMANENT_ERRORS:
+        return SendError("permanent", code)
+    if code in TRANSIENT_ERRORS:
+        maybe_done = uncertain and code in MAYBE_DONE_ERRORS
+        return SendError("uncertain" if maybe_done else "transient", code)
+    return SendError("unknown", code or "no error code")
 
 
 class SlackMessenger:
@@ -200,42 +305,69 @@ class SlackMessenger:
         self._call("chat.update", team_id, channel=channel, ts=ts, **message)
 
     def delivered(
-        self, team_id: str, channel: str, delivery_ids: Collection[int]
+        self, team_id: str, channel: str, delivery_ids: Collection[int], *, since: datetime
     ) -> dict[int, str]:
+        """Page back through the conversation to `since` (a busy channel holds more than one
+        page between the post and now). Needs the history scope of the conversation's type:
+        im:history, mpim:history, groups:history or channels:history."""
         wanted = {str(i) for i in delivery_ids}
-        answer = self._call(
-            "conversations.history",
-            team_id,
-            channel=channel,
-            limit=HISTORY_LOOKBACK,
-            include_all_metadata=True,
-        )
         found: dict[int, str] = {}
-        for item in answer.get("messages", []):
-            metadata = item.get("metadata") or {}
-            if metadata.get("event_type") != METADATA_EVENT:
-                continue
-            ids = str(metadata.get("event_payload", {}).get("delivery_ids", "")).split(",")
-            found.update({int(i): item["ts"] for i in ids if i in wanted})
-        return found
+        cursor = ""
+        oldest = f"{(since - HISTORY_SKEW).timestamp():.6f}"
+        for _ in range(HISTORY_PAGES):
+            try:
+                answer = self._call(
+                    "conversations.history",
+                    team_id,
+                    channel=channel,
+                    oldest=oldest,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                    **({"cursor": cursor} if cursor else {}),
+                )
+            except SendError as error:
+                if error.reason == "missing_scope":  # the install predates the history scopes:
+                    raise SendError("transient", error.reason) from None  # not the token's fault
+                raise
+            for item in answer.get("messages", []):
+                metadata = item.get("metadata") or {}
+                if metadata.get("event_type") != METADATA_EVENT:
+                    continue
+                ids = str(metadata.get("event_payload", {}).get("delivery_ids", "")).split(",")
+                found.update({int(i): item["ts"] for i in ids if i in wanted})
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or ""
+            if wanted <= {str(i) for i in found} or not answer.get("has_more") or not cursor:
+                return found
+        # Not knowing is not "not there": the caller retries rather than posts again.
+        raise SendError("transient", f"more than {HISTORY_PAGES} pages of history")
 
     def _call(self, method: str, team_id: str, *, uncertain: bool = False, **args: Any) -> Any:
         try:
             return self.client_for(team_id).api_call(method, json=args)
         except SlackApiError as error:
             response = error.response
-            code = str(response.get("error") or "")
-            if response.status_code == 429:
-                retry_after = float(response.headers.get("Retry-After", 1))
-                raise SendError("rate_limited", "rate limited", retry_after) from None
+            code = str(response.get("error") or "") if isinstance(response.data, dict) else ""
+            if response.status_code == 429 or code in RATE_LIMITED_ERRORS:
+                wait = _retry_after(response.headers)
+                raise SendError("rate_limited", code or "ratelimited", wait) from None
             if response.status_code >= 500:
                 kind = "uncertain" if uncertain else "transient"
-                raise SendError(kind, f"Slack answered {response.status_code}") from None
-            if code in PERMANENT_ERRORS:
-                raise SendError("permanent", code) from None
-            raise SendError("permanent", code or f"HTTP {response.status_code}") from None
+                raise SendError(kind, code or f"Slack answered {response.status_code}") from None
+            raise classify(code, uncertain=uncertain) from None
         except NotInstalled:
-            raise SendError("permanent", "not_installed") from None
+            raise SendError("unauthorized", "not_installed") from None
         except OSError as error:  # refused, reset, timed out: the post may have gone through
             kind = "uncertain" if uncertain else "transient"
             raise SendError(kind, type(error).__name__) from None
+
+
+def _retry_after(headers: Any) -> float:
+    """Slack's Retry-After in seconds (any header case; a list of values or one)."""
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(float(first), 1.0)
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

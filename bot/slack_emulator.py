@@ -27,7 +27,6 @@ from slack_sdk.models.views import View
 
 # slack_sdk form-encodes some methods, sending these fields as JSON strings.
 _JSON_FIELDS = ("blocks", "view", "metadata", "attachments")
-_FIRST_TS_MICROS = 1_700_000_000_000_000
 _MAX_MODAL_STACK = 3  # https://api.slack.com/surfaces/modals#updating_pushing_views
 
 
@@ -203,12 +202,14 @@ class SlackEmulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._seq = 0
+        self._last_ts = 0  # microseconds
         self._calls: list[Call] = []
         self._errors: list[str] = []
         self._messages: list[Message] = []
         self._users: dict[str, dict[str, Any]] = {}
         self._mpims: dict[str, list[str]] = {}
         self._not_joined: set[str] = set()  # public channels the bot was never invited to
+        self._unseen: set[str] = set()  # DMs, group DMs, private channels without the bot
         self._views: dict[str, dict[str, Any]] = {}
         self._stacks: dict[str, list[str]] = {}
         self._homes: dict[str, str] = {}
@@ -354,6 +355,12 @@ class SlackEmulator:
         """A channel refbot is not a member of: it can't post there until invited."""
         with self._lock:
             self._not_joined.add(channel)
+
+    def conversation_without_bot(self, channel: str) -> None:
+        """A DM or group DM between people, or a private channel, that refbot is not in: for the
+        bot it does not exist (every Web API method about it answers channel_not_found)."""
+        with self._lock:
+            self._unseen.add(channel)
 
     def user_posts(self, user_id: str, channel: str, text: str) -> str:
         """A person (not the app) writes in a channel; returns the message ts."""
@@ -635,13 +642,19 @@ class SlackEmulator:
         return self._seq
 
     def _ts(self) -> str:
-        micros = _FIRST_TS_MICROS + self._next() * 100
+        # Like Slack's: the epoch time of the message (the clock tests move), unique and
+        # increasing, so `oldest`/`latest` bound history as they do on Slack.
+        micros = max(int(time.time() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        self._next()
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _channel(self, a: dict[str, Any]) -> str:
         channel = str(a.get("channel") or "")
         if channel[:1] in ("U", "W"):  # chat.postMessage to a user id posts in the bot's DM
             return self.dm_channel(channel)
+        if channel in self._unseen:
+            raise _SlackError("channel_not_found")
         if channel[:1] in ("C", "D", "G"):
             return channel
         raise _SlackError("channel_not_found")
@@ -733,6 +746,11 @@ class SlackEmulator:
                 self._errors.append(f"{where}: duplicate action_id {dup!r}")
         if view.get("type") == "modal" and not view.get("title"):
             self._errors.append(f"{where}: a modal needs a title")
+        inputs = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+        if view.get("type") == "modal" and inputs and not view.get("submit"):
+            # Slack refuses it: "must provide a submit property when using input blocks"
+            self._errors.append(f"{where}: a modal with inputs needs a submit button")
+            raise _SlackError("invalid_arguments")
         try:  # blocks were checked one by one above; a placeholder keeps View's own count quiet
             View(**{**view, "blocks": [{"type": "divider"}]}).to_dict()
         except Exception as e:
@@ -805,6 +823,8 @@ class SlackEmulator:
 
     def _conversations_info(self, a: dict[str, Any]) -> dict[str, Any]:
         channel = str(a.get("channel") or "")
+        if channel in self._unseen:
+            raise _SlackError("channel_not_found")
         if channel.startswith("D"):
             return {"channel": {"id": channel, "is_im": True, "user": channel[1:], "is_open": True}}
         if channel in self._mpims:

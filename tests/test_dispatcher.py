@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import Runtime, build
 from bot.outbox import text_notice
@@ -14,6 +15,7 @@ from bot.slack_emulator import SlackEmulator
 from storage.models import Delivery
 from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, settings_for
+from tests.services.conftest import FixedClock
 
 
 @pytest.fixture
@@ -158,7 +160,7 @@ def test_rate_limit_storm_and_server_errors_deliver_each_once(
 def test_permanent_error_fails_at_once_and_tells_admins_once(
     runtime: Runtime, slack: SlackEmulator, clock: Clock
 ) -> None:
-    runtime.services.members.profile(team_id=TEAM, user_id=RECRUITER)  # bootstrapped admin
+    runtime.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # bootstrapped admin
     gone = remind(runtime, "U0GONE", "to someone who left", in_days=1)
     slack.fail("conversations.open", error="user_not_found")
 
@@ -226,7 +228,7 @@ def test_lapsed_lease_is_checked_against_history_before_resending(
 def test_weekday_digest_at_nine_local_once_and_never_empty(
     runtime: Runtime, slack: SlackEmulator, clock: Clock
 ) -> None:
-    runtime.services.members.profile(team_id=TEAM, user_id=RECRUITER)  # London, recruiter
+    runtime.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # London, recruiter
     clock.travel(hours=19, minutes=5)  # Tuesday 09:05 in London
     nothing_due = runtime.services.digests.queue_due()
     runtime.sweep()
@@ -254,7 +256,7 @@ def test_digest_at_each_recruiters_own_nine_on_weekdays_only(
     runtime = build(settings, scheduler=False)
     services = runtime.services
     for recruiter in ("U0TOKYO", "U0LA"):
-        services.members.profile(team_id=TEAM, user_id=recruiter)
+        services.members.refreshed(team_id=TEAM, user_id=recruiter)
     clock.traveller.move_to(datetime(2026, 11, 6, 23, 30, tzinfo=UTC))  # Friday night UTC
     services.digests.queue_due()
     runtime.sweep()
@@ -282,3 +284,139 @@ def test_digest_at_each_recruiters_own_nine_on_weekdays_only(
     la = [t.astimezone(ZoneInfo("America/Los_Angeles")) for t in arrivals["U0LA"]]
     assert [(t.strftime("%a"), t.hour) for t in tokyo] == [("Mon", 9), ("Tue", 9)]
     assert [(t.strftime("%a"), t.hour) for t in la] == [("Mon", 9), ("Tue", 9)]
+
+
+# -- the retry policy, to the second (a clock that moves only when the test says) -------------
+
+
+@pytest.fixture
+def now() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def stopped(slack: SlackEmulator, migrated_url: str, now: FixedClock) -> Iterator[Runtime]:
+    """refbot whose clock stands still between the test's moves."""
+    runtime = build(settings_for(slack, migrated_url), clock=now, scheduler=False)
+    yield runtime
+    runtime.close()
+
+
+def test_a_rate_limited_reminder_is_retried_at_retry_after_and_not_before(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    reminder = remind(stopped, RECRUITER, "wait for it", in_days=1)
+    now.travel(days=1)
+    slack.fail("chat.postMessage", status=429, retry_after=30)
+
+    stopped.sweep()
+    limited = status_of(stopped, reminder)
+    now.travel(seconds=29)
+    stopped.sweep()
+    early = posts(slack)
+    now.travel(seconds=1)
+    stopped.sweep()
+
+    assert (limited.status, limited.attempts) == (DeliveryStatus.PENDING, 0)
+    assert limited.next_attempt_at == now.at
+    assert early == Counter()
+    assert posts(slack) == Counter({str(reminder): 1})
+
+
+def test_each_failed_try_counts_once_backs_off_within_its_jitter_and_the_last_one_fails(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    reminder = remind(stopped, RECRUITER, "flaky Slack", in_days=1)
+    now.travel(days=1)
+    limit = stopped.dispatcher.max_attempts
+    slack.fail("chat.postMessage", error="service_unavailable", times=limit)
+
+    tries = []
+    for _ in range(limit - 1):
+        stopped.sweep()
+        row = status_of(stopped, reminder)
+        assert row.next_attempt_at is not None
+        tries.append((row.status, row.attempts, row.next_attempt_at - now.at))
+        now.at = row.next_attempt_at
+    stopped.sweep()
+
+    for n, (status, attempts, wait) in enumerate(tries, start=1):
+        ceiling = min(timedelta(seconds=10) * 2 ** (n - 1), timedelta(hours=1))
+        assert (status, attempts) == (DeliveryStatus.PENDING, n)
+        assert ceiling / 2 <= wait <= ceiling, f"try {n}: retried after {wait}"
+    assert tries[-1][2] >= timedelta(minutes=30)  # capped at an hour, jitter included
+    row = status_of(stopped, reminder)
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, limit)
+    assert str(reminder) not in posts(slack)
+
+
+def test_a_failed_alert_to_the_admins_raises_no_alert_about_itself(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    stopped.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # the admin
+    remind(stopped, "U0GONE", "to someone who left", in_days=1)
+    now.travel(days=1)
+    slack.fail("conversations.open", error="user_not_found", times=2)  # U0GONE, then the admin
+
+    stopped.sweep()
+    stopped.sweep()
+    now.travel(hours=2)
+    stopped.sweep()
+
+    with stopped.dispatcher.sessions() as s:
+        rows = s.scalars(select(Delivery).order_by(Delivery.id)).all()
+        seen = [(r.recipient, r.status, r.payload.get("template")) for r in rows]
+    assert seen == [
+        ("U0GONE", DeliveryStatus.FAILED, "notices/reminder"),
+        (RECRUITER, DeliveryStatus.FAILED, "notices/delivery_failed"),
+    ]
+
+
+def test_a_composer_crash_fails_its_reminder_once_tells_admins_once_and_spares_the_rest(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    stopped.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # the admin
+    stopped.dispatcher.composer.register_notice("broken", lambda due, locale: 1 // 0)
+    with stopped.dispatcher.sessions.begin() as s:
+        broken = stopped.services.outbox.schedule(
+            s,
+            team_id=TEAM,
+            kind=DeliveryKind.NOTICE,
+            recipient=EMPLOYEE,
+            subject="test:broken",
+            due_at=now.at + timedelta(days=1),
+            dedupe_key="broken",
+            payload={"render": "broken"},
+        )
+    fine = remind(stopped, EMPLOYEE, "still arrives", in_days=1)
+    now.travel(days=1)
+
+    for _ in range(4):
+        stopped.sweep()
+        now.travel(hours=2)
+    stopped.sweep()
+
+    assert broken is not None
+    row = status_of(stopped, broken)
+    assert (row.status, row.attempts, row.last_error) == (
+        DeliveryStatus.FAILED,
+        1,
+        "internal error",
+    )
+    assert status_of(stopped, fine).status == DeliveryStatus.SENT
+    assert posts(slack)[str(fine)] == 1 and str(broken) not in posts(slack)
+    alerts = [m for m in slack.dms(RECRUITER) if "could not deliver" in m.plain_text()]
+    assert len(alerts) == 1 and "internal error" in alerts[0].plain_text()
+
+
+def test_one_sweep_sends_everything_due_beyond_its_first_full_batch(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    stopped.dispatcher.batch_size = 2
+    ids = [remind(stopped, f"U0P{i}", f"reminder {i}", in_days=1) for i in range(5)]
+    now.travel(days=1)
+
+    report = stopped.sweep()
+
+    assert report.sent == 5
+    assert posts(slack) == Counter({str(i): 1 for i in ids})

@@ -296,7 +296,9 @@ def test_response_actions_drive_the_modal_stack(emu: SlackEmulator, client: WebC
     note = {"type": "plain_text_input", "action_id": "note"}
     label = {"type": "plain_text", "text": "Note"}
     form = modal(
-        "Form", blocks=[{"type": "input", "block_id": "b_note", "label": label, "element": note}]
+        "Form",
+        blocks=[{"type": "input", "block_id": "b_note", "label": label, "element": note}],
+        submit={"type": "plain_text", "text": "Save"},  # Slack wants one beside inputs
     )
     root = client.views_open(trigger_id=emu.trigger_id(ADA), view=form)["view"]["id"]
 

@@ -5,8 +5,10 @@ contact details, notes, referral notes, intro drafts, queued message texts. Pend
 about them are cancelled and the cards already sent say they were removed.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -16,10 +18,18 @@ from bot.outbox import Outbox
 from bot.services.members import Members
 from bot.timecalc import add_months
 from storage.db import Sessions
-from storage.models import Candidate
-from storage.repositories import audit, candidates, deliveries, referrals, search, settings
+from storage.models import Candidate, Delivery
+from storage.repositories import (
+    audit,
+    candidates,
+    deliveries,
+    referrals,
+    search,
+    settings,
+    sourcing,
+)
 from storage.repositories.candidates import REMOVED_NAME
-from storage.types import CandidateStatus, DeliveryStatus
+from storage.types import CandidateStatus, DeliveryKind, DeliveryStatus
 
 RETENTION_BATCH = 500
 
@@ -66,18 +76,29 @@ class Privacy:
         return locale
 
     def purge(self) -> int:
-        """The retention job: erase archived candidates older than each workspace's setting."""
+        """The retention job: erase every archived candidate older than its workspace's
+        setting, oldest first, in batches of RETENTION_BATCH (one transaction each); how many
+        went."""
         now, erased = self.clock(), 0
-        with self.sessions.begin() as s:
-            # The shortest possible retention bounds the query; each team's own is applied below.
-            for found in candidates.archived_before(
-                s, now - timedelta(days=28), limit=RETENTION_BATCH
-            ):
-                months = settings.get(s, found.team_id).retention_months
-                cutoff = datetime.combine(add_months(now.date(), -months), now.timetz())
-                if found.archived_at is not None and found.archived_at < cutoff:
-                    self._erase(s, found, actor_id=None, reason="retention")
-                    erased += 1
+        with self.sessions() as s:
+            cutoffs = {
+                team_id: datetime.combine(
+                    add_months(now.date(), -settings.get(s, team_id).retention_months),
+                    now.timetz(),
+                )
+                for team_id in candidates.teams_with_archived(s)
+            }
+        # Each workspace with its own cutoff in the query: a long retention elsewhere can
+        # neither hide nor delay what is due here.
+        for team_id, cutoff in sorted(cutoffs.items()):
+            while True:
+                with self.sessions.begin() as s:
+                    due = candidates.archived_before(s, team_id, cutoff, limit=RETENTION_BATCH)
+                    for found in due:
+                        self._erase(s, found, actor_id=None, reason="retention")
+                erased += len(due)
+                if len(due) < RETENTION_BATCH:
+                    break
         return erased
 
     def _erase(self, s: Session, found: Candidate, *, actor_id: str | None, reason: str) -> None:
@@ -97,25 +118,7 @@ class Privacy:
             intro.draft = None
             intros.append(f"intro:{intro.public_id}")
         subjects = [f"candidate:{found.public_id}", *intros]
-        for row in deliveries.for_subjects(s, found.team_id, subjects):
-            if row.status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED):
-                row.status = DeliveryStatus.CANCELLED
-                row.next_attempt_at = None
-            if "context" in row.payload:  # text notices carry the name in their context
-                row.payload = {**row.payload, "context": {}}
-        # The cards already in Slack now say the person was removed (edits through the outbox).
-        for prefix in ("card:", "hm:"):
-            for recipient, key in deliveries.keys_like(
-                s, found.team_id, f"candidate:{found.public_id}", prefix
-            ):
-                self.outbox.notice(
-                    s,
-                    team_id=found.team_id,
-                    recipient=recipient,
-                    subject=f"forgotten:{found.public_id}",
-                    dedupe_key=f"edit:{key}:forgotten",
-                    payload={"template": "notices/removed", "context": {}, "edit": key},
-                )
+        self._unsay(s, found, deliveries.for_subjects(s, found.team_id, subjects))
         s.flush()  # the index triggers run now, so the merge below sees the erased row
         search.forget_erased_terms(s)
         audit.record(
@@ -127,3 +130,66 @@ class Privacy:
             at=now,
             reason=reason,
         )
+
+    def _unsay(self, s: Session, found: Candidate, about: Sequence[Delivery]) -> None:
+        """Nothing refbot sent keeps naming the person: every message about them (cards,
+        nudges, follow-ups, snooze ends, intro DMs, the referrer's receipt and updates, the
+        hiring manager's answers) is edited to say they were removed, and every message that
+        lists them among others (session summaries, role pools, grouped reminders) is composed
+        again without them. What is not sent yet is cancelled.
+
+        A row being sent right now (claimed) is cancelled too: its sender's lease check and
+        settle leave a cancelled row alone, and its edit waits until that send is over, then
+        finds the message by its metadata (bot.dispatcher `_edit`)."""
+        team_id, pid = found.team_id, found.public_id
+        edited: set[tuple[str | None, str | None]] = set()
+
+        def edit(
+            row: Delivery, kind: DeliveryKind, payload: dict[str, Any], *, in_flight: bool
+        ) -> None:
+            where = (row.channel_id, row.sent_ts)
+            if where in edited and row.sent_ts is not None:
+                return  # one edit per message: a grouped one is composed again as a whole
+            edited.add(where)
+            if in_flight and row.lease_expires_at is not None:
+                payload = {**payload, "in_flight_until": row.lease_expires_at.isoformat()}
+            self.outbox.schedule(
+                s,
+                team_id=team_id,
+                kind=kind,
+                recipient=row.recipient,
+                subject=f"forgotten:{pid}",
+                due_at=self.clock(),
+                dedupe_key=f"edit:{row.dedupe_key}:forgotten:{pid}",
+                payload={**payload, "edit": row.dedupe_key},
+            )
+
+        for row in about:
+            in_flight = row.status == DeliveryStatus.CLAIMED
+            if row.status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED):
+                row.status = DeliveryStatus.CANCELLED
+                row.next_attempt_at = None
+            # Text notices carry the name in their context; "forgotten" makes a grouped
+            # message that holds this row show the removal notice in its place.
+            erased = {"context": {}} if "context" in row.payload else {}
+            row.payload = {**row.payload, **erased, "forgotten": True}
+            if "edit" in row.payload:
+                continue  # an edit of another row: that row is edited itself
+            if row.sent_ts is not None or in_flight:
+                removed = {"template": "notices/removed", "context": {}}
+                edit(row, DeliveryKind.NOTICE, removed, in_flight=in_flight)
+        # Messages that list the person among others: composed again from the erased state.
+        sessions = {r.session_id for r in referrals.for_candidate(s, found.id) if r.session_id}
+        subjects = [f"session:{p}" for p in sourcing.public_ids(s, sessions)]
+        listing = [
+            *(
+                row
+                for row in deliveries.for_subjects(s, team_id, subjects)
+                if row.kind == DeliveryKind.SESSION_END and row.payload.get("audience") != "channel"
+            ),
+            *deliveries.sent_listing(s, team_id, "role:", since=found.created_at),
+        ]
+        for row in listing:
+            in_flight = row.status == DeliveryStatus.CLAIMED
+            if (row.sent_ts is not None or in_flight) and "edit" not in row.payload:
+                edit(row, row.kind, dict(row.payload), in_flight=in_flight)  # its own composer

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditLog
@@ -28,3 +29,11 @@ def record(
             created_at=at,
         )
     )
+
+
+def recorded(s: Session, *, team_id: str, action: str) -> bool:
+    """Whether the workspace's trail holds `action` at least once."""
+    found = s.scalar(
+        select(AuditLog.id).where(AuditLog.team_id == team_id, AuditLog.action == action).limit(1)
+    )
+    return found is not None

@@ -128,15 +128,30 @@ def resting_matching(
     ).all()
 
 
-def archived_before(s: Session, before: datetime, *, limit: int) -> Sequence[Candidate]:
-    """Archived candidates (every workspace) untouched since `before`, for retention."""
+def teams_with_archived(s: Session) -> list[str]:
+    """Workspaces holding archived candidates not yet erased (retention's worklist)."""
+    return list(
+        s.scalars(
+            select(Candidate.team_id)
+            .where(Candidate.status == CandidateStatus.ARCHIVED, Candidate.name != REMOVED_NAME)
+            .distinct()
+        )
+    )
+
+
+def archived_before(
+    s: Session, team_id: str, before: datetime, *, limit: int
+) -> Sequence[Candidate]:
+    """One workspace's archived candidates untouched since `before`, oldest first."""
     return s.scalars(
         select(Candidate)
         .where(
+            Candidate.team_id == team_id,
             Candidate.status == CandidateStatus.ARCHIVED,
             Candidate.archived_at < before,
             Candidate.name != REMOVED_NAME,
         )
+        .order_by(Candidate.archived_at, Candidate.id)
         .limit(limit)
     ).all()
 

@@ -15,6 +15,9 @@ from storage.models import Delivery
 from storage.types import DeliveryKind, DeliveryStatus
 
 WAITING = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+# last_error prefix of a pending row that waits for its workspace to have a token that works
+# (revoked, uninstalled): retried slowly without counting attempts, resumed by a reinstall.
+WAITING_FOR_TOKEN = "waiting for a working token: "
 
 
 def add(
@@ -86,16 +89,6 @@ def cancel_pending(s: Session, *, team_id: str, subject: str, kinds: Iterable[De
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def cancel_team(s: Session, team_id: str) -> int:
-    """Cancel everything the workspace still has to receive (it uninstalled refbot)."""
-    result = s.execute(
-        update(Delivery)
-        .where(Delivery.team_id == team_id, Delivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.CANCELLED, next_attempt_at=None)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def claim_due(
     s: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
 ) -> list[tuple[Delivery, bool]]:
@@ -122,8 +115,34 @@ def claim_due(
     return claimed
 
 
+def renew(
+    s: Session, owner: str, ids: Sequence[int], *, now: datetime, lease_until: datetime
+) -> set[int]:
+    """Extend this owner's lease on the rows it still validly holds; the ids it holds.
+
+    A row missing from the answer was taken over (its lease lapsed and another worker claimed
+    it) or settled by someone else (cancelled): the caller must not post it.
+    """
+    if not ids:
+        return set()
+    held = s.scalars(
+        update(Delivery)
+        .where(
+            Delivery.id.in_(list(ids)),
+            Delivery.lease_owner == owner,
+            Delivery.status == DeliveryStatus.CLAIMED,
+            Delivery.lease_expires_at > now,
+        )
+        .values(lease_expires_at=lease_until, next_attempt_at=lease_until)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(held)
+
+
 def settle(s: Session, owner: str, outcomes: Sequence[dict[str, Any]]) -> None:
-    """Write send outcomes in one round trip; rows whose lease another owner took are left be.
+    """Write send outcomes in one round trip; rows whose lease another owner took, or that
+    were settled meanwhile (cancelled by an erasure), are left be.
 
     Each outcome has id, status, attempts, next_attempt_at, channel_id, sent_ts, sent_at,
     last_error.
@@ -133,7 +152,11 @@ def settle(s: Session, owner: str, outcomes: Sequence[dict[str, Any]]) -> None:
     table = Delivery.__table__
     statement = (
         update(table)
-        .where(table.c.id == bindparam("_id"), table.c.lease_owner == owner)
+        .where(
+            table.c.id == bindparam("_id"),
+            table.c.lease_owner == owner,
+            table.c.status == DeliveryStatus.CLAIMED,
+        )
         .values(
             status=bindparam("_status"),
             attempts=bindparam("_attempts"),
@@ -154,7 +177,11 @@ def release(s: Session, owner: str, ids: Sequence[int], *, at: datetime) -> None
     if ids:
         s.execute(
             update(Delivery)
-            .where(Delivery.id.in_(ids), Delivery.lease_owner == owner)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.lease_owner == owner,
+                Delivery.status == DeliveryStatus.CLAIMED,
+            )
             .values(
                 status=DeliveryStatus.PENDING,
                 lease_owner=None,
@@ -173,6 +200,63 @@ def queue_stats(s: Session, *, now: datetime) -> tuple[int, datetime | None]:
         )
     )
     return int(depth), oldest
+
+
+def waiting_for_token(s: Session, team_id: str | None = None) -> int:
+    """How many deliveries wait for a working token (in one workspace, or in all)."""
+    query = select(func.count()).where(
+        Delivery.status == DeliveryStatus.PENDING,
+        Delivery.last_error.startswith(WAITING_FOR_TOKEN, autoescape=True),
+    )
+    if team_id is not None:
+        query = query.where(Delivery.team_id == team_id)
+    return int(s.scalar(query) or 0)
+
+
+def pending_in_team(s: Session, team_id: str) -> int:
+    """How many deliveries the workspace still has to receive."""
+    return int(
+        s.scalar(
+            select(func.count()).where(Delivery.team_id == team_id, Delivery.status.in_(WAITING))
+        )
+        or 0
+    )
+
+
+def wake_waiting(s: Session, *, now: datetime) -> int:
+    """Make what waits for a working token due now, still marked as waiting: a process that
+    starts may have been given a new token (single-workspace mode), so it tries at once."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.last_error.startswith(WAITING_FOR_TOKEN, autoescape=True),
+            Delivery.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resume_waiting(s: Session, team_id: str, *, now: datetime) -> int:
+    """The workspace has a working token again: what waited for it is due now (marked late by
+    its own due time when it goes out); the number of rows resumed."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.last_error.startswith(WAITING_FOR_TOKEN, autoescape=True),
+        )
+        # What follows the prefix stays: an "uncertain: " row is still checked in history.
+        .values(
+            next_attempt_at=now,
+            last_error=func.substr(Delivery.last_error, len(WAITING_FOR_TOKEN) + 1),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def by_ids(s: Session, ids: Iterable[int]) -> Sequence[Delivery]:
@@ -305,4 +389,47 @@ def bring_forward(s: Session, team_id: str, subject: str, *, to: datetime) -> in
 def for_subjects(s: Session, team_id: str, subjects: Sequence[str]) -> Sequence[Delivery]:
     return s.scalars(
         select(Delivery).where(Delivery.team_id == team_id, Delivery.subject.in_(subjects))
+    ).all()
+
+
+def latest_keyed(s: Session, team_id: str, subject: str, base: str) -> Sequence[Delivery]:
+    """A subject's deliveries keyed `base` or `base:<anything>`, newest first."""
+    return s.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.subject == subject,
+            (Delivery.dedupe_key == base)
+            | Delivery.dedupe_key.startswith(f"{base}:", autoescape=True),
+        )
+        .order_by(Delivery.id.desc())
+    ).all()
+
+
+def sent_together(s: Session, team_id: str, channel_id: str, ts: str) -> Sequence[Delivery]:
+    """The deliveries one message carried (several when it grouped them), in order."""
+    return s.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.channel_id == channel_id,
+            Delivery.sent_ts == ts,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .order_by(Delivery.id)
+    ).all()
+
+
+def sent_listing(
+    s: Session, team_id: str, subject_prefix: str, *, since: datetime
+) -> Sequence[Delivery]:
+    """Messages about subjects starting with `subject_prefix` (role pools: "role:") that went
+    out since `since`, or are going out now: those that may list someone created then."""
+    return s.scalars(
+        select(Delivery).where(
+            Delivery.team_id == team_id,
+            Delivery.subject.startswith(subject_prefix, autoescape=True),
+            ((Delivery.status == DeliveryStatus.SENT) & (Delivery.sent_at >= since))
+            | (Delivery.status == DeliveryStatus.CLAIMED),
+        )
     ).all()

@@ -1,6 +1,6 @@
 """Sourcing sessions and what was added during them."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -57,3 +57,12 @@ def contributions(s: Session, session_id: int) -> Sequence[Referral]:
         .options(joinedload(Referral.candidate))
         .order_by(Referral.created_at, Referral.id)
     ).all()
+
+
+def public_ids(s: Session, ids: Collection[int]) -> list[str]:
+    """The public ids of these sessions (an erasure edits their summaries)."""
+    if not ids:
+        return []
+    return list(
+        s.scalars(select(SourcingSession.public_id).where(SourcingSession.id.in_(list(ids))))
+    )

@@ -26,6 +26,7 @@ def test_forget_erases_the_person_everywhere_and_cancels_their_reminders(
 ) -> None:
     referred(refbot, slack)  # Ada Lovelace, ada@example.com
     reach_out(refbot, template="referred_A", channel="email")
+    refbot.sweep()  # the referrer's update is out (a send crossing the forget has its own test)
     assert "Lovelace" in everything_stored(refbot)
 
     refbot.command(RECRUITER, "/refbot", "forget ada@example.com")

@@ -12,7 +12,7 @@ from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
 from storage.installations import SLACK_METADATA
 from storage.models import Delivery, Member
-from storage.types import DeliveryStatus
+from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import EMPLOYEE, RECRUITER, SIGNING_SECRET, TEAM, Clock, Refbot
 from tests.e2e.test_referral import cards, refer
 
@@ -20,6 +20,7 @@ TEAM_B = "T0002"
 EMPLOYEE_B = "U0BOB"
 RECRUITER_B = "U0BRUNO"
 Installed = SLACK_METADATA.tables["slack_bots"]
+SECRET_KEY = "-9Bg0vVu6cqG9_hnrh1Ufy1pw6s6MHezTFPLuT6X-pQ="  # a Fernet key, for tests only
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Re
         slack_signing_secret=SIGNING_SECRET,
         slack_client_id="1111.2222",
         slack_client_secret="client-secret",
-        slack_state_secret="state-secret",
+        refbot_secret_key=SECRET_KEY,
         slack_api_url=slack.url,
         database_url=migrated_url,
     )
@@ -138,7 +139,7 @@ def test_a_request_from_a_workspace_that_never_installed_is_refused_politely(
 
 
 @pytest.mark.parametrize("how", ["app_uninstalled", "tokens_revoked"])
-def test_uninstall_stops_deliveries_and_deletes_the_tokens(
+def test_an_uninstalled_workspace_keeps_its_reminders_until_reinstalled(
     refbot: Refbot, slack: SlackEmulator, clock: Clock, how: str
 ) -> None:
     install(refbot, TEAM, RECRUITER)
@@ -157,22 +158,60 @@ def test_uninstall_stops_deliveries_and_deletes_the_tokens(
         else {"type": "tokens_revoked", "tokens": {"bot": [slack.bot_user_id]}}
     )
     assert b.event(event).status == 200
-
-    with refbot.runtime.dispatcher.sessions() as s:
-        left = s.scalars(
-            select(Delivery).where(
-                Delivery.team_id == TEAM_B, Delivery.status == DeliveryStatus.PENDING
-            )
-        ).all()
-        tokens = s.execute(select(Installed.c.bot_token).where(Installed.c.team_id == TEAM_B))
-        assert left == [] and tokens.all() == []
-    clock.travel(days=32)
+    clock.travel(days=32)  # the snooze comes due while refbot is not installed
     posts_before = len(slack.calls_to("chat.postMessage"))
     refbot.sweep()
+    kept = snooze_end_of(refbot, TEAM_B)
+    waiting = refbot.get("/metrics").body
     to_b = slack.dm_channel(RECRUITER_B)
-    after = slack.calls_to("chat.postMessage")[posts_before:]
-    assert [c for c in after if c.args["channel"] == to_b] == []  # not even tried
-    # Team A carries on.
+    tried = [
+        c for c in slack.calls_to("chat.postMessage")[posts_before:] if c.args["channel"] == to_b
+    ]
     slack.close_views(EMPLOYEE)
     refer(refbot, EMPLOYEE, name="Linus T.", email="linus@example.com")
-    assert slack.wait_for(lambda: len(cards(slack, RECRUITER)) == 2)
+    assert slack.wait_for(lambda: any("Linus" in m.text for m in cards(slack, RECRUITER)))
+    # Nothing left in flight: on SQLite, slack_sdk's OAuth state store reads then deletes in a
+    # deferred transaction, which fails (invalid_state) if another writer commits in between.
+    refbot.sweep()
+    clock.travel(days=1)
+    install(refbot, TEAM_B, RECRUITER_B)  # a day later, B installs refbot again
+    refbot.sweep()
+
+    assert (kept.status, kept.attempts) == (DeliveryStatus.PENDING, 0)  # kept, not cancelled
+    assert tried == []  # not even tried without a token
+    assert re.search(r"^refbot_deliveries_waiting_for_install [1-9]", waiting, re.M)
+    with refbot.runtime.dispatcher.sessions() as s:
+        tokens = s.execute(select(Installed.c.bot_token).where(Installed.c.team_id == TEAM_B))
+        assert len(tokens.all()) == 1  # deleted with the uninstall, then the new one
+    ended = [m.plain_text() for m in slack.dms(RECRUITER_B) if "Snooze over" in m.text]
+    assert len(ended) == 1 and "after her launch" in ended[0] and "ago" in ended[0]  # late
+    assert dm_tokens(slack, RECRUITER_B) >= {slack.token_of(TEAM_B)}
+    assert slack.wait_for(
+        lambda: any("reach this workspace" in m.text for m in slack.dms(RECRUITER_B))
+    )
+
+
+def snooze_end_of(refbot: Refbot, team_id: str) -> Delivery:
+    with refbot.runtime.dispatcher.sessions() as s:
+        return s.scalars(
+            select(Delivery).where(
+                Delivery.team_id == team_id, Delivery.kind == DeliveryKind.SNOOZE_END
+            )
+        ).one()
+
+
+def test_a_plain_member_who_reinstalls_gains_no_role(refbot: Refbot, slack: SlackEmulator) -> None:
+    install(refbot, TEAM_B, RECRUITER_B)
+    first_token = slack.token_of(TEAM_B)
+
+    install(refbot, TEAM_B, EMPLOYEE_B)  # a plain member reinstalls (new scopes, say)
+    team_b(refbot).command(EMPLOYEE_B, "/refbot", "forget grace@example.com")
+
+    with refbot.runtime.dispatcher.sessions() as s:
+        members = s.scalars(select(Member).where(Member.team_id == TEAM_B)).all()
+        roles = {m.user_id: (m.is_admin, m.is_recruiter) for m in members}
+    assert roles.get(EMPLOYEE_B, (False, False)) == (False, False)
+    assert roles[RECRUITER_B] == (True, True)
+    assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE_B) != [])
+    assert "not allowed" in slack.ephemerals(EMPLOYEE_B)[-1].plain_text()
+    assert slack.token_of(TEAM_B) != first_token  # the reinstall changed the token, only that
