@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(required=True, metavar="action")
     upgrade = db_commands.add_parser("upgrade", help="migrate the database to the latest schema")
     upgrade.set_defaults(func=_db_upgrade)
+    rotate = db_commands.add_parser(
+        "rotate-secrets", help="re-encrypt stored tokens with the first key of REFBOT_SECRET_KEY"
+    )
+    rotate.set_defaults(func=_db_rotate_secrets)
 
     demo = commands.add_parser("demo", help="play the whole product against a local fake Slack")
     demo.set_defaults(func=_demo)
@@ -244,6 +248,24 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     migrate.upgrade(settings.database_url)
     log.info("database at %s", migrate.head_revision())
+    return 0
+
+
+def _db_rotate_secrets(args: argparse.Namespace) -> int:
+    settings = _settings(http=False, slack=False)
+    if not settings.secret_keys:
+        raise ConfigError("REFBOT_SECRET_KEY is missing: set it to the new key, then the old ones")
+    _prepare_database(settings)
+    from storage.db import make_engine
+    from storage.encryption import Secrets
+    from storage.installations import rotate_secrets
+
+    engine = make_engine(settings.database_url)
+    try:
+        rows = rotate_secrets(engine, Secrets(settings.secret_keys))
+    finally:
+        engine.dispose()
+    print(f"{rows} installation rows re-encrypted with the first key of REFBOT_SECRET_KEY")
     return 0
 
 

@@ -1,15 +1,24 @@
 """Runtime configuration, validated once at start (DESIGN.md section 3)."""
 
+import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
 
 SLACK_API_URL = "https://slack.com/api/"
 SUPPORTED_LOCALES = ("en", "fr")
+_RECRUITER = re.compile(r"(?:[TE][A-Za-z0-9]+:)?[UW][A-Za-z0-9]+")  # REFBOT_RECRUITERS entries
 
 
 class Settings(BaseSettings):
@@ -19,7 +28,8 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
-    slack_state_secret: str | None = None
+    # No SLACK_STATE_SECRET: Bolt's OAuth state is a random one-time value kept in the database
+    # and bound to the browser by a cookie; nothing signs it, so a secret would have no use.
     slack_app_token: str | None = None
     slack_api_url: str = SLACK_API_URL
     database_url: str = "sqlite:///refbot.db"
@@ -27,16 +37,30 @@ class Settings(BaseSettings):
     refbot_sweep_seconds: int = Field(default=15, ge=1)
     refbot_locale: str = "en"
     refbot_timezone: str = "UTC"
+    refbot_secret_key: SecretStr | None = None  # comma-separated Fernet keys, first encrypts
 
     @field_validator("refbot_recruiters", mode="before")
     @classmethod
-    def _split_ids(cls, value: object) -> object:
+    def _split_ids(cls, value: object, info: ValidationInfo) -> object:
+        """`U012ABC` (the one workspace of a single-workspace install) or `T012AB:U012ABC`
+        (that workspace only). In OAuth mode every id names its workspace: a bare user id
+        would make that person recruiter and admin of every workspace that installs refbot."""
         if isinstance(value, str):
-            ids = tuple(part.strip() for part in value.split(",") if part.strip())
-            if any(not part.isalnum() or part[0] not in "UW" for part in ids):
-                raise ValueError("expected comma-separated Slack user IDs like U012ABC")
-            return ids
-        return value
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if not isinstance(value, tuple | list):
+            return value
+        ids = tuple(str(part) for part in value)
+        if not all(_RECRUITER.fullmatch(part) for part in ids):
+            raise ValueError(
+                "expected comma-separated Slack user IDs like U012ABC, or TEAM:USER pairs "
+                "like T012AB:U012ABC"
+            )
+        if info.data.get("slack_client_id") and any(":" not in part for part in ids):
+            raise ValueError(
+                "in multi-workspace OAuth mode, name each recruiter's workspace: "
+                "TEAM:USER pairs like T012AB:U012ABC"
+            )
+        return ids
 
     @field_validator("slack_api_url")
     @classmethod
@@ -69,25 +93,47 @@ class Settings(BaseSettings):
             raise ValueError("expected an IANA time zone like Europe/Paris") from exc
         return value
 
+    @field_validator("refbot_secret_key")
+    @classmethod
+    def _secret_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from storage.encryption import parse_keys  # cryptography loads only when needed
+
+            parse_keys(value.get_secret_value())
+        return value
+
     @model_validator(mode="after")
     def _mode(self) -> "Settings":
-        oauth = (self.slack_client_id, self.slack_client_secret, self.slack_state_secret)
-        if any(oauth) and not all(oauth):
+        oauth = (self.slack_client_id, self.slack_client_secret, self.refbot_secret_key)
+        if any(oauth[:2]) and not all(oauth):
             missing = [
                 name
                 for name, value in zip(
-                    ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET"),
+                    ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "REFBOT_SECRET_KEY"),
                     oauth,
                     strict=True,
                 )
                 if not value
             ]
-            raise ValueError(f"{missing[0]} is required in multi-workspace OAuth mode")
+            why = ""
+            if missing[0] == "REFBOT_SECRET_KEY":
+                from storage.encryption import NEW_KEY_COMMAND
+
+                why = f": it encrypts the workspaces' tokens; make one with {NEW_KEY_COMMAND}"
+            raise ValueError(f"{missing[0]} is required in multi-workspace OAuth mode{why}")
         return self
 
     @property
     def oauth(self) -> bool:
         return bool(self.slack_client_id)
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """REFBOT_SECRET_KEY's keys, the encrypting one first; () when unset."""
+        from storage.encryption import parse_keys
+
+        key = self.refbot_secret_key
+        return parse_keys(key.get_secret_value()) if key else ()
 
 
 def load_settings(*, http: bool = True, slack: bool = True, socket: bool = False) -> Settings:

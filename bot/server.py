@@ -7,9 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-
 from bot import metrics
+from bot.slack_requests import SlackRequests
 from bot.webserver import WsgiApp
 from storage.db import ping
 
@@ -23,6 +22,7 @@ StartResponse = Callable[..., Any]
 SLACK_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"  # Bolt's defaults, answered in multi-workspace OAuth mode
 REDIRECT_PATH = "/slack/oauth_redirect"
+KNOWN_METHODS = frozenset({"GET", "POST", "HEAD"})
 
 
 def health(runtime: "Runtime") -> tuple[int, dict[str, Any]]:
@@ -48,7 +48,10 @@ def health(runtime: "Runtime") -> tuple[int, dict[str, Any]]:
 def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
     """/slack/events (+ the OAuth pages), /healthz and /metrics; only the last two for the
     worker's probe port (`slack_requests=False`)."""
-    slack = SlackRequestHandler(runtime.bolt, path=SLACK_PATH)
+    # Bolt's adapter, but a signed body that is not a JSON object gets a 400, not a 500 page.
+    slack = SlackRequests(
+        runtime.bolt, path=SLACK_PATH, signing_secret=runtime.settings.slack_signing_secret
+    )
     oauth = (INSTALL_PATH, REDIRECT_PATH) if runtime.bolt.oauth_flow else ()
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -72,9 +75,12 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
             result = [text]
         else:
             result = _json(recording_start, 404, {"error": "not found"})
+        # Labels only from closed sets: a client's path or method (any string) would make a new
+        # time series per request, growing memory and the /metrics answer without bound.
         known = path if path in (SLACK_PATH, "/healthz", "/metrics", *oauth) else "other"
+        verb = method if method in KNOWN_METHODS else "other"
         status = status_seen[0].split(" ", 1)[0] if status_seen else "500"
-        metrics.HTTP_REQUESTS.labels(path=known, method=method, status=status).inc()
+        metrics.HTTP_REQUESTS.labels(path=known, method=verb, status=status).inc()
         metrics.HTTP_SECONDS.labels(path=known).observe(time.perf_counter() - started)
         return result
 

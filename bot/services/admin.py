@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from bot import outreach_templates, transfer
 from bot.clock import Clock
 from bot.services.members import Members
+from bot.user_input import whole_number
 from storage.db import Sessions
 from storage.models import Template
 from storage.repositories import audit, settings, templates
@@ -80,11 +81,11 @@ class Admin:
         errors: dict[str, str] = {}
         clean: dict[str, int] = {}
         for name, (low, high) in BOUNDS.items():
-            raw = (values.get(name) or "").strip()
-            if not raw.isdigit() or not low <= int(raw) <= high:
+            number = whole_number(values.get(name))  # ASCII digits: "²" passes isdigit()
+            if number is None or not low <= number <= high:
                 errors[name] = "out_of_range"
             else:
-                clean[name] = int(raw)
+                clean[name] = number
         if clean.get("snooze_default_months") not in (None, *SNOOZE_PRESETS):
             errors["snooze_default_months"] = "snooze_preset"
         first, second = clean.get("followup_first_days"), clean.get("followup_second_days")
@@ -95,8 +96,7 @@ class Admin:
             if template not in outreach_templates.DEFAULTS:
                 errors["template"] = "invalid_choice"
             elif (problem := outreach_templates.check(body)) is not None:
-                errors["template_body"] = "bad_template"
-                del problem  # the generic message is clearer than Jinja2's internals
+                errors["template_body"] = problem  # a code: Jinja2's own message is internals
         if errors:
             return AdminResult(locale=locale, errors=errors)
         now = self.clock()

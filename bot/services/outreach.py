@@ -108,8 +108,12 @@ class Outreaches:
         if card is None:
             raise NotFound
         # The workspace's own wording, when an admin wrote one, else the shipped default.
-        source = custom.body if custom else outreach_templates.default_source(locale, template)
-        draft = outreach_templates.render(source, **self._context(team_id, card, recruiter.name))
+        default = outreach_templates.default_source(locale, template)
+        context = self._context(team_id, card, recruiter.name)
+        if custom:
+            draft = outreach_templates.render_custom(custom.body, default=default, **context)
+        else:
+            draft = outreach_templates.render(default, **context)
         now = self.clock()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)
