@@ -11,10 +11,12 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -59,6 +61,7 @@ from bot.slack import (
 from bot.slack_errors import locale_of, reply
 from storage import installations as oauth_stores
 from storage.db import make_engine, make_sessions
+from storage.encryption import Secrets
 from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
@@ -92,10 +95,13 @@ def build(
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     installations = (
-        oauth_stores.installation_store(settings.slack_client_id, engine)
+        oauth_stores.installation_store(
+            settings.slack_client_id, engine, Secrets(settings.secret_keys)
+        )
         if settings.slack_client_id
         else None
     )
+    oauth_states = oauth_stores.state_store(engine, clock) if installations else None
     clients = TeamClients(
         partial(web_client, base_url=settings.slack_api_url),
         token=settings.slack_bot_token,
@@ -138,6 +144,7 @@ def build(
         workspaces=Workspaces(
             sessions=sessions,
             clock=clock,
+            outbox=outbox,
             installations=installations,
             token_caches=(clients, dispatch_clients),
         ),
@@ -208,7 +215,7 @@ def build(
         # No auth.test at start: the server comes up (and /healthz answers) without Slack.
         token_verification_enabled=False,
         logger=logging.getLogger("refbot.bolt"),
-        **_oauth(settings, engine, installations, services.workspaces),
+        **_oauth(settings, installations, oauth_states, services.workspaces),
     )
     _install_middleware(bolt, services, settings)
     handlers.register(bolt)
@@ -221,19 +228,24 @@ def build(
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
             hourly=[services.digests.queue_due],
-            daily=[services.retention.purge, services.privacy.purge, services.requests.purge],
+            daily=[
+                services.retention.purge,
+                services.privacy.purge,
+                services.requests.purge,
+                *([oauth_states.purge] if oauth_states else []),  # installs never finished
+            ],
         )
     return runtime
 
 
 def _oauth(
     settings: Settings,
-    engine: Engine,
     installations: InstallationStore | None,
+    states: OAuthStateStore | None,
     workspaces: Workspaces,
 ) -> dict[str, Any]:
     """Bolt's OAuth flow (GET /slack/install, /slack/oauth_redirect) in multi-workspace mode."""
-    if installations is None:
+    if installations is None or states is None:
         return {}
 
     def installed(args: SuccessArgs) -> BoltResponse:
@@ -253,7 +265,7 @@ def _oauth(
             scopes=list(BOT_SCOPES),
             installation_store=installations,
             installation_store_bot_only=True,
-            state_store=oauth_stores.state_store(engine),
+            state_store=states,
             callback_options=CallbackOptions(success=installed, failure=failed),
             logger=logging.getLogger("refbot.oauth"),
         ),
@@ -268,18 +280,7 @@ def _oauth(
 
 
 def _install_middleware(bolt: App, services: Services, settings: Settings) -> None:
-    @bolt.middleware
-    def provide_services(
-        request: BoltRequest, context: BoltContext, next: Callable[[], Any]
-    ) -> Any:
-        key, team = payloads.dedupe_key(request.body), context.team_id
-        if key and team and not _first_time(services, team, key):
-            log.info("duplicate of a handled request ignored (retry %s)", _retry(request))
-            context[_OUTCOME] = "duplicate"
-            return BoltResponse(status=200, body="")
-        context["svc"] = services
-        context["locale"] = settings.refbot_locale
-        return next()
+    bolt.use(_ProvideServices(services, settings))
 
     @bolt.error
     def polite_error(
@@ -292,6 +293,64 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
 
 
 _OUTCOME = "refbot_outcome"
+
+
+class _ProvideServices(Middleware):
+    """The one global middleware, after Bolt's signature check and authorization: refuses a
+    malformed request (400, one log line, no traceback), builds the typed `Actor`, drops a
+    retry of a request already handled, and puts the services on the context.
+
+    A Middleware subclass rather than a function: Bolt builds a function middleware's
+    arguments from the payload (its first action, its view's type...), which raises on a
+    malformed one before the function could refuse it."""
+
+    def __init__(self, services: Services, settings: Settings) -> None:
+        self.services = services
+        self.locale = settings.refbot_locale
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body, context = req.body, req.context
+        try:
+            payloads.check(body)
+        except payloads.Malformed as error:
+            return _malformed(context, body, str(error))
+        team = _installing_team(body, context)
+        actor = payloads.actor(body, team_id=team, enterprise_id=context.enterprise_id)
+        if actor is None and payloads.user(body):  # someone acts, but in no workspace
+            return _malformed(context, body, "no workspace")
+        key = payloads.dedupe_key(body)
+        if key and team and not _first_time(self.services, team, key):
+            log.info("duplicate of a handled request ignored (retry %s)", _retry(req))
+            context[_OUTCOME] = "duplicate"
+            return BoltResponse(status=200, body="")
+        context["svc"] = self.services
+        context["locale"] = self.locale
+        context["actor"] = actor
+        return next()
+
+
+def _installing_team(body: dict[str, Any], context: BoltContext) -> str | None:
+    """The workspace refbot is installed in, never a Slack Connect partner's: a modal's
+    `app_installed_team_id`, else the authorization's team (auth.test's in single-workspace
+    mode, the stored installation's in OAuth mode), else Bolt's team (an org-wide install,
+    whose payloads have `team: null`, authorizes an enterprise, not a team)."""
+    view = body.get("view")
+    installed = view.get("app_installed_team_id") if isinstance(view, dict) else None
+    authorized = context.authorize_result
+    return (
+        (installed if isinstance(installed, str) and installed else None)
+        or (authorized.team_id if authorized is not None else None)
+        or context.team_id
+    )
+
+
+def _malformed(context: BoltContext, body: dict[str, Any], reason: str) -> BoltResponse:
+    # Slack never sends these: a bug or a forgery with a valid signature. One line, no data.
+    log.warning("malformed request refused (%s): %s", payloads.listener(body), reason)
+    context[_OUTCOME] = "malformed"
+    return BoltResponse(status=400, body="")
 
 
 class _ObservedApp(App):

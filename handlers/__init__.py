@@ -2,9 +2,10 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, installs, shortcuts, views
+from handlers import actions, commands, home, installs, outsiders, shortcuts, views
 
 
 def register(app: App) -> None:
-    for surface in (commands, shortcuts, actions, views, home, installs):
+    # Outsiders first: Bolt runs the first listener whose matchers pass.
+    for surface in (outsiders, commands, shortcuts, actions, views, home, installs):
         surface.register(app)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from bot.user_input import without_controls
+
 
 def read_state(view: dict[str, Any]) -> dict[str, Any]:
     """A flat dict keyed by block_id: text, selected value(s), date or user; None when empty."""
@@ -26,4 +28,8 @@ def _value(element: dict[str, Any]) -> Any:
     if kind == "multi_users_select":
         return element.get("selected_users") or []
     value = element.get("value")
-    return value.strip() or None if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    # NUL and other invisible control characters pasted into a field: PostgreSQL refuses NUL
+    # (a DataError), so no text reaches a service with them.
+    return without_controls(value).strip() or None

@@ -8,6 +8,7 @@ from bot.rendering.help import help_message, unknown_subcommand
 from bot.rendering.home import home
 from bot.rendering.intros import intro_answered, intro_asked, intro_request
 from bot.rendering.outreach import followup_dm, reach_out_done, reach_out_modal
+from bot.rendering.outsiders import outside_message, outside_modal
 from bot.rendering.privacy import forget_done, forget_modal, forget_refused
 from bot.rendering.referral import (
     field_errors,
@@ -54,6 +55,8 @@ __all__ = [
     "intro_request",
     "late",
     "notice",
+    "outside_message",
+    "outside_modal",
     "reach_out_done",
     "reach_out_modal",
     "reason_modal",

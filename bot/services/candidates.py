@@ -14,7 +14,7 @@ from bot.services.cards import STAGES, refresh_cards
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Candidate, Note
-from storage.repositories import audit, candidates, referrals
+from storage.repositories import audit, candidates, deliveries, referrals
 from storage.types import CandidateStatus, DeliveryKind, NoteKind
 
 REASON_LIMIT = 2000
@@ -90,8 +90,16 @@ class Candidates:
         now = self.clock()
         with self.sessions.begin() as s:
             found = self._candidate(s, team_id, candidate)
-            role = next((r.role for r in referrals.for_candidate(s, found.id) if r.role), None)
-            if role is None or role.hiring_manager_id != actor_id:
+            # The role this person manages, by id: a candidate may be referred to several roles.
+            role = next(
+                (
+                    r.role
+                    for r in referrals.for_candidate(s, found.id)
+                    if r.role and r.role.hiring_manager_id == actor_id
+                ),
+                None,
+            )
+            if role is None:
                 raise NotAllowed
             if not interested:
                 s.add(
@@ -105,20 +113,27 @@ class Candidates:
                     )
                 )
             template = "notices/hm_interested" if interested else "notices/hm_passed"
-            self.outbox.notice(
-                s,
-                team_id=team_id,
-                recipient=role.recruiter_id,
-                subject=f"candidate:{found.public_id}",
-                dedupe_key=f"hm-answer:{found.public_id}:{role.public_id}",
-                payload=text_notice(
-                    template,
-                    candidate=found.name,
-                    manager=actor_id,
-                    role=role.title,
-                    reason=reason or "",
-                ),
-            )
+            subject = f"candidate:{found.public_id}"
+            # Each change of mind reaches the recruiter (Interested, then Pass, then back);
+            # the same answer twice (a double click) does not. The sequence number keeps the
+            # key unique per answer while two copies of one click still collide.
+            base = f"hm-answer:{found.public_id}:{role.public_id}"
+            told = deliveries.latest_keyed(s, team_id, subject, base)
+            if not told or told[0].payload.get("template") != template:
+                self.outbox.notice(
+                    s,
+                    team_id=team_id,
+                    recipient=role.recruiter_id,
+                    subject=subject,
+                    dedupe_key=f"{base}:{len(told)}" if told else base,
+                    payload=text_notice(
+                        template,
+                        candidate=found.name,
+                        manager=actor_id,
+                        role=role.title,
+                        reason=reason or "",
+                    ),
+                )
             audit.record(
                 s,
                 team_id=team_id,

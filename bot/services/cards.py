@@ -31,6 +31,7 @@ class CandidateCard:
     hiring_manager_id: str | None
     recruiter_id: str | None
     referrers: tuple[ReferrerLine, ...]
+    role_ids: tuple[str, ...] = ()  # public ids of every role the person was referred to
 
     @property
     def lead(self) -> bool:
@@ -70,6 +71,7 @@ def candidate_card(s: Session, team_id: str, public_id: str) -> CandidateCard | 
             )
             for r in found
         ),
+        role_ids=tuple(dict.fromkeys(r.role.public_id for r in found if r.role is not None)),
     )
 
 

@@ -1,7 +1,10 @@
 """Who a Slack user is to refbot: locale, time zone and roles, cached from users.info."""
 
+import logging
+import threading
 import time
 from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,7 +14,10 @@ from bot.clock import Clock
 from bot.directory import Directory
 from bot.errors import NotAllowed
 from bot.i18n import normalize_locale
+from storage.models import Member
 from storage.repositories import members as repo
+
+log = logging.getLogger("refbot")
 
 PROFILE_TTL = timedelta(days=1)  # locale and tz rarely change; users.info is Tier 4 but not free
 LOCALE_MEMO_SECONDS = 600.0
@@ -47,32 +53,73 @@ class Members:
         # Process-local memo of languages only (never roles: those are always read from the
         # database), so an answer can be rendered in the ack without any I/O.
         self._locales: dict[tuple[str, str], tuple[str, float]] = {}
+        # Profiles are refreshed off the request's thread: an ack never waits on users.info.
+        self._refresher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refbot-profiles")
+        self._refreshing: dict[tuple[str, str], Future[None]] = {}
+        self._refresh_lock = threading.Lock()
 
     def profile(self, *, team_id: str, user_id: str) -> MemberProfile:
-        """The member's locale, time zone and roles; refreshes the Slack profile when stale."""
-        now = self.clock()
+        """The member's locale, time zone and roles as stored (workspace defaults for someone
+        new). Never waits on Slack, so any ack may ask: a stale profile is refreshed in the
+        background (DESIGN.md section 8)."""
+        with self.sessions() as s:
+            return self.profile_in(s, team_id=team_id, user_id=user_id)
+
+    def profile_in(self, s: Session, *, team_id: str, user_id: str) -> MemberProfile:
+        """`profile()` read in the caller's transaction: no second connection, no write."""
+        member = repo.get(s, team_id, user_id)
+        if not self._fresh(member):
+            self._refresh_later(team_id, user_id)
+        return self._profile(team_id, user_id, member)
+
+    def refreshed(self, *, team_id: str, user_id: str) -> MemberProfile:
+        """The profile, asking Slack first when it is stale. Only after the ack (lazy listeners,
+        the dispatcher) and outside any transaction: this waits on the network."""
         with self.sessions() as s:
             member = repo.get(s, team_id, user_id)
-        fresh = (
-            member and member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL
-        )
-        if not fresh:
-            # Slack call outside any transaction: never hold a database lock over the network.
-            found = self.directory.user_profile(team_id, user_id)
-            with self.sessions.begin() as s:
-                member = repo.save_profile(
-                    s,
-                    team_id=team_id,
-                    user_id=user_id,
-                    display_name=found.name if found else None,
-                    locale=found.locale if found else None,
-                    tz=found.tz if found else None,
-                    fetched_at=now,
-                    recruiter=user_id in self.recruiters,
-                )
-        assert member is not None
+        if not self._fresh(member):
+            future, mine = self._claim(team_id, user_id)
+            if mine:
+                self._run_refresh(team_id, user_id, future)
+            else:
+                future.result()  # a background refresh is already asking Slack
+            with self.sessions() as s:
+                member = repo.get(s, team_id, user_id)
+        return self._profile(team_id, user_id, member)
+
+    def _bootstrapped(self, team_id: str, user_id: str) -> bool:
+        """Whether REFBOT_RECRUITERS makes this user a recruiter and admin on first sight: a
+        `TEAM:USER` pair in that workspace only; a bare id (single-workspace installs only,
+        bot.config refuses it in OAuth mode) in the one workspace there is."""
+        return f"{team_id}:{user_id}" in self.recruiters or user_id in self.recruiters
+
+    def configured_recruiters(self, team_id: str) -> set[str]:
+        """The users REFBOT_RECRUITERS names for this workspace (and no other)."""
+        found = set()
+        for entry in self.recruiters:
+            team, _, user = entry.rpartition(":")
+            if team in ("", team_id):
+                found.add(user)
+        return found
+
+    def _fresh(self, member: Member | None) -> bool:
+        fetched = member.profile_fetched_at if member else None
+        return fetched is not None and self.clock() - fetched < PROFILE_TTL
+
+    def _profile(self, team_id: str, user_id: str, member: Member | None) -> MemberProfile:
+        if member is None:  # never seen: defaults, and the roles a first sight would grant
+            granted = self._bootstrapped(team_id, user_id)
+            return MemberProfile(
+                user_id=user_id,
+                name=user_id,
+                locale=self.default_locale,
+                tz=self.default_tz,
+                is_recruiter=granted,
+                is_admin=granted,
+            )
         locale = normalize_locale(member.locale, self.default_locale)
-        self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
+        if member.profile_fetched_at is not None:  # a language Slack gave, however old
+            self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
         return MemberProfile(
             user_id=user_id,
             name=member.display_name or user_id,
@@ -81,6 +128,55 @@ class Members:
             is_recruiter=member.is_recruiter,
             is_admin=member.is_admin,
         )
+
+    def _refresh_later(self, team_id: str, user_id: str) -> None:
+        """Ask Slack on a thread of refbot's own, not the caller's."""
+        future, mine = self._claim(team_id, user_id)
+        if mine:
+            self._refresher.submit(self._run_refresh, team_id, user_id, future)
+
+    def _claim(self, team_id: str, user_id: str) -> tuple[Future[None], bool]:
+        """The refresh of this user in flight, or a new one for the caller to run (one at a
+        time per user: a burst of clicks asks Slack once)."""
+        with self._refresh_lock:
+            running = self._refreshing.get((team_id, user_id))
+            if running is not None:
+                return running, False
+            future: Future[None] = Future()
+            self._refreshing[team_id, user_id] = future
+            return future, True
+
+    def _run_refresh(self, team_id: str, user_id: str, future: Future[None]) -> None:
+        try:
+            self._refresh(team_id, user_id)
+        except Exception as error:  # the stored or default profile serves until next time
+            log.warning(
+                "profile refresh failed team=%s user=%s: %s",
+                team_id,
+                user_id,
+                type(error).__name__,
+            )
+        finally:
+            with self._refresh_lock:
+                self._refreshing.pop((team_id, user_id), None)
+            future.set_result(None)
+
+    def _refresh(self, team_id: str, user_id: str) -> None:
+        # Slack call outside any transaction: never hold a database lock over the network.
+        found = self.directory.user_profile(team_id, user_id)
+        with self.sessions.begin() as s:
+            repo.save_profile(
+                s,
+                team_id=team_id,
+                user_id=user_id,
+                display_name=found.name if found else None,
+                locale=found.locale if found else None,
+                tz=found.tz if found else None,
+                fetched_at=self.clock(),
+                recruiter=self._bootstrapped(team_id, user_id),
+            )
+        locale = normalize_locale(found.locale if found else None, self.default_locale)
+        self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
 
     def recruiter(self, *, team_id: str, user_id: str) -> MemberProfile:
         """The profile of a recruiter; NotAllowed for anyone else (a forwarded card, say)."""
@@ -103,7 +199,7 @@ class Members:
 
     def cached_locales(self, *, team_id: str, user_ids: Collection[str]) -> dict[str, str]:
         """Languages of many users from memory and one query; users not yet known are left out
-        (`locale()` asks Slack for them)."""
+        (`refreshed()` asks Slack for them)."""
         found = {u: k for u in user_ids if (k := self.known_locale(team_id=team_id, user_id=u))}
         missing = [u for u in user_ids if u not in found]
         if missing:
@@ -117,6 +213,7 @@ class Members:
         return found
 
     def locale(self, *, team_id: str, user_id: str) -> str:
-        """The language refbot speaks with this user (from memory when recently learnt)."""
+        """The language refbot speaks with this user (from memory when recently learnt); never
+        waits on Slack."""
         known = self.known_locale(team_id=team_id, user_id=user_id)
         return known or self.profile(team_id=team_id, user_id=user_id).locale

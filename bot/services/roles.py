@@ -10,6 +10,7 @@ from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Role
 from storage.repositories import audit, candidates, roles
+from storage.repositories.candidates import REMOVED_NAME
 from storage.types import RoleStatus
 
 TITLE_LIMIT = 200
@@ -149,6 +150,7 @@ class Roles:
             items = [
                 PoolItem(c.public_id, c.name, "pooled")
                 for c in candidates.pooled_for_role(s, found.id)
+                if c.name != REMOVED_NAME  # erased: nobody to reach out to
             ]
             seen = {i.candidate for i in items}
             words = [
@@ -157,9 +159,12 @@ class Roles:
                 if len(w) > 2 and w not in STOPWORDS
             ]
             for c in candidates.resting_matching(s, due.team_id, words, limit=POOL_LIMIT):
-                if c.public_id not in seen:
+                if c.public_id not in seen and c.name != REMOVED_NAME:
                     items.append(PoolItem(c.public_id, c.name, c.status.value))
-            return RolePool(title=found.title, items=tuple(items)) if items else None
+            # Nothing to send is no message; a pool already sent is edited to what is left.
+            if not items and "edit" not in due.payload:
+                return None
+            return RolePool(title=found.title, items=tuple(items))
 
     def referable(self, *, team_id: str) -> tuple[RoleLine, ...]:
         """Open then upcoming roles: what a referral may target (no candidate data)."""

@@ -64,7 +64,7 @@ class Search:
                     continue
                 card = candidate_card(s, team_id, candidate.public_id)
                 assert card is not None
-                if managed is not None and card.role_title not in managed:
+                if managed is not None and managed.isdisjoint(card.role_ids):
                     continue
                 if (
                     "role" in filters

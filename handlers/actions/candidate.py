@@ -3,8 +3,9 @@
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import rendering
+from bot import payloads, rendering
 from bot.ids import Action, View
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -13,12 +14,14 @@ def button_acked(ack: Ack) -> None:
     ack()
 
 
-def _where(body: dict) -> tuple[str, str, str]:
-    return body["team"]["id"], body["user"]["id"], body["actions"][0]["value"]
+def _where(actor: Actor, action: dict) -> tuple[str, str, str]:
+    return actor.team_id, actor.user_id, payloads.value(action)
 
 
-def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def not_a_fit_clicked(
+    actor: Actor, action: dict, body: dict, client: WebClient, svc: Services
+) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     locale = svc.members.recruiter(team_id=team_id, user_id=user_id).locale
     client.views_open(
         trigger_id=body["trigger_id"],
@@ -26,55 +29,61 @@ def not_a_fit_clicked(body: dict, client: WebClient, svc: Services) -> None:
     )
 
 
-def reach_out_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def reach_out_clicked(
+    actor: Actor, action: dict, body: dict, client: WebClient, svc: Services
+) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     form = svc.outreach.form(team_id=team_id, actor_id=user_id, candidate=candidate)
     client.views_open(trigger_id=body["trigger_id"], view=rendering.reach_out_modal(form))
 
 
-def followup_sent_clicked(body: dict, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def followup_sent_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     svc.outreach.followed_up(team_id=team_id, actor_id=user_id, candidate=candidate)
 
 
-def replied_clicked(body: dict, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def replied_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     svc.outreach.replied(team_id=team_id, actor_id=user_id, candidate=candidate)
 
 
-def snooze_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def snooze_clicked(
+    actor: Actor, action: dict, body: dict, client: WebClient, svc: Services
+) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     locale = svc.members.recruiter(team_id=team_id, user_id=user_id).locale
     view = rendering.snooze_modal(locale, candidate, svc.snoozes.default_preset(team_id=team_id))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def archive_clicked(body: dict, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def archive_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     svc.candidates.archive(team_id=team_id, actor_id=user_id, candidate=candidate)
 
 
-def reactivate_clicked(body: dict, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def reactivate_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     svc.candidates.reactivate(team_id=team_id, actor_id=user_id, candidate=candidate)
 
 
-def stage_chosen(body: dict, svc: Services) -> None:
-    candidate, _, stage = body["actions"][0]["selected_option"]["value"].partition(":")
+def stage_chosen(actor: Actor, action: dict, svc: Services) -> None:
+    candidate, _, stage = payloads.chosen(action).partition(":")
     svc.candidates.move(
-        team_id=body["team"]["id"], actor_id=body["user"]["id"], candidate=candidate, stage=stage
+        team_id=actor.team_id, actor_id=actor.user_id, candidate=candidate, stage=stage
     )
 
 
-def hm_interested_clicked(body: dict, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def hm_interested_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     svc.candidates.hm_answer(
         team_id=team_id, actor_id=user_id, candidate=candidate, interested=True, reason=None
     )
 
 
-def hm_pass_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    team_id, user_id, candidate = _where(body)
+def hm_pass_clicked(
+    actor: Actor, action: dict, body: dict, client: WebClient, svc: Services
+) -> None:
+    team_id, user_id, candidate = _where(actor, action)
     locale = svc.members.locale(team_id=team_id, user_id=user_id)
     client.views_open(
         trigger_id=body["trigger_id"], view=rendering.reason_modal(locale, View.HM_PASS, candidate)

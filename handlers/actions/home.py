@@ -5,6 +5,7 @@ from slack_sdk import WebClient
 
 from bot import rendering
 from bot.ids import Action
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -13,8 +14,8 @@ def button_acked(ack: Ack) -> None:
     ack()
 
 
-def home_refer_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    form = svc.referrals.form(team_id=body["team"]["id"], user_id=body["user"]["id"])
+def home_refer_clicked(actor: Actor, body: dict, client: WebClient, svc: Services) -> None:
+    form = svc.referrals.form(team_id=actor.team_id, user_id=actor.user_id)
     client.views_open(trigger_id=body["trigger_id"], view=rendering.referral_modal(form))
 
 

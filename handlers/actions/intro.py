@@ -2,8 +2,9 @@
 
 from slack_bolt import Ack, App, Respond
 
-from bot import rendering
+from bot import payloads, rendering
 from bot.ids import Action
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -12,22 +13,20 @@ def button_acked(ack: Ack) -> None:
     ack()
 
 
-def request_intro_clicked(body: dict, respond: Respond, svc: Services) -> None:
+def request_intro_clicked(actor: Actor, action: dict, respond: Respond, svc: Services) -> None:
     asked = svc.intros.request(
-        team_id=body["team"]["id"],
-        recruiter_id=body["user"]["id"],
-        candidate=body["actions"][0]["value"],
+        team_id=actor.team_id, recruiter_id=actor.user_id, candidate=payloads.value(action)
     )
     respond(**rendering.intro_asked(asked))
 
 
-def intro_answered(body: dict, respond: Respond, svc: Services) -> None:
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
+def intro_answered(actor: Actor, action: dict, respond: Respond, svc: Services) -> None:
+    team_id, user_id = actor.team_id, actor.user_id
     intro = svc.intros.answer(
         team_id=team_id,
         referrer_id=user_id,
-        intro=body["actions"][0]["value"],
-        accept=body["actions"][0]["action_id"] == Action.INTRO_ACCEPT,
+        intro=payloads.value(action),
+        accept=action["action_id"] == Action.INTRO_ACCEPT,
     )
     locale = svc.members.locale(team_id=team_id, user_id=user_id)
     respond(**rendering.intro_answered(locale, intro))

@@ -2,7 +2,9 @@
 
 from slack_bolt import Ack, App
 
+from bot import payloads
 from bot.ids import Action
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -11,10 +13,8 @@ def button_acked(ack: Ack) -> None:
     ack()
 
 
-def role_open_clicked(body: dict, svc: Services) -> None:
-    svc.roles.open(
-        team_id=body["team"]["id"], actor_id=body["user"]["id"], role=body["actions"][0]["value"]
-    )
+def role_open_clicked(actor: Actor, action: dict, svc: Services) -> None:
+    svc.roles.open(team_id=actor.team_id, actor_id=actor.user_id, role=payloads.value(action))
 
 
 def register(app: App) -> None:

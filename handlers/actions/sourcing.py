@@ -3,8 +3,9 @@
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import rendering
+from bot import payloads, rendering
 from bot.ids import Action
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -13,15 +14,17 @@ def button_acked(ack: Ack) -> None:
     ack()
 
 
-def add_contact_clicked(body: dict, client: WebClient, svc: Services) -> None:
-    form = svc.referrals.form(team_id=body["team"]["id"], user_id=body["user"]["id"])
-    view = rendering.referral_modal(form, session=body["actions"][0]["value"])
+def add_contact_clicked(
+    actor: Actor, action: dict, body: dict, client: WebClient, svc: Services
+) -> None:
+    form = svc.referrals.form(team_id=actor.team_id, user_id=actor.user_id)
+    view = rendering.referral_modal(form, session=payloads.value(action))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def end_clicked(body: dict, respond: Respond, svc: Services) -> None:
+def end_clicked(actor: Actor, action: dict, respond: Respond, svc: Services) -> None:
     locale = svc.sourcing.end(
-        team_id=body["team"]["id"], actor_id=body["user"]["id"], session=body["actions"][0]["value"]
+        team_id=actor.team_id, actor_id=actor.user_id, session=payloads.value(action)
     )
     respond(**rendering.sourcing_note(locale, "ended"))
 

@@ -3,8 +3,9 @@
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import rendering
+from bot import rendering, slack_text
 from bot.ids import Command
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -13,9 +14,9 @@ def intro_acked(ack: Ack) -> None:
     ack()
 
 
-def intro_invoked(command: dict, client: WebClient, svc: Services) -> None:
+def intro_invoked(actor: Actor, command: dict, client: WebClient, svc: Services) -> None:
     form = svc.referrals.form(
-        team_id=command["team_id"], user_id=command["user_id"], text=command.get("text", "")
+        team_id=actor.team_id, user_id=actor.user_id, text=slack_text.command_text(command)
     )
     client.views_open(trigger_id=command["trigger_id"], view=rendering.intro_offer_modal(form))
 

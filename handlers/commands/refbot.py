@@ -3,8 +3,9 @@
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import rendering
+from bot import rendering, slack_text, user_input
 from bot.ids import Command, Subcommand
+from bot.payloads import Actor
 from bot.rendering.blocks import Message
 from bot.services import Services
 from bot.slack_errors import replying
@@ -13,19 +14,26 @@ ANSWERED_IN_ACK = {"", Subcommand.HELP}  # plus any unknown word: text-only answ
 
 
 def _subcommand(command: dict) -> str:
-    return command.get("text", "").strip().split(" ", 1)[0].lower()
+    return slack_text.command_text(command).split(" ", 1)[0].lower()
 
 
-def answerable_in_ack(command: dict, svc: Services) -> bool:
+def _rest(command: dict) -> str:
+    """What follows the subcommand, as typed (`<mailto:…|…>` read back as the address)."""
+    return slack_text.command_text(command).partition(" ")[2].strip()
+
+
+def answerable_in_ack(actor: Actor | None, command: dict, svc: Services) -> bool:
     """Help needs only the user's language; when this process knows it, answer in the ack."""
     sub = _subcommand(command)
     text_only = sub in ANSWERED_IN_ACK or sub not in set(Subcommand)
-    known = svc.members.known_locale(team_id=command["team_id"], user_id=command["user_id"])
+    if actor is None:  # matched outside a request (tests ask the listeners what they answer)
+        return False
+    known = svc.members.known_locale(team_id=actor.team_id, user_id=actor.user_id)
     return text_only and known is not None
 
 
-def refbot_answered(ack: Ack, command: dict, svc: Services) -> None:
-    locale = svc.members.known_locale(team_id=command["team_id"], user_id=command["user_id"])
+def refbot_answered(ack: Ack, actor: Actor, command: dict, svc: Services) -> None:
+    locale = svc.members.known_locale(team_id=actor.team_id, user_id=actor.user_id)
     ack(**_text_answer(command, locale or svc.members.default_locale))
 
 
@@ -33,8 +41,10 @@ def refbot_acked(ack: Ack) -> None:
     ack()
 
 
-def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Services) -> None:
-    team_id, user_id, sub = command["team_id"], command["user_id"], _subcommand(command)
+def refbot_invoked(
+    actor: Actor, command: dict, client: WebClient, respond: Respond, svc: Services
+) -> None:
+    team_id, user_id, sub = actor.team_id, actor.user_id, _subcommand(command)
     if sub == Subcommand.ROLE:
         svc.members.recruiter(team_id=team_id, user_id=user_id)
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
@@ -47,17 +57,16 @@ def refbot_invoked(command: dict, client: WebClient, respond: Respond, svc: Serv
         kind = "follow_ups" if sub == Subcommand.FOLLOWUPS else "snoozes"
         respond(**rendering.desk_list(desk, kind))
     elif sub == Subcommand.FIND:
-        words = command.get("text", "").strip().partition(" ")[2]
-        result = svc.search.find(team_id=team_id, actor_id=user_id, text=words)
+        result = svc.search.find(team_id=team_id, actor_id=user_id, text=_rest(command))
         respond(**rendering.search_results(result))
     elif sub == Subcommand.STATS:
-        words = command.get("text", "").split()
-        days = next((int(w) for w in words[1:] if w.isdigit()), 90)  # "stats 30" or "--days 30"
+        # "stats 30" or "--days 30"; only ASCII digits make a number ("²" passes isdigit()).
+        found = (user_input.whole_number(w) for w in _rest(command).split())
+        days = next((d for d in found if d is not None), 90)
         report = svc.stats.report(team_id=team_id, actor_id=user_id, days=min(days, 3650))
         respond(**rendering.stats_message(report))
     elif sub == Subcommand.FORGET:
-        key = command.get("text", "").strip().partition(" ")[2].strip()
-        preview = svc.privacy.preview(team_id=team_id, actor_id=user_id, key=key)
+        preview = svc.privacy.preview(team_id=team_id, actor_id=user_id, key=_rest(command))
         if preview.errors:
             respond(**rendering.forget_refused(preview))
         else:

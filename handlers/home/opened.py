@@ -5,6 +5,7 @@ from slack_sdk import WebClient
 
 from bot import rendering
 from bot.ids import Event
+from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 
@@ -13,11 +14,11 @@ def home_acked(ack: Ack) -> None:
     ack()
 
 
-def home_opened(event: dict, context: dict, client: WebClient, svc: Services) -> None:
+def home_opened(actor: Actor, event: dict, client: WebClient, svc: Services) -> None:
     if event.get("tab", "home") != "home":
         return
-    state = svc.home.state(team_id=context["team_id"], user_id=event["user"])
-    client.views_publish(user_id=event["user"], view=rendering.home(state))
+    state = svc.home.state(team_id=actor.team_id, user_id=actor.user_id)
+    client.views_publish(user_id=actor.user_id, view=rendering.home(state))
 
 
 def register(app: App) -> None:

@@ -4,16 +4,17 @@ from slack_bolt import Ack, App
 
 from bot import rendering
 from bot.ids import AdminInput, View
+from bot.payloads import Actor
 from bot.services import Services
 from bot.services.admin import BOUNDS
 from handlers.state import read_state
 
 
-def admin_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def admin_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     form = read_state(view)
     result = svc.admin.save(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         values={name: form.get(name) for name in BOUNDS},
         template=form.get(AdminInput.TEMPLATE),
         template_body=form.get(AdminInput.TEMPLATE_BODY),

@@ -4,14 +4,15 @@ from slack_bolt import Ack, App
 
 from bot import rendering
 from bot.ids import ReasonInput, View
+from bot.payloads import Actor
 from bot.services import Services
 from handlers.state import read_state
 
 
-def not_a_fit_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def not_a_fit_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     result = svc.candidates.not_a_fit(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         candidate=view["private_metadata"],
         reason=read_state(view).get(ReasonInput.REASON),
     )
@@ -21,10 +22,10 @@ def not_a_fit_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None
         ack()
 
 
-def hm_pass_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def hm_pass_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     result = svc.candidates.hm_answer(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         candidate=view["private_metadata"],
         interested=False,
         reason=read_state(view).get(ReasonInput.REASON),

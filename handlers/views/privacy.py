@@ -4,12 +4,13 @@ from slack_bolt import Ack, App
 
 from bot import rendering
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 
 
-def forget_confirmed(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def forget_confirmed(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     locale = svc.privacy.forget(
-        team_id=body["team"]["id"], actor_id=body["user"]["id"], candidate=view["private_metadata"]
+        team_id=actor.team_id, actor_id=actor.user_id, candidate=view["private_metadata"]
     )
     ack(response_action="update", view=rendering.forget_done(locale))
 

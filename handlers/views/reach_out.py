@@ -5,15 +5,16 @@ from slack_bolt import Ack, App
 from bot import rendering
 from bot.ids import ReachOutInput as F
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 from handlers.state import read_state
 
 
-def reach_out_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def reach_out_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     form = read_state(view)
     result = svc.outreach.reach_out(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         candidate=view["private_metadata"],
         template=form.get(F.TEMPLATE),
         channel=form.get(F.CHANNEL),

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 from bot import rendering
 from bot.ids import ReferralInput as F
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 from bot.services.referrals import ReferralForm
 from handlers.state import read_state
@@ -28,8 +29,8 @@ def _form(view: dict[str, Any]) -> ReferralForm:
     )
 
 
-def referral_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
+def referral_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
+    team_id, user_id = actor.team_id, actor.user_id
     kind, _, session = view.get("private_metadata", "").partition(":")
     counted = kind == "session" or (
         kind == "offer" and "yes" in (read_state(view).get(F.IN_SESSION) or [])

@@ -5,13 +5,14 @@ from slack_bolt import Ack, App
 from bot import rendering
 from bot.ids import RoleInput as F
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 from handlers.state import read_state
 
 
-def role_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def role_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     form = read_state(view)
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    team_id, user_id = actor.team_id, actor.user_id
     result = svc.roles.create(
         team_id=team_id,
         actor_id=user_id,

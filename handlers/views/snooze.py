@@ -5,15 +5,16 @@ from slack_bolt import Ack, App
 from bot import rendering
 from bot.ids import SnoozeInput as F
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 from handlers.state import read_state
 
 
-def snooze_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def snooze_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     form = read_state(view)
     result = svc.snoozes.snooze(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         candidate_id=view["private_metadata"],
         until=form.get(F.UNTIL),
         on_day=form.get(F.DATE),

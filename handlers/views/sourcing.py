@@ -5,15 +5,16 @@ from slack_bolt import Ack, App
 from bot import rendering
 from bot.ids import SessionInput as F
 from bot.ids import View
+from bot.payloads import Actor
 from bot.services import Services
 from handlers.state import read_state
 
 
-def session_start_submitted(ack: Ack, body: dict, view: dict, svc: Services) -> None:
+def session_start_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     form = read_state(view)
     result = svc.sourcing.start(
-        team_id=body["team"]["id"],
-        actor_id=body["user"]["id"],
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
         channel_id=view["private_metadata"],
         role=form.get(F.ROLE),
         duration=form.get(F.DURATION),

@@ -33,9 +33,10 @@ def by_id(s: Session, role_id: int) -> Role | None:
 
 
 def managed_by(s: Session, team_id: str, user_id: str) -> set[str]:
-    """Titles of the roles this person is the hiring manager of."""
+    """Public ids of the roles this person is the hiring manager of (ids, never titles: two
+    roles may share a title, and one of them may be confidential)."""
     return set(
         s.scalars(
-            select(Role.title).where(Role.team_id == team_id, Role.hiring_manager_id == user_id)
+            select(Role.public_id).where(Role.team_id == team_id, Role.hiring_manager_id == user_id)
         )
     )
