@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from bot.user_input import without_controls
+
 # Modal block ids and machine codes; rendering picks the localized message from the code.
 Field = Literal["name", "email", "profile_url", "note"]
 Code = Literal["invalid_email", "invalid_url", "too_long", "required", "missing_contact"]
@@ -39,6 +41,7 @@ _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>|(https?://[^\s<>|]+)", re.IGNORECASE)
 _SLACK_WRAPPED = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
 _TRAILING_PUNCTUATION = ".,;:!?'\")]}"
+_EMAIL_IN_TEXT = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 class ContactError(ValueError):
@@ -174,8 +177,9 @@ def _linkedin(path: str, query: str) -> tuple[str, str, str]:
 
 
 def clean_name(raw: str) -> str:
-    """The name with whitespace collapsed; 1 to 120 characters."""
-    name = " ".join(raw.translate(_INVISIBLE).split())
+    """The name with whitespace collapsed and control characters (NUL…) dropped; 1 to 120
+    characters."""
+    name = " ".join(without_controls(raw.translate(_INVISIBLE)).split())
     if not name:
         raise ContactError("name", "required")
     if len(name) > NAME_MAX:
@@ -184,8 +188,9 @@ def clean_name(raw: str) -> str:
 
 
 def clean_note(raw: str | None) -> str | None:
-    """The note stripped, None when empty; at most 2000 characters."""
-    note = (raw or "").strip()
+    """The note stripped of control characters (NUL…) and surrounding space, None when empty;
+    at most 2000 characters."""
+    note = without_controls(raw or "").strip()
     if len(note) > NOTE_MAX:
         raise ContactError("note", "too_long")
     return note or None
@@ -209,6 +214,15 @@ def find_profile_url(text: str) -> str | None:
         url = match.group(2).rstrip(_TRAILING_PUNCTUATION)
     # Slack escapes these three in message text, URLs included.
     return url.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def find_email(text: str) -> str | None:
+    """The first valid email address in plain text (markup already read, see bot.slack_text)."""
+    for match in _EMAIL_IN_TEXT.finditer(text):
+        found = match.group().strip(_TRAILING_PUNCTUATION)
+        if _is_valid(normalize_email, found):
+            return found
+    return None
 
 
 def classify(text: str) -> Kind:

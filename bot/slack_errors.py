@@ -97,6 +97,14 @@ def replying(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def _refresh_actor(context: dict[str, Any], body: dict[str, Any]) -> None:
+    """The ack is sent: now refbot may wait on users.info, so the person is answered in their
+    language the first time too (in an ack, profiles come from the database only)."""
+    actor, svc = context.get("actor"), context.get("svc")
+    if svc is not None and actor is not None:
+        svc.members.refreshed(team_id=actor.team_id, user_id=actor.user_id)
+
+
 def _run(
     func: Callable[..., None],
     signature: inspect.Signature,
@@ -105,6 +113,7 @@ def _run(
     body: dict[str, Any],
 ) -> None:
     try:
+        _refresh_actor(context, body)
         func(**{k: v for k, v in kwargs.items() if k in signature.parameters})
     except Exception as error:
         reply(

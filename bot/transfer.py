@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from bot import contacts
 from bot.clock import Clock
+from bot.user_input import has_nul
 from storage.db import Sessions
 from storage.models import Candidate, Member, Note, Outreach, Referral, Role
 from storage.repositories import audit, candidates
@@ -273,6 +274,9 @@ def _cell(values: list[str], indexes: list[int]) -> str | None:
 
 def _parse(values: list[str], columns: dict[str, list[int]]) -> _Row:
     """One record as a clean row; _Skip with the reason when it can't be imported."""
+    if any(has_nul(value) for value in values):
+        # PostgreSQL refuses NUL in text: one such cell would fail (and roll back) the batch.
+        raise _Skip("contains a NUL character (a binary or UTF-16 file?)")
     name = _cell(values, columns["name"]) or " ".join(
         part
         for part in (_cell(values, columns["first_name"]), _cell(values, columns["last_name"]))
@@ -384,6 +388,8 @@ def _notes_json(text: str) -> tuple[_NoteIn, ...]:
         raise _Skip("notes_json is not valid JSON") from error
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _Skip("notes_json is not a list of notes")
+    if any(has_nul(str(value)) for item in items for value in item.values()):  # "\u0000"
+        raise _Skip("notes_json contains a NUL character")
     notes = []
     for item in items:
         for note in _note(str(item.get("body") or "")):

@@ -83,6 +83,10 @@ def _begin_sqlite(connection: Connection) -> None:
 _IMMEDIATE = "refbot_write"
 
 
+class NestedWriteError(AssertionError):
+    """A programming error: a use case began a write transaction inside another one."""
+
+
 class Sessions(sessionmaker[Session]):
     """`sessions()` for reads, `sessions.begin()` for one write transaction (use case)."""
 
@@ -92,16 +96,30 @@ class Sessions(sessionmaker[Session]):
         # (up to 100 ms a nap), so 50 concurrent writers wait in seconds; this process's
         # writers queue on a lock instead, each woken the moment the previous one commits.
         self._writers = threading.RLock()
+        self._writing = threading.local()
 
     @contextmanager
     def begin(self) -> Iterator[Session]:  # type: ignore[override]
-        if self.kw["bind"].dialect.name != "sqlite":
-            with self() as session, session.begin():
+        # One use case, one write transaction. A second one begun on this thread while the first
+        # is open is a bug: on SQLite it waits for the write lock its own thread holds until
+        # busy_timeout (5 s) and fails; on PostgreSQL it commits apart from the first and can
+        # deadlock with it. Say so at once, on both (a thread-local flag: no I/O, no lock).
+        if getattr(self._writing, "open", False):
+            raise NestedWriteError(
+                "a write transaction was begun while this thread already holds one; "
+                "do the reads first, or pass the open session down"
+            )
+        self._writing.open = True
+        try:
+            if self.kw["bind"].dialect.name != "sqlite":
+                with self() as session, session.begin():
+                    yield session
+                return
+            with self._writers, self() as session, session.begin():
+                session.connection(execution_options={_IMMEDIATE: True})
                 yield session
-            return
-        with self._writers, self() as session, session.begin():
-            session.connection(execution_options={_IMMEDIATE: True})
-            yield session
+        finally:
+            self._writing.open = False
 
 
 def make_sessions(engine: Engine) -> Sessions:

@@ -36,6 +36,8 @@ def _label(locale: str, key: str) -> str:
 
 
 def session_start_modal(form: StartForm) -> dict[str, Any]:
+    """The start modal; `form.roles` is never empty (with no role to pick, the command says how
+    to create one instead: Slack refuses a modal whose inputs have no submit button)."""
     t = form.locale
     roles = [
         option(
@@ -44,12 +46,8 @@ def session_start_modal(form: StartForm) -> dict[str, Any]:
         for r in form.roles
     ]
     durations = [option(_label(t, d), d) for d in DURATIONS]
-    blocks: list[Block] = []
-    if roles:
-        blocks.append(input_block(SessionInput.ROLE, _label(t, "role"), static_select(roles)))
-    else:
-        blocks.append(section(i18n.mrkdwn(t, "sourcing/no_roles")))
-    blocks += [
+    blocks: list[Block] = [
+        input_block(SessionInput.ROLE, _label(t, "role"), static_select(roles)),
         input_block(
             SessionInput.DURATION, _label(t, "duration"), static_select(durations, initial="1h")
         ),
@@ -75,7 +73,7 @@ def session_start_modal(form: StartForm) -> dict[str, Any]:
         View.SOURCING_START,
         _label(t, "title"),
         blocks,
-        submit=_label(t, "submit") if roles else None,
+        submit=_label(t, "submit"),
         close=_label(t, "close"),
         private_metadata=form.channel_id,
     )

@@ -70,7 +70,8 @@ class Intros:
             if referral is None:
                 raise NotFound
             role = referral.role.title if referral.role else None
-            referrer_locale = self.members.locale(team_id=team_id, user_id=referral.referrer_id)
+            # Read in this transaction: a second session here would be a nested write on SQLite.
+            referrer = self.members.profile_in(s, team_id=team_id, user_id=referral.referrer_id)
             intro = referrals.add_intro(
                 s,
                 IntroRequest(
@@ -80,7 +81,7 @@ class Intros:
                     recruiter_id=recruiter_id,
                     referrer_id=referral.referrer_id,
                     draft=i18n.plain(
-                        referrer_locale,
+                        referrer.locale,
                         "intro/draft",
                         first_name=found.name.split()[0],
                         role=role,
@@ -90,11 +91,7 @@ class Intros:
                 ),
             )
             self._queue(s, intro, kind=DeliveryKind.NOTICE, due=now, key="ask")
-            nudge_at = in_business_days(
-                now,
-                NUDGE_AFTER_BUSINESS_DAYS,
-                self.members.profile(team_id=team_id, user_id=referral.referrer_id).tz,
-            )
+            nudge_at = in_business_days(now, NUDGE_AFTER_BUSINESS_DAYS, referrer.tz)
             self._queue(s, intro, kind=DeliveryKind.INTRO_NUDGE, due=nudge_at, key="nudge")
             audit.record(
                 s,

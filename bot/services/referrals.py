@@ -97,10 +97,15 @@ class Referrals:
                 contacts.classify(text), "name"
             )
             prefill = ReferralPrefill(**{field_name: text})
-        elif message:
-            # Room is left for the permalink within the note's limit.
+        elif message or permalink:
+            # `message` is plain text (Slack's markup already read). Room is left for the
+            # permalink within the note's limit.
             note = message[: contacts.NOTE_MAX - 300] + (f"\n{permalink}" if permalink else "")
-            prefill = ReferralPrefill(note=note, profile_url=contacts.find_profile_url(message))
+            prefill = ReferralPrefill(
+                note=note.strip(),
+                email=contacts.find_email(message),
+                profile_url=contacts.find_profile_url(message),
+            )
         return ReferralFormView(
             locale=self.members.locale(team_id=team_id, user_id=user_id),
             roles=self.roles.referable(team_id=team_id),
@@ -175,10 +180,17 @@ class Referrals:
             again = session_id is not None and any(r.session_id == session_id for r in mine)
             return self._result(locale, candidate, duplicate=True, again=again)
         else:
-            # Learn the contact detail the first referral lacked, when nobody else holds it.
+            # Learn the contact detail the first referral lacked, when nobody else holds it. An
+            # email match wins the lookup, so a candidate found without an email means nobody
+            # has this one; a profile URL may be another candidate's (the email decided who).
             if clean.email and not candidate.email:
                 candidate.email = clean.email
-            if clean.profile_url and not candidate.profile_url:
+            if (
+                clean.profile_url
+                and not candidate.profile_url
+                and candidates.find_duplicate(s, team_id, email=None, profile_url=clean.profile_url)
+                is None
+            ):
                 candidate.profile_url = clean.profile_url
             candidate.last_activity_at = now
         window = settings.get(s, team_id).credit_window_months
@@ -277,7 +289,8 @@ class Referrals:
         """The role's recruiter, or every recruiter for a general referral."""
         if role is not None:
             return [role.recruiter_id]
-        return sorted(set(members.recruiter_ids(s, team_id)) | self.members.recruiters)
+        configured = self.members.configured_recruiters(team_id)
+        return sorted(set(members.recruiter_ids(s, team_id)) | configured)
 
     @staticmethod
     def _result(

@@ -14,6 +14,7 @@ from bot.outbox import Due, Outbox
 from bot.services.members import Members
 from bot.services.referrals import ReferralForm, ReferralResult, Referrals
 from bot.services.roles import RoleLine, Roles
+from bot.user_input import whole_number
 from storage.db import Sessions
 from storage.models import SourcingSession
 from storage.repositories import audit, roles, sourcing
@@ -140,7 +141,7 @@ class Sourcing:
         errors: dict[str, str] = {}
         if duration not in DURATIONS:
             errors["duration"] = "invalid_choice"
-        goal_value = int(goal) if goal and goal.strip().isdigit() else None
+        goal_value = whole_number(goal)  # ASCII digits only: "²" passes str.isdigit()
         if goal and (goal_value is None or not 1 <= goal_value <= GOAL_LIMIT):
             errors["goal"] = "out_of_range"
         if prompt and len(prompt) > PROMPT_LIMIT:

@@ -69,7 +69,8 @@ def test_unknown_subcommand_gets_friendly_usage(refbot: Refbot, slack: SlackEmul
 
 
 def test_unknown_subcommand_text_is_escaped(refbot: Refbot, slack: SlackEmulator) -> None:
-    refbot.command(EMPLOYEE, "/refbot", "<!channel>")
+    # Typed literally, Slack escapes it: refbot reads back `<!channel>` and must escape it again.
+    refbot.command(EMPLOYEE, "/refbot", "&lt;!channel&gt;")
 
     assert slack.wait_for(lambda: slack.ephemerals(EMPLOYEE))
     text = slack.ephemerals(EMPLOYEE)[-1].plain_text()
