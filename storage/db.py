@@ -83,6 +83,13 @@ def _begin_sqlite(connection: Connection) -> None:
 _IMMEDIATE = "refbot_write"
 
 
+def writing(engine: Engine) -> Engine:
+    """The engine for code that reads then writes in `engine.begin()` blocks of its own
+    (slack_sdk's OAuth stores): on SQLite each such transaction takes the write lock up front,
+    so a write committed by another connection in between cannot fail it (SQLITE_BUSY)."""
+    return engine.execution_options(**{_IMMEDIATE: True})
+
+
 class NestedWriteError(AssertionError):
     """A programming error: a use case began a write transaction inside another one."""
 

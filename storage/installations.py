@@ -13,6 +13,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, Text, delete, select, update
 
+from storage.db import writing
 from storage.encryption import EncryptedText, Secrets
 
 BOTS = SQLAlchemyInstallationStore.default_bots_table_name
@@ -52,7 +53,7 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
     the database never does."""
 
     def __init__(self, client_id: str, engine: Engine, secrets: Secrets) -> None:
-        super().__init__(client_id=client_id, engine=engine, logger=_log)
+        super().__init__(client_id=client_id, engine=writing(engine), logger=_log)
         for table in (self.bots, self.installations):
             for column in SECRET_COLUMNS[table.name]:
                 table.c[column].type = EncryptedText(secrets)
@@ -64,7 +65,7 @@ class ExpiringStateStore(SQLAlchemyOAuthStateStore):
     expired ones, and the daily job (`purge`) deletes the rest."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
-        super().__init__(expiration_seconds=STATE_SECONDS, engine=engine, logger=_log)
+        super().__init__(expiration_seconds=STATE_SECONDS, engine=writing(engine), logger=_log)
         self._clock = clock
 
     def issue(self, *args: object, **kwargs: object) -> str:
