@@ -85,6 +85,7 @@ class Runtime:
         self.dispatcher.stop()  # first, so that a running sweep ends after its current batch
         if self.scheduler:
             self.scheduler.shutdown()
+        self.services.members.close()
         self.engine.dispose()
 
 

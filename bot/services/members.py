@@ -133,7 +133,12 @@ class Members:
         """Ask Slack on a thread of refbot's own, not the caller's."""
         future, mine = self._claim(team_id, user_id)
         if mine:
-            self._refresher.submit(self._run_refresh, team_id, user_id, future)
+            try:
+                self._refresher.submit(self._run_refresh, team_id, user_id, future)
+            except RuntimeError:  # closing: the stored profile serves, the next sight asks
+                with self._refresh_lock:
+                    self._refreshing.pop((team_id, user_id), None)
+                future.set_result(None)
 
     def _claim(self, team_id: str, user_id: str) -> tuple[Future[None], bool]:
         """The refresh of this user in flight, or a new one for the caller to run (one at a
@@ -177,6 +182,10 @@ class Members:
             )
         locale = normalize_locale(found.locale if found else None, self.default_locale)
         self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
+
+    def close(self) -> None:
+        """Ask Slack no more: refreshes not started are dropped (the next sight asks again)."""
+        self._refresher.shutdown(wait=False, cancel_futures=True)
 
     def recruiter(self, *, team_id: str, user_id: str) -> MemberProfile:
         """The profile of a recruiter; NotAllowed for anyone else (a forwarded card, say)."""
