@@ -15,6 +15,7 @@ class Retention:
         self.clock = clock
 
     def purge(self) -> int:
-        """Delete sent and cancelled deliveries older than 90 days; how many went."""
+        """Delete cancelled deliveries, and sent ones that name nobody, older than 90 days (those
+        that name someone are how a later forget finds the messages to edit); how many went."""
         with self.sessions.begin() as s:
             return deliveries.purge_finished(s, before=self.clock() - DELIVERY_HISTORY)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -263,12 +263,22 @@ def by_ids(s: Session, ids: Iterable[int]) -> Sequence[Delivery]:
     return s.scalars(select(Delivery).where(Delivery.id.in_(list(ids)))).all()
 
 
+# Subjects whose sent messages name people: their rows are where `/refbot forget` finds the
+# channel and ts of each message to edit, so they stay until the person is erased.
+NAMING_SUBJECTS = ("candidate:", "intro:", "session:", "role:")
+
+
 def purge_finished(s: Session, *, before: datetime) -> int:
-    """Forget sent and cancelled rows older than `before` (failed ones stay for inspection)."""
+    """Forget cancelled rows and sent rows that name nobody, older than `before` (failed ones
+    stay for inspection)."""
+    names_someone = or_(*(Delivery.subject.startswith(p) for p in NAMING_SUBJECTS))
     result = s.execute(
         delete(Delivery).where(
-            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.CANCELLED]),
             Delivery.created_at < before,
+            or_(
+                Delivery.status == DeliveryStatus.CANCELLED,
+                and_(Delivery.status == DeliveryStatus.SENT, not_(names_someone)),
+            ),
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -92,3 +92,23 @@ def test_export_goes_to_the_admins_dm_as_a_file(refbot: Refbot, slack: SlackEmul
     exported = json.loads(upload.content)
     assert exported[0]["name"] == "Ada Lovelace" and exported[0]["email"] == "ada@example.com"
     assert "not allowed" in slack.ephemerals(EMPLOYEE)[-1].plain_text()
+
+
+def test_forget_edits_a_card_sent_long_before_the_delivery_history_was_trimmed(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    referred(refbot, slack)
+    refbot.sweep()
+    clock.travel(days=200)  # the daily job trims delivery history older than 90 days
+    refbot.runtime.services.retention.purge()
+
+    refbot.command(RECRUITER, "/refbot", "forget ada@example.com")
+    assert slack.wait_for(
+        lambda: any(v["callback_id"] == "forget_submit" for v in slack.open_views(RECRUITER))
+    )
+    refbot.submit(RECRUITER, "forget_submit")
+    refbot.sweep()
+
+    for message in slack.messages():
+        if not message.ephemeral:  # Slack keeps no ephemeral message: nothing to edit
+            assert "Lovelace" not in json.dumps(message.blocks) + message.text
