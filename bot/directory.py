@@ -15,5 +15,6 @@ class UserProfile:
 
 class Directory(Protocol):
     def user_profile(self, team_id: str, user_id: str) -> UserProfile | None:
-        """The user's profile, or None when Slack does not know them."""
+        """The user's profile, or None when Slack does not know them; raises when Slack could
+        not say (an error, no token), so the profile stored earlier is kept."""
         ...

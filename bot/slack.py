@@ -111,6 +111,10 @@ class InstalledBotAuthorize(Authorize):
         )
 
 
+# users.info's answers that mean Slack does not know the user (not that it could not say).
+UNKNOWN_USER_ERRORS = frozenset({"user_not_found", "user_not_visible"})
+
+
 class SlackDirectory:
     """The people directory, read from users.info."""
 
@@ -118,14 +122,18 @@ class SlackDirectory:
         self.client_for = client_for
 
     def user_profile(self, team_id: str, user_id: str) -> UserProfile | None:
+        """None only when Slack says it does not know the user. Any other failure (a transient
+        error, a rate limit, no working token) raises: an empty answer would be stored as the
+        fresh profile, and the person would lose their language and time zone for a day."""
         try:
             client = self.client_for(team_id)
             user = client.users_info(user=user_id, include_locale=True)["user"]
         except SlackApiError as error:
-            log.warning("users.info failed user=%s error=%s", user_id, error.response.get("error"))
-            return None
-        except NotInstalled:
-            return None
+            code = error.response.get("error")
+            log.warning("users.info failed user=%s error=%s", user_id, code)
+            if code in UNKNOWN_USER_ERRORS:
+                return None
+            raise
         return UserProfile(
             user_id=user_id,
             name=user.get("real_name") or user.get("name") or user_id,
