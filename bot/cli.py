@@ -181,31 +181,41 @@ def _in_child(check: Callable[[], None]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Socket Mode. While Slack cannot be reached it keeps trying, one log line per attempt;
+    SIGTERM or Ctrl-C stops it cleanly meanwhile, and a refused app token exits 2."""
     settings = _settings(socket=True)
     _prepare_database(settings)
     from bot.app import build
-    from bot.socket_mode import connect
+    from bot.socket_mode import connect_patiently
 
     assert settings.slack_app_token is not None  # load_settings(socket=True) checked it
+    stop = _stopping()
     runtime = build(settings)
     try:
-        handler = connect(runtime, settings.slack_app_token)
+        handler = connect_patiently(runtime, settings.slack_app_token, stop=stop)
+        if handler is None:  # stopped before Slack could be reached
+            return 0
         if runtime.scheduler:
             runtime.scheduler.start()
         log.info("connected to Slack in Socket Mode")
-        _until_stopped()
+        stop.wait()
         handler.close()
     finally:
         runtime.close()
     return 0
 
 
-def _until_stopped() -> None:
-    """Block until SIGINT or SIGTERM."""
+def _stopping() -> threading.Event:
+    """An event that SIGINT or SIGTERM sets."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
+
+
+def _until_stopped() -> None:
+    """Block until SIGINT or SIGTERM."""
+    _stopping().wait()
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -352,7 +362,7 @@ def _stats(args: argparse.Namespace) -> int:
         sessions = make_sessions(engine)
         members = Members(  # no Slack needed: the terminal has no user to look up
             sessions=sessions,
-            directory=SlackDirectory(web_client(None, settings.slack_api_url)),
+            directory=SlackDirectory(lambda _team: web_client(None, settings.slack_api_url)),
             clock=clock.now,
             recruiters=(),
             default_locale=settings.refbot_locale,

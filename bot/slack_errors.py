@@ -12,10 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot import i18n, logs, metrics, payloads
 from bot.errors import RefbotError
 from bot.rendering.blocks import message
+from bot.slack import classify
 from storage.db import UNREACHABLE
 
 log = logging.getLogger("refbot")
@@ -52,14 +54,29 @@ def _explain(error: Exception, body: dict[str, Any]) -> tuple[str, dict[str, str
     """The template that tells the person, logging what operators need (ids only: payloads
     carry candidate details and must never reach the logs)."""
     if isinstance(error, RefbotError) and type(error) is not RefbotError:
-        return error.template, {}
+        return error.template, error.context
     metrics.LISTENER_ERRORS.labels(listener=payloads.listener(body)).inc()
     if isinstance(error, UNREACHABLE):  # not a bug: the person is asked to try again
         log.warning("database unreachable: %s", type(error).__name__, exc_info=error)
         return "common/try_again", {}
+    if (hiccup := _slack_hiccup(error)) is not None:  # Slack's bad moment, not a bug
+        log.warning("Slack did not answer: %s", hiccup)
+        return "common/slack_busy", {}
     reference = uuid.uuid4().hex[:8]
     log.error("listener failed ref=%s", reference, exc_info=error)
     return "common/error", {"reference": reference}
+
+
+def _slack_hiccup(error: Exception) -> str | None:
+    """What went wrong when Slack itself failed a call for a moment (an error, a 5xx, a rate
+    limit the SDK's retries outlasted, a dropped connection); None for anything else."""
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error") or "")
+        status = error.response.status_code
+        if status >= 500 or classify(code).kind in ("transient", "uncertain", "rate_limited"):
+            return code or f"HTTP {status}"
+        return None
+    return type(error).__name__ if isinstance(error, OSError) else None
 
 
 def _first_input(body: dict[str, Any]) -> str | None:
