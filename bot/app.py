@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.middleware import Middleware
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -123,8 +124,13 @@ def build(
         default_tz=settings.refbot_timezone,
     )
     outbox = Outbox(clock=clock)
+    desks = Desks(sessions=sessions, members=members, clock=clock)
     digests = Digests(
-        sessions=sessions, outbox=outbox, clock=clock, default_tz=settings.refbot_timezone
+        sessions=sessions,
+        outbox=outbox,
+        clock=clock,
+        default_tz=settings.refbot_timezone,
+        desks=desks,
     )
     roles = Roles(sessions=sessions, members=members, outbox=outbox, clock=clock)
     cards = Cards(sessions=sessions)
@@ -134,7 +140,6 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
-    desks = Desks(sessions=sessions, members=members, clock=clock)
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
@@ -179,6 +184,8 @@ def build(
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))
+    composer.register_notice("sla_card", composed(cards.card, rendering.sla_nudge))
+    composer.register_notice("settled", composed(cards.settled, rendering.settled_prompt))
     composer.register_notice("intro_request", composed(intros.view, rendering.intro_request))
     composer.register(DeliveryKind.INTRO_NUDGE, composed(intros.view, rendering.intro_request))
     composer.register(DeliveryKind.SLA_NUDGE, composed(cards.unreviewed, rendering.sla_nudge))
@@ -215,7 +222,7 @@ def build(
         process_before_response=True,
         # No auth.test at start: the server comes up (and /healthz answers) without Slack.
         token_verification_enabled=False,
-        logger=logging.getLogger("refbot.bolt"),
+        logger=_bolt_logger(),
         **_oauth(settings, installations, oauth_states, services.workspaces),
     )
     _install_middleware(bolt, services, settings)
@@ -237,6 +244,24 @@ def build(
             ],
         )
     return runtime
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that the token "will be unused": the client holds that very token (or, with OAuth, each
+    installation's), so the warning would only alarm the operator at every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_FROM_CLIENT = _TokenFromClient()
+
+
+def _bolt_logger() -> logging.Logger:
+    bolt_log = logging.getLogger("refbot.bolt")
+    bolt_log.addFilter(_TOKEN_FROM_CLIENT)  # once: addFilter ignores a filter already there
+    return bolt_log
 
 
 def _oauth(

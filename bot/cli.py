@@ -103,13 +103,21 @@ def _settings(**needs: bool) -> "Settings":
 
 def _prepare_database(settings: "Settings") -> None:
     """Migrate an empty SQLite database; refuse to run against a schema that is behind."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
     from storage import migrate
 
     url = settings.database_url
-    if url.startswith("sqlite") and migrate.is_empty(url):
-        log.info("creating the database schema")
-        migrate.upgrade(url)
-    current, head = migrate.current_revision(url), migrate.head_revision()
+    try:
+        if url.startswith("sqlite") and migrate.is_empty(url):
+            log.info("creating the database schema")
+            migrate.upgrade(url)
+        current, head = migrate.current_revision(url), migrate.head_revision()
+    except (OperationalError, InterfaceError) as error:
+        # Down, refused, a wrong password: one line saying so, not a driver's traceback. The
+        # driver's first line names the host and the reason, never the password.
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise ConfigError(f"DATABASE_URL: cannot connect to the database ({reason})") from None
     if current != head:
         raise ConfigError(
             f"DATABASE_URL: schema is at {current or 'nothing'}, expected {head}; "

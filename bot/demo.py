@@ -16,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.dates import get_day_names, get_month_names
+from sqlalchemy import func, select
+
 from bot.app import Runtime, build
 from bot.config import Settings
 from bot.loopback import serving
@@ -23,6 +26,8 @@ from bot.server import wsgi_app
 from bot.slack_emulator import Message, SlackEmulator
 from bot.workspace import Workspace
 from storage import migrate
+from storage.models import Delivery
+from storage.types import DeliveryKind, DeliveryStatus
 
 SIGNING_SECRET = "demo-signing-secret"
 
@@ -30,15 +35,22 @@ SIGNING_SECRET = "demo-signing-secret"
 @dataclass(frozen=True)
 class Person:
     user_id: str
-    name: str
+    name: str  # as the terminal introduces them: "Rita (recruiter)"
     locale: str = "en-US"
     tz: str = "Europe/London"
+
+    @property
+    def real_name(self) -> str:
+        """Their name in Slack (and so in the drafts they sign): "Rita"."""
+        return self.name.split(" (")[0]
 
 
 ALICE = Person("U0ALICE", "Alice (employee)", tz="America/New_York")
 CAMILLE = Person("U0CAMILLE", "Camille (employee, French)", locale="fr-FR", tz="Europe/Paris")
 RITA = Person("U0RITA", "Rita (recruiter)")
-PEOPLE = (ALICE, CAMILLE, RITA)
+SOPHIE = Person("U0SOPHIE", "Sophie (recruiter, French)", locale="fr-FR", tz="Europe/Paris")
+HUGO = Person("U0HUGO", "Hugo (hiring manager)")
+PEOPLE = (ALICE, CAMILLE, RITA, SOPHIE, HUGO)
 
 
 class StepFailed(Exception):
@@ -90,7 +102,7 @@ class Story:
         text = _unmrkdwn(text.strip())
         self.seen.setdefault(person.name, []).append(f"{where}: {text.splitlines()[0]}")
         self.out(f"   {person.name} sees {where}:")
-        self.out(textwrap.indent(text, "   │ "))
+        self.out(textwrap.indent(text, "   │ ", lambda _: True))
 
     def recap(self) -> None:
         self.out("\nWhat each person saw:")
@@ -102,6 +114,26 @@ class Story:
     def saw_message(self, person: Person, where: str, message: Message) -> None:
         self.saw(person, where, readable(message.blocks) or message.text)
 
+    def travel_to_next(self, kind: DeliveryKind, person: Person) -> None:
+        """Time passes until refbot's next `kind` message to the person falls due (and a
+        minute more), so it goes out on time rather than marked late."""
+        with self.runtime.dispatcher.sessions() as s:
+            due = s.scalar(
+                select(func.min(Delivery.due_at)).where(
+                    Delivery.kind == kind,
+                    Delivery.recipient == person.user_id,
+                    Delivery.status == DeliveryStatus.PENDING,
+                )
+            )
+        self.expect(due is not None, f"refbot has no {kind} coming for {person.name}")
+        assert due is not None
+        self.clock.offset += max(due + timedelta(minutes=1) - self.clock(), timedelta())
+
+    def now(self, message: Message) -> Message:
+        """The message as Slack holds it now (refbot may have edited it since)."""
+        found = [m for m in self.slack.messages(message.channel) if m.ts == message.ts]
+        return found[0] if found else message
+
 
 def _unmrkdwn(text: str) -> str:
     """Terminal-friendly mrkdwn: names for mentions, links spelt out, no bold markers."""
@@ -111,6 +143,22 @@ def _unmrkdwn(text: str) -> str:
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]+)>", r"\1", text)
     text = text.replace("*", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def date_fallbacks(text: str) -> list[str]:
+    """What a Slack client that cannot render `<!date^…|fallback>` shows: the fallbacks."""
+    return re.findall(r"<!date\^\d+\^[^|>]*\|([^>]+)>", text)
+
+
+def _names(names: dict[Any, str]) -> str:
+    return "|".join(re.escape(n.rstrip(".")) for n in names.values())
+
+
+# A date as French writes it: "ven. 4 juin 2027", "mar. 3 nov. 2026" (day name, day, month).
+FRENCH_DATE = re.compile(
+    rf"\b({_names(get_day_names('abbreviated', locale='fr'))})\.? \d{{1,2}} "
+    rf"({_names(get_month_names('abbreviated', locale='fr'))})\.? \d{{4}}"
+)
 
 
 def readable(blocks: list[dict[str, Any]]) -> str:
@@ -337,11 +385,246 @@ def chapter_sourcing(story: Story) -> None:
         story.saw_message(RITA, "in a DM from refbot", summary)
 
 
+FOLLOW_UP_BUTTONS = ("followup_sent", "followup_replied", "candidate_snooze", "candidate_archive")
+
+
+def _follow_up(story: Story, person: Person, name: str) -> Message | None:
+    """The person's follow-up reminder about `name` that still asks for an answer."""
+    found = [
+        m
+        for m in story.slack.dms(person.user_id)
+        if m.has_button("followup_sent") and name in m.plain_text()
+    ]
+    return found[-1] if found else None
+
+
+def _reach_out(story: Story, person: Person, card: Message) -> str:
+    """The person clicks Reach out on the card and asks for the email draft; what they read."""
+    slack, ws = story.slack, story.workspace
+    slack.close_views(person.user_id)
+    story.expect(card.has_button("candidate_reach_out"), "the card offers no Reach out")
+    ws.click(person.user_id, "candidate_reach_out", on=card)
+    story.wait(lambda: slack.open_views(person.user_id), "the reach-out form did not open")
+    answer = ws.submit(person.user_id, "reach_out_submit", template="referred_A", channel="email")
+    story.expect(answer.json().get("response_action") == "update", "the reach-out was refused")
+    return readable(answer.json()["view"]["blocks"])
+
+
+def chapter_follow_up(story: Story) -> None:
+    ws = story.workspace
+    with story.step("Rita reaches out to Ada by email: refbot writes the draft"):
+        card = _card(story)
+        assert card is not None
+        draft = _reach_out(story, RITA, card)
+        story.expect("Hi Ada" in draft, "the draft does not greet Ada")
+        story.saw(RITA, "in the form", draft)
+
+    with story.step("Three business days later, no reply yet: refbot reminds Rita to follow up"):
+        story.travel_to_next(DeliveryKind.FOLLOW_UP, RITA)
+        story.runtime.sweep()
+        story.wait(lambda: _follow_up(story, RITA, "Ada Lovelace"), "no follow-up reminder")
+        reminder = _follow_up(story, RITA, "Ada Lovelace")
+        assert reminder is not None
+        story.saw_message(RITA, "in a DM from refbot", reminder)
+
+    with story.step("Rita clicks Sent: the reminder now says what was done, by whom and when"):
+        ws.click(RITA.user_id, "followup_sent", on=reminder)
+        story.wait(
+            lambda: not any(story.now(reminder).has_button(b) for b in FOLLOW_UP_BUTTONS),
+            "the reminder still has its buttons",
+        )
+        done = story.now(reminder)
+        text = done.plain_text()
+        story.expect(
+            "Follow-up sent" in text and f"by <@{RITA.user_id}>" in text and "<!date^" in text,
+            "the reminder does not say who sent the follow-up and when",
+        )
+        story.saw_message(RITA, "in the same DM, after her click", done)
+
+
+def _as_shown(view: dict[str, Any]) -> dict[str, str]:
+    """The numbers a modal shows already, as a person who leaves them alone submits them."""
+    return {
+        b["block_id"]: b["element"]["initial_value"]
+        for b in view["blocks"]
+        if b.get("type") == "input" and b["element"].get("type") == "number_input"
+    }
+
+
+def _option(view: dict[str, Any], block_id: str, label: str) -> str:
+    """The value of the option labelled `label` in the modal's select `block_id`."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    return next(o["value"] for o in block["element"]["options"] if label in o["text"]["text"])
+
+
+def _dm_with(story: Story, person: Person, button: str, name: str) -> Message | None:
+    """The person's newest DM about `name` that offers `button`."""
+    found = [
+        m
+        for m in story.slack.dms(person.user_id)
+        if m.has_button(button) and name in m.plain_text()
+    ]
+    return found[-1] if found else None
+
+
+def chapter_hiring_manager(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    role_title = "Platform Engineer"
+    with story.step("Rita makes Sophie, whose Slack is in French, a recruiter (/refbot admin)"):
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/refbot", "admin")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the admin form did not open")
+        settings = slack.open_views(RITA.user_id)[-1]
+        answer = ws.submit(
+            RITA.user_id,
+            "admin_submit",
+            **_as_shown(settings),
+            recruiters=[RITA.user_id, SOPHIE.user_id],
+            admins=[RITA.user_id],
+        )
+        story.expect(answer.json().get("response_action") == "update", "the change was refused")
+        saved = readable(answer.json()["view"]["blocks"])
+        story.expect(f"<@{SOPHIE.user_id}> is now a recruiter" in saved, "Sophie is no recruiter")
+        story.saw(RITA, "in the form", saved)
+
+    with story.step(f"Sophie opens a role Hugo is hiring for: {role_title}"):
+        ws.command(SOPHIE.user_id, "/refbot", "role")
+        story.wait(lambda: slack.open_views(SOPHIE.user_id), "the role form did not open")
+        answer = ws.submit(
+            SOPHIE.user_id,
+            "role_submit",
+            title=role_title,
+            team="Platform",
+            hiring_manager=HUGO.user_id,
+            recruiter=SOPHIE.user_id,
+            status="open",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the role was refused")
+        story.saw(SOPHIE, "dans le formulaire", readable(answer.json()["view"]["blocks"]))
+        slack.close_views(SOPHIE.user_id)
+
+    def refer(name: str, note: str) -> None:
+        slack.close_views(CAMILLE.user_id)
+        ws.command(CAMILLE.user_id, "/refer")
+        story.wait(lambda: slack.open_views(CAMILLE.user_id), "the referral form did not open")
+        form = slack.open_views(CAMILLE.user_id)[-1]
+        slug = name.lower().replace(" ", "-")
+        answer = ws.submit(
+            CAMILLE.user_id,
+            "referral_submit",
+            name=name,
+            email=f"{slug}@example.com",
+            profile_url=f"https://www.linkedin.com/in/{slug}/",
+            role=_option(form, "role", role_title),
+            relationship="studied_together",
+            strength="strong",
+            candidate_knows="yes",
+            note=note,
+        )
+        story.expect(answer.json().get("response_action") == "update", "the form was refused")
+
+    with story.step("Camille refers two former classmates for it; Hugo gets a card for each"):
+        refer("Marie Curie", "Runs the Kubernetes platform at her lab; wants a product team.")
+        refer("Paul Langevin", "Great at incident reviews; mostly on-prem so far.")
+        for name in ("Marie Curie", "Paul Langevin"):
+            story.wait(lambda n=name: _dm_with(story, HUGO, "hm_pass", n), f"no card for {name}")
+            story.wait(
+                lambda n=name: _dm_with(story, SOPHIE, "candidate_reach_out", n),
+                f"Sophie has no card for {name}",
+            )
+        card = _dm_with(story, HUGO, "hm_pass", "Paul Langevin")
+        assert card is not None
+        story.expect("Great at incident reviews" in card.plain_text(), "the card has no note")
+        story.saw_message(HUGO, "in a DM from refbot", card)
+
+    reason = "Strong on operations, but we need someone who has run Kubernetes in production."
+    with story.step("Hugo passes on Paul and says why; Sophie gets his answer, in French"):
+        ws.click(HUGO.user_id, "hm_pass", on=card)
+        story.wait(lambda: slack.open_views(HUGO.user_id), "the Pass form did not open")
+        story.saw(HUGO, "a form", readable(slack.open_views(HUGO.user_id)[-1]["blocks"]))
+        answer = ws.submit(HUGO.user_id, "hm_pass_submit", reason=reason)
+        story.expect(answer.status == 200 and not answer.json().get("errors"), "Pass refused")
+
+        def decision() -> Message | None:
+            found = [m for m in slack.dms(SOPHIE.user_id) if reason in m.plain_text()]
+            return found[-1] if found else None
+
+        story.wait(decision, "Sophie never heard Hugo's answer")
+        told = decision()
+        assert told is not None
+        story.expect("ne donne pas suite" in told.plain_text(), "the answer is not in French")
+        story.saw_message(SOPHIE, "dans un DM de refbot", told)
+
+    with story.step("Hugo's card now says what he answered and when; Pass is gone"):
+        story.wait(lambda: not story.now(card).has_button("hm_pass"), "Pass is still there")
+        answered = story.now(card)
+        text = answered.plain_text()
+        story.expect("You *passed*" in text and "<!date^" in text, "the card does not say so")
+        story.saw_message(HUGO, "on the same card", answered)
+
+    with story.step("Hugo is interested in Marie; Sophie hears it and reaches out to her"):
+        marie = _dm_with(story, HUGO, "hm_interested", "Marie Curie")
+        assert marie is not None
+        ws.click(HUGO.user_id, "hm_interested", on=marie)
+
+        def interested() -> Message | None:
+            found = [
+                m
+                for m in slack.dms(SOPHIE.user_id)
+                if "intéressé" in m.text and "Marie Curie" in m.text
+            ]
+            return found[-1] if found else None
+
+        story.wait(interested, "Sophie never heard Hugo is interested")
+        told = interested()
+        assert told is not None
+        story.saw_message(SOPHIE, "dans un DM de refbot", told)
+        card = _dm_with(story, SOPHIE, "candidate_reach_out", "Marie Curie")
+        story.expect(card is not None, "Sophie's card for Marie offers no Reach out")
+        assert card is not None
+        draft = _reach_out(story, SOPHIE, card)
+        story.expect("Bonjour Marie" in draft, "the draft is not in French")
+        story.saw(SOPHIE, "dans le formulaire", draft)
+
+    with story.step("No reply yet: Sophie's follow-up reminder comes in French, dated in French"):
+        story.travel_to_next(DeliveryKind.FOLLOW_UP, SOPHIE)
+        story.runtime.sweep()
+        story.wait(lambda: _follow_up(story, SOPHIE, "Marie Curie"), "no follow-up reminder")
+        reminder = _follow_up(story, SOPHIE, "Marie Curie")
+        assert reminder is not None
+        raw = reminder.plain_text()
+        dates = date_fallbacks(raw)
+        story.expect("relance" in raw and "sans réponse" in raw, "the reminder is not in French")
+        story.expect(
+            bool(dates) and all(FRENCH_DATE.search(d) for d in dates),
+            f"its dates are not written in French: {dates}",
+        )
+        story.saw_message(SOPHIE, "dans un DM de refbot", reminder)
+
+    with story.step("Sophie clicks Envoyé: the reminder says so, in French"):
+        ws.click(SOPHIE.user_id, "followup_sent", on=reminder)
+        story.wait(
+            lambda: not any(story.now(reminder).has_button(b) for b in FOLLOW_UP_BUTTONS),
+            "the reminder still has its buttons",
+        )
+        done = story.now(reminder)
+        text, dates = done.plain_text(), date_fallbacks(done.plain_text())
+        story.expect(
+            f"Relance envoyée* par <@{SOPHIE.user_id}>" in text
+            and bool(dates)
+            and all(FRENCH_DATE.search(d) for d in dates),
+            "the reminder does not say, in French, who sent the follow-up and when",
+        )
+        story.saw_message(SOPHIE, "dans le même DM, après son clic", done)
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_help_and_home,
     chapter_referral,
     chapter_snooze,
     chapter_sourcing,
+    chapter_follow_up,
+    chapter_hiring_manager,
 ]
 
 
@@ -354,7 +637,7 @@ def play(
             slack.add_user(
                 person.user_id,
                 name=person.name.split()[0].lower(),
-                real_name=person.name,
+                real_name=person.real_name,
                 locale=person.locale,
                 tz=person.tz,
             )

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import metrics, rendering
+from bot import i18n, metrics, rendering
 from bot.clock import Clock
 from bot.composer import Composer
 from bot.messenger import Messenger, SendError
@@ -245,7 +245,8 @@ class Dispatcher:
                     out.settled.append(self._sent(done, channel, ts))
                     out.report.found_in_history += 1
                 unsure.clear()  # looked: what history does not hold never reached Slack
-            locale = locale or self._locale(team_id, recipient)
+            locale, zone = self._reader(team_id, recipient, locale)
+            i18n.READER_TZ.set(zone)  # a sender thread serves one recipient at a time
             for due in [d for d in waiting if d.payload.get("edit")]:
                 if not self._taken_over(out, [due]):
                     edited = self._edit(out, due, locale)
@@ -544,16 +545,22 @@ class Dispatcher:
                 dedupe_key=f"delivery-failed:{due.id}:{admin}",
                 payload=text_notice(
                     ALERT_TEMPLATE,
-                    kind=due.kind.value,
+                    # what was lost, in words: a notice names what it rendered (a card…)
+                    kind=due.payload.get("render") or due.kind.value,
                     recipient=due.recipient,
                     reason=reason,
                 ),
             )
 
-    def _locale(self, team_id: str, recipient: str) -> str:
-        if recipient[:1] in ("U", "W"):  # a person, or the first of a group DM
-            return self.members.locale(team_id=team_id, user_id=recipient.split(",")[0])
-        return self.members.default_locale
+    def _reader(self, team_id: str, recipient: str, locale: str | None) -> tuple[str, str | None]:
+        """The recipient's language and time zone, asking Slack for someone refbot has not met
+        (or not lately): sending is after the ack, so it may wait, and a first card speaks
+        French to a French recruiter, with dates in their zone."""
+        if recipient[:1] not in ("U", "W"):  # a channel: no one reader
+            return locale or self.members.default_locale, None
+        user_id = recipient.split(",")[0]  # a person, or the first of a group DM
+        profile = self.members.refreshed(team_id=team_id, user_id=user_id)
+        return locale or profile.locale, profile.tz
 
     def _observe_queue(self) -> None:
         now = self.clock()

@@ -7,9 +7,13 @@ BOT_SCOPES = (
     "commands",
     "chat:write",
     "files:write",
+    # conversations.info on the conversation a command came from, whatever its kind.
     "channels:read",
     "groups:read",
+    "im:read",
+    "mpim:read",
     "im:write",
+    "mpim:write",  # conversations.open with two users: the group DM of an accepted intro
     "im:history",
     # The history check before a send is repeated reads the conversation (bot.slack.delivered):
     # channel cards and thank-yous, private channels, and group DMs (intros).
@@ -61,6 +65,8 @@ class View(StrEnum):
 class Action(StrEnum):
     HOME_REFER = "home_refer"
     ROLE_OPEN = "role_open"  # an upcoming role opens: its pool goes to the recruiter
+    ROLE_EDIT = "role_edit"  # the role modal, prefilled (`/refbot roles`, recruiters)
+    ROLE_CLOSE = "role_close"  # nobody can refer for it any more (after a confirmation)
     CANDIDATE_REACH_OUT = "candidate_reach_out"
     CANDIDATE_SNOOZE = "candidate_snooze"
     CANDIDATE_REQUEST_INTRO = "candidate_request_intro"
@@ -68,6 +74,7 @@ class Action(StrEnum):
     CANDIDATE_REACTIVATE = "candidate_reactivate"
     CANDIDATE_ARCHIVE = "candidate_archive"
     CANDIDATE_STAGE = "candidate_stage"  # "Move to…" select: reviewing, interviewing, hired
+    CANDIDATE_TAKE = "candidate_take"  # a recruiter takes a general referral: they own it
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REPLIED = "followup_replied"
     HM_INTERESTED = "hm_interested"
@@ -115,8 +122,11 @@ class AdminInput(StrEnum):
     SLA = "sla_business_days"
     CREDIT = "credit_window_months"
     RETENTION = "retention_months"
-    TEMPLATE = "template"
+    TEMPLATE = "template"  # which wording; picking one refills the box (dispatch_action)
+    TEMPLATE_LOCALE = "template_locale"  # the language of that wording (dispatch_action)
     TEMPLATE_BODY = "template_body"
+    RECRUITERS = "recruiters"
+    ADMINS = "admins"
 
 
 class ReachOutInput(StrEnum):

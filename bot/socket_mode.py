@@ -3,9 +3,12 @@
 https://api.slack.com/apis/connections/socket
 """
 
+import itertools
 import logging
+import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import Runtime
@@ -24,6 +27,22 @@ RECEIVE_BUFFER_BYTES = 64 * 1024
 _TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "not_allowed_token_type", "token_revoked", "account_inactive"}
 )
+# Slack's own trouble, for a while (https://api.slack.com/methods/apps.connections.open#errors).
+_SLACK_TROUBLE = frozenset({"internal_error", "fatal_error", "service_unavailable"})
+# Pauses between attempts while Slack cannot be reached; the last one repeats. A supervisor
+# restarting a process that exits at once would give up after a few tries (systemd's start
+# limit), so `refbot run` waits here instead, as the connected client does after a drop.
+RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+# slack_sdk logs each failed request at error level, and its retry handlers two more lines:
+# apps.connections.open goes through a client of its own that says nothing and never retries,
+# so that one attempt is one line (`connect_patiently`'s).
+_SILENT = logging.getLogger("refbot.socket.connections")
+_SILENT.setLevel(logging.CRITICAL)
+_SILENT.propagate = False
+
+
+class SlackUnreachable(Exception):
+    """Slack could not be reached (network, DNS, TLS, a timeout) or could not serve for now."""
 
 
 def connect(
@@ -31,13 +50,23 @@ def connect(
 ) -> SocketModeHandler:
     """Open the Socket Mode connection for runtime's Bolt app; `close()` the handler to stop.
 
-    The WebSocket URL comes from apps.connections.open through `runtime.bolt.client`, so it
-    honours SLACK_API_URL. Raises ConfigError when Slack refuses the app token.
+    The WebSocket URL comes from apps.connections.open at `runtime.bolt.client`'s base URL, so
+    it honours SLACK_API_URL. Raises ConfigError when Slack refuses the app token, and
+    SlackUnreachable when Slack cannot be reached.
     """
+    template = runtime.bolt.client
+    connections = WebClient(
+        base_url=template.base_url,
+        timeout=template.timeout,
+        ssl=template.ssl,
+        proxy=template.proxy,
+        logger=_SILENT,
+    )
     handler = SocketModeHandler(
         runtime.bolt,
         app_token,
         logger=log,
+        web_client=connections,
         auto_reconnect_enabled=True,  # a closed socket or a `disconnect`: fetch a new URL
         ping_interval=ping_interval,
         receive_buffer_size=RECEIVE_BUFFER_BYTES,
@@ -46,8 +75,45 @@ def connect(
         handler.connect()
     except BaseException as error:
         handler.close()  # its reader, monitor and worker threads started with it
-        code = error.response.get("error") if isinstance(error, SlackApiError) else None
-        if code in _TOKEN_ERRORS:
-            raise ConfigError(f"SLACK_APP_TOKEN: Slack refused it ({code})") from None
+        if isinstance(error, SlackApiError):
+            code = error.response.get("error")
+            if code in _TOKEN_ERRORS:
+                raise ConfigError(f"SLACK_APP_TOKEN: Slack refused it ({code})") from None
+            if code in _SLACK_TROUBLE or error.response.status_code >= 500:
+                status = error.response.status_code
+                raise SlackUnreachable(f"Slack answered {code or status}") from None
+        elif isinstance(error, OSError):  # urllib's URLError, a timeout, a refused connection
+            raise SlackUnreachable(_reason(error)) from None
         raise
     return handler
+
+
+def connect_patiently(
+    runtime: Runtime,
+    app_token: str,
+    *,
+    stop: threading.Event,
+    ping_interval: float = PING_SECONDS,
+    pauses: tuple[float, ...] = RETRY_SECONDS,
+) -> SocketModeHandler | None:
+    """`connect`, trying again while Slack cannot be reached: one log line per failed attempt,
+    then a pause (RETRY_SECONDS). None when `stop` is set before it could connect; a refused
+    app token raises ConfigError at once (trying again would not help)."""
+    url = runtime.bolt.client.base_url
+    for attempt in itertools.count():
+        try:
+            return connect(runtime, app_token, ping_interval=ping_interval)
+        except SlackUnreachable as error:
+            pause = pauses[min(attempt, len(pauses) - 1)]
+            log.warning("cannot reach Slack at %s (%s): trying again in %g s", url, error, pause)
+            if stop.wait(pause):
+                return None
+    raise AssertionError("unreachable")  # itertools.count() never ends
+
+
+def _reason(error: OSError) -> str:
+    """What went wrong, in a few words: "Connection refused", "timed out"..."""
+    cause = getattr(error, "reason", error)  # URLError wraps the socket's own error
+    if isinstance(cause, OSError):
+        return cause.strerror or str(cause) or type(cause).__name__
+    return str(cause) or type(error).__name__

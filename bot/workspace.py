@@ -333,6 +333,8 @@ def _send(request: urllib.request.Request) -> Response:
 def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
     if block.get("type") == "actions":
         return list(block.get("elements", []))
+    if block.get("type") == "input" and block.get("dispatch_action"):
+        return [block["element"]]  # an input that tells the app as soon as it changes
     accessory = block.get("accessory")
     return [accessory] if accessory else []
 

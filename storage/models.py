@@ -166,7 +166,7 @@ class Referral(Base):
     role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
     relationship: Mapped[str | None] = mapped_column(String(40))
     strength: Mapped[ReferralStrength | None]
-    candidate_knows: Mapped[bool]
+    candidate_knows: Mapped[bool | None]  # None: the referrer did not say
     can_intro: Mapped[bool]
     note: Mapped[str | None] = mapped_column(Text)
     session_id: Mapped[int | None] = mapped_column(

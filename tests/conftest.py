@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -62,6 +63,22 @@ def settings_for(slack: SlackEmulator, database_url: str) -> Settings:
         slack_api_url=slack.url,
         database_url=database_url,
         refbot_recruiters=(RECRUITER,),
+    )
+
+
+OAUTH_SECRET_KEY = "-9Bg0vVu6cqG9_hnrh1Ufy1pw6s6MHezTFPLuT6X-pQ="  # a Fernet key, tests only
+
+
+def oauth_settings_for(slack: SlackEmulator, database_url: str, **extra: Any) -> Settings:
+    """Multi-workspace OAuth mode: no bot token, installations (encrypted) in the database."""
+    return Settings(
+        slack_signing_secret=SIGNING_SECRET,
+        slack_client_id="1111.2222",
+        slack_client_secret="client-secret",
+        refbot_secret_key=OAUTH_SECRET_KEY,
+        slack_api_url=slack.url,
+        database_url=database_url,
+        **extra,
     )
 
 

@@ -1,6 +1,17 @@
 """`refbot demo` plays the story end to end and fails loudly when a step does not happen."""
 
-from bot.demo import ALICE, Story, play
+import re
+
+from bot.demo import ALICE, FRENCH_DATE, Story, play
+
+
+def step(output: str, title: str) -> str:
+    """What the demo printed under the step whose title starts with `title`."""
+    found = re.search(
+        rf"\n\d+\. {re.escape(title)}.*?(?=\n\d+\. |\nWhat each person saw)", output, re.S
+    )
+    assert found, f"no step {title!r} in:\n{output}"
+    return found.group(0)
 
 
 def test_demo_story_happens() -> None:
@@ -13,6 +24,29 @@ def test_demo_story_happens() -> None:
     assert "You haven't referred anyone yet" in output
     assert "Je ne connais pas" in output
     assert "steps happened as expected" in output
+    # A button replaced by what was done, by whom and when.
+    before = step(output, "Three business days later, no reply yet")
+    after = step(output, "Rita clicks Sent")
+    assert "[Sent] [They replied]" in before
+    assert "Follow-up sent by @Rita · " in after and "[" not in after.split("\n", 1)[1]
+    # A French recruiter's follow-up DM, its date in French.
+    french = step(output, "No reply yet: Sophie's follow-up reminder")
+    assert "Il est temps de relancer" in french and "[Envoyé]" in french
+    assert FRENCH_DATE.search(french), french
+    assert "Relance envoyée par @Sophie" in step(output, "Sophie clicks Envoyé")
+    # The hiring manager's decision with feedback, and their card saying what they answered.
+    decision = step(output, "Hugo passes on Paul")
+    assert "@Hugo ne donne pas suite pour Paul Langevin" in decision
+    assert "run Kubernetes in production" in decision
+    card = step(output, "Hugo's card now says")
+    assert "You passed — you said so" in card and "[Pass]" not in card
+
+
+def test_demo_tells_a_french_date_from_an_english_one() -> None:
+    assert FRENCH_DATE.search("le mar. 3 nov. 2026, 09:00")
+    assert FRENCH_DATE.search("ven. 4 juin 2027")
+    assert not FRENCH_DATE.search("on Tue, Nov 3, 2026, 9:00 AM")
+    assert not FRENCH_DATE.search("le Thu 05 Nov 09:00")
 
 
 def test_demo_names_the_step_that_did_not_happen() -> None:

@@ -413,4 +413,4 @@ def test_stats_in_the_terminal(tmp_path: Path) -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert "What works — the last 30 days" in done.stdout and "import:" in done.stdout
+    assert "What works — the last 30 days" in done.stdout and "Imports: 1/18 hired" in done.stdout

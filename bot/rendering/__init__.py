@@ -1,7 +1,16 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
-from bot.rendering.admin import admin_modal, admin_saved, export_sent
-from bot.rendering.decisions import reason_modal
+from bot.rendering.admin import admin_modal, admin_saved, export_sent, wording_target
+from bot.rendering.decisions import (
+    Shown,
+    click_replies,
+    decision_outdated,
+    opened_from,
+    opener,
+    reason_modal,
+    settled_prompt,
+    shown,
+)
 from bot.rendering.deliveries import digest, grouped, late, notice
 from bot.rendering.desk import desk_list
 from bot.rendering.help import help_message, unknown_subcommand
@@ -20,13 +29,14 @@ from bot.rendering.referral import (
     referrer_update,
     sla_nudge,
 )
-from bot.rendering.roles import role_created, role_modal, role_pool, roles_list
+from bot.rendering.roles import role_created, role_modal, role_pool, role_target, roles_list
 from bot.rendering.search import search_results
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 from bot.rendering.sourcing import (
     contact_added,
     session_card,
     session_end,
+    session_ended,
     session_start_modal,
     sourcing_note,
     sourcing_usage,
@@ -34,9 +44,12 @@ from bot.rendering.sourcing import (
 from bot.rendering.stats import stats_message, stats_text
 
 __all__ = [
+    "Shown",
     "admin_modal",
     "admin_saved",
+    "click_replies",
     "contact_added",
+    "decision_outdated",
     "desk_list",
     "digest",
     "export_sent",
@@ -55,6 +68,8 @@ __all__ = [
     "intro_request",
     "late",
     "notice",
+    "opened_from",
+    "opener",
     "outside_message",
     "outside_modal",
     "reach_out_done",
@@ -67,11 +82,15 @@ __all__ = [
     "role_created",
     "role_modal",
     "role_pool",
+    "role_target",
     "roles_list",
     "search_results",
     "session_card",
     "session_end",
+    "session_ended",
     "session_start_modal",
+    "settled_prompt",
+    "shown",
     "sla_nudge",
     "snooze_done",
     "snooze_due_dm",
@@ -81,4 +100,5 @@ __all__ = [
     "stats_message",
     "stats_text",
     "unknown_subcommand",
+    "wording_target",
 ]

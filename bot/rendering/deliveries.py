@@ -5,10 +5,21 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import i18n
+from bot.rendering.blocks import (
+    MESSAGE_BLOCKS,
+    Block,
+    Message,
+    context,
+    divider,
+    header,
+    message,
+    section,
+)
+from bot.rendering.steps import step_button
 
 if TYPE_CHECKING:
+    from bot.services.desk import DeskItem
     from bot.services.digests import DigestContent
-from bot.rendering.blocks import MESSAGE_BLOCKS, Message, context, divider, header, message, section
 
 
 def notice(locale: str, template: str, values: dict[str, Any]) -> Message:
@@ -44,6 +55,32 @@ def grouped(locale: str, items: Sequence[Message]) -> tuple[Message, int]:
     return message(title, blocks), count
 
 
+DIGEST_ITEMS = 5  # named per kind; the rest is "and N more" (4 kinds x 7 blocks < 50)
+DIGEST_KINDS = ("follow_ups", "new_referrals", "snoozes_ending", "intros_waiting")
+
+
 def digest(locale: str, content: "DigestContent") -> Message:
-    text = i18n.mrkdwn(locale, "deliveries/digest", content=content)
-    return message(i18n.plain(locale, "deliveries/digest_title"), [section(text)])
+    """Good morning, then the reader's items by kind: each named, with its button (its
+    candidate's next step), the first few of each kind and how many more."""
+    title = i18n.plain(locale, "deliveries/digest_title")
+    blocks: list[Block] = [
+        header(title),
+        section(i18n.mrkdwn(locale, "deliveries/digest", content=content)),
+    ]
+    for kind in DIGEST_KINDS:
+        found: tuple[DeskItem, ...] = getattr(content, kind)
+        if not found:
+            continue
+        blocks.append(
+            section(i18n.mrkdwn(locale, "deliveries/digest_kind", kind=kind, count=len(found)))
+        )
+        for n, item in enumerate(found[:DIGEST_ITEMS]):
+            text = i18n.mrkdwn(locale, "deliveries/digest_item", kind=kind, item=item)
+            accessory = step_button(locale, item.step, item.candidate) if item.step else None
+            blocks.append(section(text, block_id=f"digest:{kind}:{n}", accessory=accessory))
+        if len(found) > DIGEST_ITEMS:
+            more = len(found) - DIGEST_ITEMS
+            blocks.append(
+                context(i18n.mrkdwn(locale, "deliveries/digest_more", kind=kind, count=more))
+            )
+    return message(title, blocks)

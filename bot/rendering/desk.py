@@ -4,19 +4,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import i18n
-from bot.ids import Action
-from bot.rendering.blocks import Block, Message, button, context, header, message, section
+from bot.rendering.blocks import Block, Message, context, header, message, section
+from bot.rendering.steps import step_button
 from bot.services.desk import Desk, DeskItem
 
 PER_SECTION_HOME = 25  # three sections of 25 items + headers stay under 100 blocks a view
 PER_LIST = 40  # 50 blocks a message
 
-# Each kind of item, with the one button that moves it on.
-KINDS = {
-    "follow_ups": ("followup_replied", Action.FOLLOWUP_REPLIED),
-    "new_referrals": ("reach_out", Action.CANDIDATE_REACH_OUT),
-    "snoozes": ("reactivate", Action.CANDIDATE_REACTIVATE),
-}
+# The sections, in order; each item's button is its candidate's next step (as on the card).
+KINDS = ("follow_ups", "new_referrals", "snoozes")
 
 
 def _label(locale: str, key: str, **values: Any) -> str:
@@ -27,16 +23,13 @@ def items(desk: Desk, kind: str, limit: int) -> list[Block]:
     """One block per item, the rest summed up as "and N more — /refbot …"."""
     found: tuple[DeskItem, ...] = getattr(desk, kind)
     t, zone = desk.locale, ZoneInfo(desk.tz)
-    label_key, action = KINDS[kind]
     if not found:
         return [context(i18n.mrkdwn(t, "desk/empty", kind=kind))]
     blocks: list[Block] = []
     for item in found[:limit]:
-        when = item.due_at.astimezone(zone).strftime("%a %d %b %H:%M") if item.due_at else None
-        text = i18n.mrkdwn(t, "desk/item", name=item.name, when=when)
-        blocks.append(
-            section(text, accessory=button(_label(t, label_key), action, value=item.candidate))
-        )
+        text = i18n.mrkdwn(t, "desk/item", name=item.name, when=item.due_at, tz=zone)
+        step = step_button(t, item.step, item.candidate) if item.step else None
+        blocks.append(section(text, accessory=step))
     if len(found) > limit:
         blocks.append(context(i18n.mrkdwn(t, "desk/more", count=len(found) - limit, kind=kind)))
     return blocks

@@ -33,5 +33,7 @@ def intro_answered(locale: str, intro: IntroView) -> Message:
 
 
 def intro_asked(asked: IntroAsked) -> Message:
-    text = i18n.mrkdwn(asked.locale, "intro/asked", referrer=asked.referrer_id)
+    text = i18n.mrkdwn(
+        asked.locale, "intro/asked", referrer=asked.referrer_id, already=asked.already
+    )
     return message(text, [section(text)], response_type="ephemeral", replace_original=False)

@@ -1,7 +1,6 @@
 """The reach-out modal, the draft to copy, and the follow-up DMs."""
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.ids import Action, ReachOutInput, View
@@ -18,7 +17,7 @@ from bot.rendering.blocks import (
     section,
     static_select,
 )
-from bot.services.outreach import FollowUpDue, ReachOutForm, ReachOutResult
+from bot.services.outreach import FollowUpDue, ReachOutForm, ReachOutResult, Running
 from storage.types import OutreachChannel
 
 
@@ -28,6 +27,8 @@ def _label(locale: str, key: str) -> str:
 
 def reach_out_modal(form: ReachOutForm) -> dict[str, Any]:
     t = form.locale
+    if form.running is not None:  # one sequence at a time: say so instead of drafting another
+        return _running(t, form.candidate_name, form.running, form.tz)
     templates = [option(_label(t, key), key) for key in form.templates]
     channels = [option(_label(t, c.value), c.value) for c in OutreachChannel]
     return modal(
@@ -53,22 +54,36 @@ def reach_out_modal(form: ReachOutForm) -> dict[str, Any]:
 
 
 def reach_out_done(result: ReachOutResult) -> dict[str, Any]:
-    t, zone = result.locale, ZoneInfo(result.tz)
-    days = [d.astimezone(zone).strftime("%a %d %b %H:%M") for d in result.follow_ups]
+    t = result.locale
+    if result.running is not None:  # someone started a sequence while this modal was open
+        return _running(t, result.candidate_name, result.running, result.tz)
+    # A modal: Slack renders no <!date> there, so the dates are written in the reader's zone.
     text = i18n.mrkdwn(
-        t, "outreach/done", name=result.candidate_name, draft=result.draft, days=days
+        t,
+        "outreach/done",
+        name=result.candidate_name,
+        draft=result.draft,
+        follow_ups=result.follow_ups,
+        channel=result.channel,
+        tz=result.tz,
     )
     return modal(View.REACH_OUT, _label(t, "title"), [section(text)], close=_label(t, "done"))
+
+
+def _running(locale: str, name: str, running: Running, tz: str) -> dict[str, Any]:
+    # A modal: Slack renders no <!date> there, so the dates are written in the reader's zone.
+    text = i18n.mrkdwn(locale, "outreach/running", name=name, running=running, tz=tz)
+    return modal(
+        View.REACH_OUT, _label(locale, "title"), [section(text)], close=_label(locale, "done")
+    )
 
 
 def followup_dm(locale: str, due: FollowUpDue) -> Message:
     value = due.card.public_id
     title = _label(locale, "followup_title")
-    text = i18n.mrkdwn(
-        locale, "outreach/followup_due", due=due, channel=_label(locale, due.channel)
-    )
+    text = i18n.mrkdwn(locale, "outreach/followup_due", due=due, tz=due.tz)
     return message(
-        f"{title}: {i18n.escape_mrkdwn(due.card.name)}",
+        i18n.titled(locale, title, due.card.name),
         [
             header(title),
             section(text),

@@ -6,10 +6,13 @@ from typing import Any
 from bot import i18n
 from bot.ids import Action, ReferralInput, View
 from bot.rendering.blocks import (
+    MESSAGE_BLOCKS,
+    Block,
     Message,
     actions,
     button,
     checkboxes,
+    context,
     header,
     input_block,
     message,
@@ -21,8 +24,10 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.rendering.steps import step_button
 from bot.services.candidates import MOVABLE
 from bot.services.cards import CandidateCard, ReferrerUpdate
+from bot.services.next_step import Step
 from bot.services.referrals import RELATIONSHIPS, ReferralFormView, ReferralResult
 from bot.services.sourcing import ActiveSession
 from storage.types import CandidateStatus
@@ -49,6 +54,7 @@ def intro_offer_modal(form: ReferralFormView) -> dict[str, Any]:
         ReferralInput.PROFILE_URL,
         ReferralInput.ROLE,
         ReferralInput.RELATIONSHIP,
+        ReferralInput.CANDIDATE_KNOWS,  # offering an intro says nothing about what they know
         ReferralInput.NOTE,
     }
     blocks = [b for b in view["blocks"] if b["block_id"] in keep]
@@ -116,12 +122,12 @@ def referral_modal(
             radio_buttons([option(_label(t, s), s) for s in ("strong", "good", "some")]),
             optional=True,
         ),
+        # Required and with nothing pre-selected: an answer left at a default would speak for
+        # the referrer (and could make a lead look like someone who already knows).
         input_block(
             ReferralInput.CANDIDATE_KNOWS,
             _label(t, "candidate_knows"),
-            radio_buttons(
-                [option(_label(t, "yes"), "yes"), option(_label(t, "no"), "no")], initial="yes"
-            ),
+            radio_buttons([option(_label(t, "yes"), "yes"), option(_label(t, "no"), "no")]),
         ),
         input_block(
             ReferralInput.CAN_INTRO,
@@ -171,7 +177,13 @@ def field_errors(locale: str, errors: dict[str, str]) -> dict[str, str]:
 def referral_done(result: ReferralResult) -> dict[str, Any]:
     t = result.locale
     text = i18n.mrkdwn(
-        t, "referral/done", name=result.candidate_name, duplicate=result.duplicate, lead=result.lead
+        t,
+        "referral/done",
+        name=result.candidate_name,
+        duplicate=result.duplicate,
+        lead=result.lead,
+        yours=result.yours,
+        noted=result.noted,
     )
     return modal(
         View.REFERRAL, _label(t, "done_title"), [section(text)], close=_label(t, "done_close")
@@ -184,29 +196,54 @@ def recruiter_card(locale: str, card: CandidateCard) -> Message:
     value = card.public_id
     status = CandidateStatus(card.status)
     buttons: list[dict[str, Any]] = []
+    step = card.next_step  # the same first button as Home, search and role pools show
     if status in ACTIVE:
-        first = (
-            button(
-                label("request_intro"), Action.CANDIDATE_REQUEST_INTRO, value=value, style="primary"
-            )
-            if card.lead
-            else button(
-                label("reach_out"), Action.CANDIDATE_REACH_OUT, value=value, style="primary"
-            )
-        )
-        buttons = [
-            first,
-            button(label("snooze"), Action.CANDIDATE_SNOOZE, value=value),
+        buttons = [step_button(locale, step, value)] if step else []
+        # An offered intro stays one click away, until one was made.
+        if card.introducers and step == Step.REACH_OUT and not card.introduced:
+            buttons.append(step_button(locale, Step.REQUEST_INTRO, value, primary=False))
+        if step != Step.SNOOZE:
+            buttons.append(button(label("snooze"), Action.CANDIDATE_SNOOZE, value=value))
+        buttons += [
             button(label("not_a_fit"), Action.CANDIDATE_NOT_A_FIT, value=value),
             button(label("archive"), Action.CANDIDATE_ARCHIVE, value=value),
             _stage_select(locale, card),
         ]
-    elif status in (CandidateStatus.SNOOZED, CandidateStatus.NOT_A_FIT, CandidateStatus.ARCHIVED):
-        buttons = [button(label("reactivate"), Action.CANDIDATE_REACTIVATE, value=value)]
-    blocks = [header(label("new_referral")), section(text)]
+    elif step is not None:  # resting: Reactivate
+        buttons = [step_button(locale, step, value, primary=False)]
+    if card.may_take:  # a general referral every recruiter got: who owns it, and "Take it"
+        take = button(label("take"), Action.CANDIDATE_TAKE, value=value)
+        buttons.insert(1 if buttons else 0, take)
+    title = card_title(locale, card)
+    blocks = [header(title), section(text), *_referrer_blocks(locale, card)]
+    blocks.append(context(i18n.mrkdwn(locale, "cards/owner", card=card)))
     if buttons:
-        blocks.append(actions(*buttons, block_id=f"card:{value}"))
-    return message(f"{label('new_referral')}: {i18n.escape_mrkdwn(card.name)}", blocks)
+        # The owner it showed rides along: "Take it" from a copy someone else took since is
+        # an outdated button (handlers.actions.candidate reads it back).
+        blocks.append(actions(*buttons, block_id=f"card:{value}:{card.owner_id or ''}"))
+    return message(i18n.titled(locale, title, card.name), blocks)
+
+
+def card_title(locale: str, card: CandidateCard) -> str:
+    """The card's header follows the candidate's status ("New referral" only while new)."""
+    return i18n.plain(locale, "cards/title", status=card.status)
+
+
+# Header, summary, "and N more", the buttons, and room for a line about the last action.
+REFERRERS_SHOWN = MESSAGE_BLOCKS - 6
+
+
+def _referrer_blocks(locale: str, card: CandidateCard) -> list[Block]:
+    """One section per referrer, so each keeps every note they wrote (a section holds 3,000
+    characters; a note 2,000): who wrote it, then their words, escaped."""
+    blocks: list[Block] = [
+        section(i18n.mrkdwn(locale, "cards/referrer", r=r))
+        for r in card.referrers[:REFERRERS_SHOWN]
+    ]
+    if len(card.referrers) > REFERRERS_SHOWN:
+        more = len(card.referrers) - REFERRERS_SHOWN
+        blocks.append(context(i18n.mrkdwn(locale, "cards/referrers_more", count=more)))
+    return blocks
 
 
 def _stage_select(locale: str, card: CandidateCard) -> dict[str, Any]:
@@ -221,29 +258,35 @@ def _stage_select(locale: str, card: CandidateCard) -> dict[str, Any]:
 
 
 def sla_nudge(locale: str, card: CandidateCard) -> Message:
-    """The card again, with a nudge on top: this referral is waiting for a first look."""
-    nudge = i18n.mrkdwn(locale, "cards/sla_nudge", name=card.name)
+    """The card again, with a nudge on top while this referral waits for a first look (the
+    nudge is kept current like the card: once someone acted, it is the card as it is now)."""
     full = recruiter_card(locale, card)
+    if card.status != "new" or card.owner_id not in (None, card.viewer):
+        return full
+    nudge = i18n.mrkdwn(locale, "cards/sla_nudge", name=card.name)
     return {**full, "text": nudge, "blocks": [section(nudge), *full["blocks"][1:]]}
 
 
 def hm_card(locale: str, card: CandidateCard) -> Message:
+    """The hiring manager's copy: the candidate, their profile, what each referrer says of
+    them; Interested / Pass, then their answer (when) and the other one, should they change
+    their mind. Someone no longer in process has no buttons, and the card says why."""
     label = lambda key: i18n.plain(locale, "cards/labels", key=key)  # noqa: E731
     text = i18n.mrkdwn(locale, "cards/hm", card=card)
-    return message(
-        f"{label('hm_title')}: {i18n.escape_mrkdwn(card.name)}",
-        [
-            header(label("hm_title")),
-            section(text),
-            actions(
-                button(
-                    label("interested"), Action.HM_INTERESTED, value=card.public_id, style="primary"
-                ),
-                button(label("pass"), Action.HM_PASS, value=card.public_id),
-                block_id=f"hm:{card.public_id}",
-            ),
-        ],
-    )
+    blocks = [header(label("hm_title")), section(text), *_referrer_blocks(locale, card)]
+    if state := i18n.mrkdwn(locale, "cards/hm_state", card=card):
+        blocks.append(context(state))
+    answer = card.answer.what if card.answer else None
+    buttons = []
+    if card.in_process and answer != "interested":
+        buttons.append(
+            button(label("interested"), Action.HM_INTERESTED, value=card.public_id, style="primary")
+        )
+    if card.in_process and answer != "passed":
+        buttons.append(button(label("pass"), Action.HM_PASS, value=card.public_id))
+    if buttons:
+        blocks.append(actions(*buttons, block_id=f"hm:{card.public_id}"))
+    return message(i18n.titled(locale, label("hm_title"), card.name), blocks)
 
 
 def referrer_update(locale: str, update: ReferrerUpdate) -> Message:

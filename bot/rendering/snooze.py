@@ -1,7 +1,6 @@
 """The snooze modal, its confirmation, and the DM when a snooze ends."""
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import i18n
 from bot.ids import Action, SnoozeInput, View
@@ -60,13 +59,9 @@ def snooze_modal(locale: str, candidate: str, preset: str) -> dict[str, Any]:
 
 def snooze_done(result: SnoozeResult) -> dict[str, Any]:
     assert result.until is not None
-    local = result.until.astimezone(ZoneInfo(result.tz))
+    # A modal: Slack renders no <!date> there, so the day is written in the reader's zone.
     text = i18n.mrkdwn(
-        result.locale,
-        "snooze/done",
-        name=result.candidate_name,
-        day=local.strftime("%Y-%m-%d"),
-        time=local.strftime("%H:%M"),
+        result.locale, "snooze/done", name=result.candidate_name, until=result.until, tz=result.tz
     )
     return modal(
         View.SNOOZE,
@@ -78,11 +73,11 @@ def snooze_done(result: SnoozeResult) -> dict[str, Any]:
 
 def snooze_due_dm(locale: str, due: SnoozeDue) -> Message:
     card, value = due.card, due.card.public_id
-    text = i18n.mrkdwn(locale, "snooze/due", due=due)
-    history = i18n.mrkdwn(locale, "snooze/history", history=due.history[-10:])
+    text = i18n.mrkdwn(locale, "snooze/due", due=due, tz=due.tz)
+    history = i18n.mrkdwn(locale, "snooze/history", history=due.history[-10:], tz=due.tz)
     title = _label(locale, "due_title")
     return message(
-        f"{title}: {i18n.escape_mrkdwn(card.name)}",
+        i18n.titled(locale, title, card.name),
         [
             header(title),
             section(text),

@@ -21,10 +21,14 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.rendering.steps import step_button
+from bot.services.next_step import Step
 from bot.services.sourcing import (
     DURATIONS,
     ActiveSession,
     AddResult,
+    Contact,
+    EndResult,
     SessionCard,
     SessionSummary,
     StartForm,
@@ -96,7 +100,7 @@ def session_card(locale: str, card: SessionCard) -> Message:
                 block_id=f"session:{card.public_id}",
             )
         )
-    return message(f"{_label(locale, 'card_title')}: {i18n.escape_mrkdwn(card.role_title)}", blocks)
+    return message(i18n.titled(locale, _label(locale, "card_title"), card.role_title), blocks)
 
 
 def session_thanks(locale: str, card: SessionCard) -> Message:
@@ -105,38 +109,51 @@ def session_thanks(locale: str, card: SessionCard) -> Message:
 
 
 def session_summary(locale: str, summary: SessionSummary) -> Message:
-    """Every contact with its details; the hiring manager gets triage buttons."""
+    """Every contact with its details and the reader's decisions about them."""
     title = _label(locale, "summary_title")
     blocks: list[Block] = [
         header(title),
         section(i18n.mrkdwn(locale, "sourcing/summary", card=summary.card)),
     ]
-    per_contact = 3 if summary.for_hiring_manager else 2
-    room = (MESSAGE_BLOCKS - len(blocks) - 1) // per_contact
-    for contact in summary.contacts[:room]:
-        blocks += [divider(), section(i18n.mrkdwn(locale, "sourcing/contact", c=contact))]
-        if summary.for_hiring_manager:
-            blocks.append(
-                actions(
-                    button(
-                        _label(locale, "interested"),
-                        Action.HM_INTERESTED,
-                        value=contact.candidate,
-                        style="primary",
-                    ),
-                    button(_label(locale, "pass"), Action.HM_PASS, value=contact.candidate),
-                )
-            )
+    room = (MESSAGE_BLOCKS - len(blocks) - 1) // 3  # divider, contact, buttons
+    for n, contact in enumerate(summary.contacts[:room]):
+        blocks += [
+            divider(),
+            section(i18n.mrkdwn(locale, "sourcing/contact", c=contact)),
+        ]
+        # A DM to the recruiter or the hiring manager (the channel gets counts only): the
+        # decisions are one click away, and the clicked one then says what was done.
+        if buttons := _decisions(locale, summary, contact):
+            blocks.append(actions(*buttons, block_id=f"contact:{n}"))
     if len(summary.contacts) > room:
         blocks.append(
             context(i18n.mrkdwn(locale, "sourcing/more", count=len(summary.contacts) - room))
         )
-    return message(f"{title}: {i18n.escape_mrkdwn(summary.card.role_title)}", blocks)
+    return message(i18n.titled(locale, title, summary.card.role_title), blocks)
+
+
+def _decisions(locale: str, summary: SessionSummary, contact: Contact) -> list[Block]:
+    """The hiring manager's Interested / Pass, or the recruiter's next step and Not a fit."""
+    value = contact.candidate
+    if summary.for_hiring_manager:
+        interested = _label(locale, "interested")
+        return [
+            button(interested, Action.HM_INTERESTED, value=value, style="primary"),
+            button(_label(locale, "pass"), Action.HM_PASS, value=value),
+        ]
+    if contact.step is None:  # interviewing or hired: nothing to decide from here
+        return []
+    first = step_button(locale, contact.step, value)
+    if contact.step == Step.REACTIVATE:  # someone the team had set aside
+        return [first]
+    not_a_fit = i18n.plain(locale, "cards/labels", key="not_a_fit")
+    return [first, button(not_a_fit, Action.CANDIDATE_NOT_A_FIT, value=value)]
 
 
 def contact_added(locale: str, added: AddResult) -> dict[str, Any]:
     name = added.referral.candidate_name if added.referral else ""
-    text = i18n.mrkdwn(locale, "sourcing/added", outcome=added.outcome, name=name)
+    noted = added.referral.noted if added.referral else False  # "has your note" only if true
+    text = i18n.mrkdwn(locale, "sourcing/added", outcome=added.outcome, name=name, noted=noted)
     return modal(
         View.REFERRAL, _label(locale, "card_title"), [section(text)], close=_label(locale, "done")
     )
@@ -154,12 +171,22 @@ def session_end(locale: str, found: SessionSummary | SessionCard) -> Message:
     return session_thanks(locale, found)
 
 
-def sourcing_usage(locale: str, active: list[ActiveSession]) -> Message:
-    text = i18n.mrkdwn(locale, "sourcing/usage", active=active)
+def sourcing_usage(locale: str, active: list[ActiveSession], *, may_start: bool) -> Message:
+    """`/sourcing`: what runs now; start and end only for those who may start a session."""
+    text = i18n.mrkdwn(locale, "sourcing/usage", active=active, may_start=may_start)
+    return message(text, [section(text)], response_type="ephemeral")
+
+
+def session_ended(result: EndResult) -> Message:
+    """`/sourcing end` or End session: ended, ended already, or nothing running (what to do)."""
+    text = i18n.mrkdwn(
+        result.locale, "sourcing/ended", outcome=result.outcome, may_start=result.may_start
+    )
     return message(text, [section(text)], response_type="ephemeral")
 
 
 def sourcing_note(locale: str, template: str) -> Message:
-    """A short ephemeral answer: how to invite refbot, or that the session ended."""
+    """A short ephemeral answer: who may start a session, how to invite refbot, or that there
+    is no role to source for."""
     text = i18n.mrkdwn(locale, f"sourcing/{template}")
     return message(text, [section(text)], response_type="ephemeral")

@@ -1,8 +1,8 @@
-"""Decisions on a candidate from the cards: not a fit, archive, reactivate, the hiring
-manager's answer. Each re-checks the actor's role, records a private note, keeps every card
-current and tells the referrers in kind, generic words."""
+"""Decisions on a candidate from the cards: not a fit, archive, reactivate, take it, the hiring
+manager's answer. Each re-checks the actor's role, refuses a button the candidate has moved past
+(an outdated one says what happened instead), records a private note, keeps every card current,
+settles the prompts it answers and tells the referrers in kind, generic words."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound
 from bot.outbox import Outbox, text_notice
-from bot.services.cards import STAGES, refresh_cards
+from bot.services import changes
+from bot.services.cards import refresh_cards, tell_referrers
+from bot.services.changes import Change, Decision
 from bot.services.members import Members
 from storage.db import Sessions
-from storage.models import Candidate, Note
+from storage.models import Candidate, Note, Role
 from storage.repositories import audit, candidates, deliveries, referrals
 from storage.types import CandidateStatus, DeliveryKind, NoteKind
 
@@ -33,12 +35,21 @@ NO_LONGER_APPLY = {
 }
 
 
-@dataclass(frozen=True)
-class Decision:
-    locale: str
-    candidate_name: str
-    status: str
-    errors: dict[str, str]
+IN_PROCESS = frozenset({"new", "reviewing", "contacted", "interviewing"})
+RESTING = frozenset({"snoozed", "not_a_fit", "archived"})
+# The statuses in which each button is offered (card, prompts, lists): a click on it in any
+# other status is an outdated button, answered with what happened instead of acting.
+OFFERED = {
+    "archive": IN_PROCESS | {"snoozed"},
+    "reactivate": RESTING,
+    "not_a_fit": IN_PROCESS,
+    "move": IN_PROCESS,
+    "snooze": IN_PROCESS | {"snoozed"},
+    "reach_out": IN_PROCESS,
+    "request_intro": IN_PROCESS,
+    "take": IN_PROCESS,
+    "hm": IN_PROCESS,
+}
 
 
 class Candidates:
@@ -51,7 +62,13 @@ class Candidates:
         self.clock = clock
 
     def not_a_fit(
-        self, *, team_id: str, actor_id: str, candidate: str, reason: str | None
+        self,
+        *,
+        team_id: str,
+        actor_id: str,
+        candidate: str,
+        reason: str | None,
+        shown: str | None = None,
     ) -> Decision:
         """Close the candidate with a private reason; the referrers hear a kind, generic word."""
         return self._decide(
@@ -62,45 +79,147 @@ class Candidates:
             NoteKind.NOT_A_FIT,
             reason,
             required=True,
+            action="not_a_fit",
+            shown=shown,
         )
 
-    def archive(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
-        """Take the candidate out of the pipeline (still found by rediscovery)."""
-        return self._decide(team_id, actor_id, candidate, CandidateStatus.ARCHIVED, None, None)
+    def archive(
+        self, *, team_id: str, actor_id: str, candidate: str, shown: str | None = None
+    ) -> Decision:
+        """Take the candidate out of the pipeline (still found by rediscovery). `shown`: the
+        status the clicked message was about, when it was about one (a snooze that ended)."""
+        return self._decide(
+            team_id,
+            actor_id,
+            candidate,
+            CandidateStatus.ARCHIVED,
+            None,
+            None,
+            action="archive",
+            shown=shown,
+        )
 
-    def move(self, *, team_id: str, actor_id: str, candidate: str, stage: str) -> Decision:
+    def move(
+        self, *, team_id: str, actor_id: str, candidate: str, stage: str, shown: str | None = None
+    ) -> Decision:
         """Move the candidate along the pipeline (reviewing, contacted, interviewing, hired)."""
         if stage not in MOVABLE:
             raise NotFound
-        return self._decide(team_id, actor_id, candidate, CandidateStatus(stage), None, None)
-
-    def reactivate(self, *, team_id: str, actor_id: str, candidate: str) -> Decision:
-        """Bring the candidate back to review."""
         return self._decide(
-            team_id, actor_id, candidate, CandidateStatus.REVIEWING, NoteKind.REACTIVATE, None
+            team_id,
+            actor_id,
+            candidate,
+            CandidateStatus(stage),
+            None,
+            None,
+            action="move",
+            shown=shown,
         )
 
-    def hm_answer(
-        self, *, team_id: str, actor_id: str, candidate: str, interested: bool, reason: str | None
+    def reactivate(
+        self, *, team_id: str, actor_id: str, candidate: str, shown: str | None = None
     ) -> Decision:
-        """The hiring manager's answer, told to the candidate's recruiter."""
+        """Bring the candidate back to review."""
+        return self._decide(
+            team_id,
+            actor_id,
+            candidate,
+            CandidateStatus.REVIEWING,
+            NoteKind.REACTIVATE,
+            None,
+            action="reactivate",
+            shown=shown,
+        )
+
+    def check(
+        self,
+        *,
+        team_id: str,
+        actor_id: str,
+        candidate: str,
+        action: str,
+        shown: str | None = None,
+    ) -> Decision:
+        """Whether a button that opens a modal (snooze, not a fit, reach out, pass) still
+        applies: `outdated` (and what happened instead) when the candidate moved on."""
+        hiring_manager = action == "hm_pass"
+        if hiring_manager:
+            locale = self.members.locale(team_id=team_id, user_id=actor_id)
+        else:
+            locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
+        with self.sessions() as s:
+            found = self._candidate(s, team_id, candidate)
+            if hiring_manager:
+                self._managed_role(s, found, actor_id)
+                answer = changes.hm_answer(s, team_id, found.public_id, actor_id)
+                if answer is not None and answer.what == "passed":
+                    return changes.decided(locale, found, answer, outdated=True)
+                action = "hm"
+            stale = self._stale(s, locale, found, action, shown)
+            return stale or Decision(locale, found.name, found.status.value, candidate=candidate)
+
+    def take(
+        self, *, team_id: str, actor_id: str, candidate: str, shown_owner: str | None
+    ) -> Decision:
+        """The recruiter takes the candidate: they own it from now on, and every recruiter's
+        card says so. `shown_owner`: the owner the clicked card showed ("" for nobody); when
+        someone else took the candidate since, the button is outdated."""
+        locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
+        now = self.clock()
+        with self.sessions.begin() as s:
+            found = self._candidate(s, team_id, candidate, lock=True)
+            if (stale := self._stale(s, locale, found, "take", None)) is not None:
+                return stale
+            if found.owner_id == actor_id or (
+                shown_owner is not None and (found.owner_id or "") != shown_owner
+            ):
+                taken = changes.owner_since(s, team_id, found.public_id)
+                owner = taken or Change("taken", found.owner_id, found.created_at)
+                return changes.decided(locale, found, owner, outdated=True)
+            before, found.owner_id = found.owner_id, actor_id
+            audit.record(
+                s,
+                team_id=team_id,
+                actor_id=actor_id,
+                action=changes.TAKE,
+                subject=f"candidate:{found.public_id}",
+                at=now,
+                **{"from": before, "to": actor_id},
+            )
+            refresh_cards(s, self.outbox, team_id, found.public_id, f"taken:{now.isoformat()}")
+            return Decision(
+                locale,
+                found.name,
+                found.status.value,
+                candidate=found.public_id,
+                change=Change("taken", actor_id, now),
+            )
+
+    def hm_answer(
+        self,
+        *,
+        team_id: str,
+        actor_id: str,
+        candidate: str,
+        interested: bool,
+        reason: str | None,
+    ) -> Decision:
+        """The hiring manager's answer, told to the candidate's recruiter; their card then says
+        what they answered and offers the other answer (a change of mind is allowed). The same
+        answer again, or an answer about someone no longer in process, is outdated."""
         locale = self.members.locale(team_id=team_id, user_id=actor_id)
         if not interested and not (reason or "").strip():
             return Decision(locale, "", "", {"reason": "required"})
         now = self.clock()
         with self.sessions.begin() as s:
-            found = self._candidate(s, team_id, candidate)
-            # The role this person manages, by id: a candidate may be referred to several roles.
-            role = next(
-                (
-                    r.role
-                    for r in referrals.for_candidate(s, found.id)
-                    if r.role and r.role.hiring_manager_id == actor_id
-                ),
-                None,
-            )
-            if role is None:
-                raise NotAllowed
+            found = self._candidate(s, team_id, candidate, lock=True)
+            role = self._managed_role(s, found, actor_id)
+            if (stale := self._stale(s, locale, found, "hm", None)) is not None:
+                return stale
+            answered = changes.hm_answer(s, team_id, found.public_id, actor_id)
+            what = "interested" if interested else "passed"
+            if answered is not None and answered.what == what:
+                return changes.decided(locale, found, answered, outdated=True)
             if not interested:
                 s.add(
                     Note(
@@ -138,12 +257,20 @@ class Candidates:
                 s,
                 team_id=team_id,
                 actor_id=actor_id,
-                action="candidate.hm_answer",
+                action=changes.HM_ANSWER,
                 subject=f"candidate:{found.public_id}",
                 at=now,
                 interested=interested,
             )
-            return Decision(locale, found.name, found.status.value, {})
+            # Every card of the candidate is composed again: theirs now shows their answer.
+            refresh_cards(s, self.outbox, team_id, found.public_id, f"{what}:{now.isoformat()}")
+            return Decision(
+                locale,
+                found.name,
+                found.status.value,
+                candidate=found.public_id,
+                change=Change(what, actor_id, now),
+            )
 
     def _decide(
         self,
@@ -154,6 +281,8 @@ class Candidates:
         note_kind: NoteKind | None,
         note: str | None,
         *,
+        action: str,
+        shown: str | None,
         required: bool = False,
     ) -> Decision:
         locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
@@ -164,28 +293,44 @@ class Candidates:
             return Decision(locale, "", "", {"reason": "too_long"})
         now = self.clock()
         with self.sessions.begin() as s:
-            found = self._candidate(s, team_id, candidate)
-            if found.status != status:
-                self.set_status(s, found, status, actor_id=actor_id, at=now)
-                if note_kind is not None:
-                    s.add(
-                        Note(
-                            team_id=team_id,
-                            candidate_id=found.id,
-                            author_id=actor_id,
-                            kind=note_kind,
-                            body=note or "",
-                            created_at=now,
-                        )
+            found = self._candidate(s, team_id, candidate, lock=True)
+            stale = self._stale(s, locale, found, action, shown)
+            if stale is None and found.status == status:  # a double click, two people at once
+                last = changes.last_status(s, team_id, found.public_id)
+                stale = changes.decided(locale, found, last, outdated=True)
+            if stale is not None:
+                return stale
+            before = found.status.value
+            self.set_status(s, found, status, actor_id=actor_id, at=now)
+            if note_kind is not None:
+                s.add(
+                    Note(
+                        team_id=team_id,
+                        candidate_id=found.id,
+                        author_id=actor_id,
+                        kind=note_kind,
+                        body=note or "",
+                        created_at=now,
                     )
-                self.outbox.cancel_pending(
-                    s,
-                    team_id=team_id,
-                    subject=f"candidate:{found.public_id}",
-                    kinds=NO_LONGER_APPLY[status],
                 )
-                self.tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
-            return Decision(locale, found.name, found.status.value, {})
+            self.outbox.cancel_pending(
+                s,
+                team_id=team_id,
+                subject=f"candidate:{found.public_id}",
+                kinds=NO_LONGER_APPLY[status],
+            )
+            self.tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
+            return Decision(
+                locale,
+                found.name,
+                found.status.value,
+                candidate=found.public_id,
+                change=Change(
+                    "reactivated" if before in RESTING and status == "reviewing" else status.value,
+                    actor_id,
+                    now,
+                ),
+            )
 
     @staticmethod
     def set_status(
@@ -212,26 +357,47 @@ class Candidates:
         )
 
     def tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
-        """Every card shows the new status; each referrer hears the stage once."""
+        """Every card shows the new status, every prompt it answers says so; each referrer
+        hears each change of stage once."""
         refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
-        stage = STAGES[candidate.status.value]
-        for referral in referrals.for_candidate(s, candidate.id):
-            self.outbox.notice(
-                s,
-                team_id=team_id,
-                recipient=referral.referrer_id,
-                subject=f"candidate:{candidate.public_id}",
-                dedupe_key=f"update:{referral.public_id}:{stage}",
-                payload={
-                    "render": "referrer_update",
-                    "referral": referral.public_id,
-                    "stage": stage,
-                },
-            )
+        # The caller has just recorded the change (set_status): who made it, and when.
+        if (done := changes.last_status(s, team_id, candidate.public_id)) is not None:
+            changes.settle_prompts(s, self.outbox, team_id, candidate.public_id, done)
+        tell_referrers(s, self.outbox, team_id, candidate)
 
     @staticmethod
-    def _candidate(s: Session, team_id: str, public_id: str) -> Candidate:
+    def _stale(
+        s: Session, locale: str, found: Candidate, action: str, shown: str | None
+    ) -> Decision | None:
+        """The answer to an outdated button, or None when it still applies: the candidate's
+        status no longer offers it, or is not the one the clicked message was about."""
+        status = found.status.value
+        if status in OFFERED[action] and shown in (None, status):
+            return None
+        last = changes.last_status(s, found.team_id, found.public_id)
+        return changes.decided(locale, found, last, outdated=True)
+
+    @staticmethod
+    def _managed_role(s: Session, found: Candidate, manager: str) -> Role:
+        """The role of the candidate's this person is hiring manager of (a candidate may be
+        referred to several roles); NotAllowed for anyone else."""
+        role = next(
+            (
+                r.role
+                for r in referrals.for_candidate(s, found.id)
+                if r.role and r.role.hiring_manager_id == manager
+            ),
+            None,
+        )
+        if role is None:
+            raise NotAllowed("hiring_manager")
+        return role
+
+    @staticmethod
+    def _candidate(s: Session, team_id: str, public_id: str, *, lock: bool = False) -> Candidate:
         found = candidates.by_public_id(s, team_id, public_id)
         if found is None:
             raise NotFound
+        if lock:  # a decision reads then writes: two at once must not both act (PostgreSQL)
+            s.refresh(found, with_for_update=True)
         return found

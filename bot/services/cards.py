@@ -1,11 +1,16 @@
 """The candidate as the people allowed to see it: the read model behind every card."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.outbox import Due, Outbox
+from bot.services import changes
+from bot.services.changes import Change
+from bot.services.next_step import Step, next_step
 from storage.db import Sessions
+from storage.models import Candidate
 from storage.repositories import candidates, deliveries, referrals
 
 
@@ -16,8 +21,13 @@ class ReferrerLine:
     strength: str | None
     note: str | None
     credited: bool
-    candidate_knows: bool
+    candidate_knows: bool | None  # None: the referrer did not say
     can_intro: bool
+    more_notes: tuple[str, ...] = ()  # what they added when they referred the person again
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(n for n in (self.note, *self.more_notes) if n)
 
 
 @dataclass(frozen=True)
@@ -32,24 +42,59 @@ class CandidateCard:
     recruiter_id: str | None
     referrers: tuple[ReferrerLine, ...]
     role_ids: tuple[str, ...] = ()  # public ids of every role the person was referred to
+    # They don't know they were referred and nobody told them yet: ask for an intro first.
+    lead: bool = False
+    awaiting_reply: bool = False  # reached out, no answer yet
+    introduced: bool = False  # an introduction was accepted: no need to ask for one again
+    owner_id: str | None = None  # the recruiter who owns the candidate; None: nobody took it yet
+    owned: Change | None = None  # when the owner took it ("Take it"), if they did
+    last_change: Change | None = None  # the latest change of status: what, by whom, when
+    viewer: str | None = None  # whose copy of the card this is (their "Take it", their answer)
+    answer: Change | None = None  # the viewer's answer as hiring manager (interested, passed)
 
     @property
-    def lead(self) -> bool:
-        """Nobody who referred this person says they know: ask for an intro, don't cold-call."""
-        return not any(r.candidate_knows for r in self.referrers)
+    def may_take(self) -> bool:
+        """This recruiter's copy offers "Take it": in process, and owned by someone else or by
+        nobody."""
+        return self.viewer is not None and self.owner_id != self.viewer and self.in_process
+
+    @property
+    def in_process(self) -> bool:
+        return self.status in ("new", "reviewing", "contacted", "interviewing")
+
+    @property
+    def next_step(self) -> Step | None:
+        """The primary action (bot.services.next_step decides it for every surface)."""
+        return next_step(self.status, lead=self.lead, awaiting_reply=self.awaiting_reply)
+
+    @property
+    def introducers(self) -> tuple[str, ...]:
+        """Referrers who offered to introduce the candidate ("Ask for intro" goes to them)."""
+        return tuple(dict.fromkeys(r.user_id for r in self.referrers if r.can_intro))
 
     @property
     def first_name(self) -> str:
         return self.name.split()[0] if self.name.split() else self.name
 
 
-def candidate_card(s: Session, team_id: str, public_id: str) -> CandidateCard | None:
-    """The card of one candidate, or None when forgotten."""
+TOLD = frozenset({"contacted", "interviewing", "hired"})
+
+
+def candidate_card(
+    s: Session, team_id: str, public_id: str, *, viewer: str | None = None
+) -> CandidateCard | None:
+    """The card of one candidate (as `viewer` sees it, when it is someone's copy), or None
+    when forgotten."""
     candidate = candidates.by_public_id(s, team_id, public_id)
     if candidate is None:
         return None
     found = referrals.for_candidate(s, candidate.id)
     role = next((r.role for r in found if r.role is not None), None)
+    facts = referrals.contact_facts(s, [candidate.id])[candidate.id]
+    added: dict[str, list[str]] = {}
+    for note in referrals.referrer_notes(s, candidate.id):
+        if note.body:  # erased by /refbot forget
+            added.setdefault(note.author_id, []).append(note.body)
     return CandidateCard(
         public_id=candidate.public_id,
         name=candidate.name,
@@ -68,17 +113,38 @@ def candidate_card(s: Session, team_id: str, public_id: str) -> CandidateCard | 
                 credited=r.credited,
                 candidate_knows=r.candidate_knows,
                 can_intro=r.can_intro,
+                more_notes=tuple(added.pop(r.referrer_id, ())),
             )
             for r in found
         ),
         role_ids=tuple(dict.fromkeys(r.role.public_id for r in found if r.role is not None)),
+        # Contacted, interviewing or hired: they were told, whatever the referrers said.
+        lead=facts.lead and candidate.status.value not in TOLD,
+        awaiting_reply=facts.awaiting_reply,
+        introduced=facts.introduced,
+        owner_id=candidate.owner_id,
+        owned=changes.owner_since(s, team_id, public_id) if candidate.owner_id else None,
+        last_change=changes.last_status(s, team_id, public_id),
+        viewer=viewer,
+        answer=changes.hm_answer(s, team_id, public_id, viewer) if viewer else None,
     )
+
+
+@dataclass(frozen=True)
+class SettledPrompt:
+    """A prompt (a follow-up to send, a snooze that ended) once answered: what it was about,
+    what was done, by whom and when."""
+
+    prompt: str  # followup, snooze
+    candidate_name: str
+    change: Change
 
 
 @dataclass(frozen=True)
 class ReferrerUpdate:
     candidate_name: str
-    stage: str  # received, known, reviewing, contacted, interviewing, hired, closed
+    stage: str  # received, known, reviewing, contacted, interviewing, hired, on_hold, closed
+    noted: bool = False  # their note is on the recruiter's card (said only when true)
 
 
 STAGES = {
@@ -89,7 +155,10 @@ STAGES = {
     "hired": "hired",
     "not_a_fit": "closed",
     "archived": "closed",
-    "snoozed": "closed",  # "not right now" reads as closed to the referrer: the reason is private
+    # A snooze is "not right now", not an end: the referrer hears it is on hold (true and kind,
+    # and no reason given: the reason stays private). Saying nothing would leave them with a
+    # stale "contacted" for months; saying "closed" would be false when it comes back.
+    "snoozed": "on_hold",
 }
 
 
@@ -100,13 +169,30 @@ class Cards:
         self.sessions = sessions
 
     def card(self, due: Due) -> CandidateCard | None:
+        """The recipient's copy of the card."""
         with self.sessions() as s:
-            return candidate_card(s, due.team_id, due.payload["candidate"])
+            return candidate_card(s, due.team_id, due.payload["candidate"], viewer=due.recipient)
 
     def unreviewed(self, due: Due) -> CandidateCard | None:
-        """The SLA nudge's card, while nobody has reviewed the referral yet."""
+        """The SLA nudge's card, while nobody has reviewed the referral yet, and nobody else
+        took it (then it is theirs to look at)."""
         card = self.card(due)
-        return card if card is not None and card.status == "new" else None
+        if card is None or card.status != "new":
+            return None
+        return card if card.owner_id in (None, due.recipient) else None
+
+    def settled(self, due: Due) -> SettledPrompt | None:
+        """An answered prompt, as its edit says it (None: the candidate was forgotten since)."""
+        with self.sessions() as s:
+            found = candidates.by_public_id(s, due.team_id, due.payload["candidate"])
+            if found is None:
+                return None
+            at = datetime.fromisoformat(due.payload["at"])
+            return SettledPrompt(
+                prompt=due.payload["prompt"],
+                candidate_name=found.name,
+                change=Change(due.payload["what"], due.payload.get("by"), at),
+            )
 
     def referrer_update(self, due: Due) -> ReferrerUpdate | None:
         with self.sessions() as s:
@@ -114,15 +200,43 @@ class Cards:
             if referral is None:
                 return None  # forgotten since: nothing to say
             return ReferrerUpdate(
-                candidate_name=referral.candidate.name, stage=due.payload["stage"]
+                candidate_name=referral.candidate.name,
+                stage=due.payload["stage"],
+                noted=bool(referral.note),
             )
+
+
+def tell_referrers(s: Session, outbox: Outbox, team_id: str, candidate: Candidate) -> None:
+    """Each referrer hears the candidate's current stage, once per change and in order: a stage
+    is skipped only when it is the last thing this referrer was told (a double click, a snooze
+    renewed), so snoozed, reactivated, contacted then archived still ends with "closed"."""
+    stage = STAGES[candidate.status.value]
+    subject = f"candidate:{candidate.public_id}"
+    for referral in referrals.for_candidate(s, candidate.id):
+        base = f"update:{referral.public_id}"
+        # The caller changed the candidate's row first: on PostgreSQL a concurrent change
+        # waits on that row lock, then reads what this one told.
+        told = deliveries.latest_keyed(s, team_id, subject, base)
+        if told and told[0].payload.get("stage") == stage:
+            continue
+        outbox.notice(
+            s,
+            team_id=team_id,
+            recipient=referral.referrer_id,
+            subject=subject,
+            # Numbered: the same stage may be told again later (reviewing after a snooze);
+            # two copies of one click compute the same number and the second is dropped.
+            dedupe_key=f"{base}:{len(told)}",
+            payload={"render": "referrer_update", "referral": referral.public_id, "stage": stage},
+        )
 
 
 def refresh_cards(s: Session, outbox: Outbox, team_id: str, candidate: str, change: str) -> None:
     """Queue an edit of every card already queued for the candidate, so each shows the current
     state (`change` names the change and makes the edit's dedupe key unique)."""
     subject = f"candidate:{candidate}"
-    for prefix, render in (("card:", "recruiter_card"), ("hm:", "hm_card")):
+    # An SLA nudge is a copy of the card with a nudge on top: it is kept current like the card.
+    for prefix, render in (("card:", "recruiter_card"), ("hm:", "hm_card"), ("sla:", "sla_card")):
         for recipient, key in deliveries.keys_like(s, team_id, subject, prefix):
             outbox.notice(
                 s,

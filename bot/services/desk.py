@@ -5,9 +5,11 @@ from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.services.members import Members
+from bot.services.next_step import Step, next_step
 from bot.timecalc import local_date, local_instant
 from storage.db import Sessions
-from storage.repositories import candidates, deliveries, outreach
+from storage.models import Candidate
+from storage.repositories import candidates, deliveries, outreach, referrals
 from storage.types import CandidateStatus, DeliveryKind
 
 SHOWN = 200  # enough for any view; rendering trims to Slack's limits with "and N more"
@@ -20,6 +22,7 @@ class DeskItem:
     candidate: str  # public id
     name: str
     due_at: datetime | None
+    step: Step | None = None  # the primary action, as on the card (bot.services.next_step)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Desks:
                 ids = [r.subject.removeprefix("candidate:") for r in rows]
                 found = candidates.by_public_ids(s, team_id, ids)
                 return tuple(
-                    DeskItem(i, found[i].name, r.due_at)
+                    DeskItem(i, found[i].name, r.due_at, _step(found[i]))
                     for i, r in zip(ids, rows, strict=True)
                     if i in found
                 )
@@ -75,17 +78,26 @@ class Desks:
                 if r.payload["outreach"] in waiting
             }
             found = candidates.by_public_ids(s, team_id, list(latest))
+            # Theirs, or nobody's yet: another recruiter's referrals are not on this desk.
+            unreviewed = candidates.unreviewed_for(s, team_id, recruiter_id, limit=SHOWN)
+            facts = referrals.contact_facts(s, [c.id for c in unreviewed])
             return Desk(
                 locale=profile.locale,
                 tz=profile.tz,
                 follow_ups=tuple(
-                    DeskItem(i, found[i].name, r.due_at)
+                    # Contacted, no reply yet: "They replied" is their next step.
+                    DeskItem(i, found[i].name, r.due_at, _step(found[i], awaiting_reply=True))
                     for i, r in latest.items()
                     if i in found and found[i].status == CandidateStatus.CONTACTED
                 ),
                 new_referrals=tuple(
-                    DeskItem(c.public_id, c.name, None)
-                    for c in candidates.newest_unreviewed(s, team_id, limit=SHOWN)
+                    # A lead asks for an intro here too, never "Reach out".
+                    DeskItem(c.public_id, c.name, None, _step(c, lead=facts[c.id].lead))
+                    for c in unreviewed
                 ),
                 snoozes=items(DeliveryKind.SNOOZE_END, now + SNOOZE_HORIZON),
             )
+
+
+def _step(candidate: Candidate, *, lead: bool = False, awaiting_reply: bool = False) -> Step | None:
+    return next_step(candidate.status.value, lead=lead, awaiting_reply=awaiting_reply)

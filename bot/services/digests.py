@@ -3,6 +3,10 @@
 The hourly job queues one digest per recruiter whose local time is 09:xx on a weekday; the
 dedupe key (recruiter + local date) makes replicas and reruns harmless. Content is composed at
 send time, and an empty digest is cancelled rather than sent.
+
+It names what is the reader's (their follow-ups, the new referrals that are theirs or nobody's
+yet, their snoozes, the introductions they asked for), each with its button; never the whole
+team's counts.
 """
 
 from dataclasses import dataclass
@@ -10,33 +14,41 @@ from datetime import time, timedelta
 
 from bot.clock import Clock
 from bot.outbox import Due, Outbox
+from bot.services.desk import SHOWN, DeskItem, Desks
 from bot.timecalc import local_date, local_instant, zone
 from storage.db import Sessions
-from storage.repositories import candidates, deliveries, members, referrals
+from storage.repositories import deliveries, members, referrals
 from storage.types import DeliveryKind
 
 DIGEST_HOUR = 9
+WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class DigestContent:
-    due_today: int
-    new_referrals: int = 0
-    snoozes_ending: int = 0
-    intros_waiting: int = 0
+    """The reader's items, each with its candidate's next step (the rendering names the first
+    few of each kind and counts the rest)."""
+
+    follow_ups: tuple[DeskItem, ...] = ()  # due today or overdue, no reply yet
+    new_referrals: tuple[DeskItem, ...] = ()  # theirs, or nobody's yet
+    snoozes_ending: tuple[DeskItem, ...] = ()  # within the week
+    intros_waiting: tuple[DeskItem, ...] = ()  # asked of a referrer, not answered yet
+    reminders_today: int = 0  # other messages coming to them today (each names its candidate)
 
     def __bool__(self) -> bool:
-        return any((self.due_today, self.new_referrals, self.snoozes_ending, self.intros_waiting))
+        items = (self.follow_ups, self.new_referrals, self.snoozes_ending, self.intros_waiting)
+        return any(items) or self.reminders_today > 0
 
 
 class Digests:
     def __init__(
-        self, *, sessions: Sessions, outbox: Outbox, clock: Clock, default_tz: str
+        self, *, sessions: Sessions, outbox: Outbox, clock: Clock, default_tz: str, desks: Desks
     ) -> None:
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
         self.default_tz = default_tz
+        self.desks = desks
 
     def queue_due(self) -> int:
         """Queue today's digest for every recruiter whose weekday morning it is; how many."""
@@ -64,17 +76,29 @@ class Digests:
         return queued
 
     def content(self, due: Due) -> DigestContent | None:
-        """What the recruiter has on today; None when there is nothing to tell."""
+        """What the recruiter has on today (as it is now); None when there is nothing to tell."""
+        desk = self.desks.desk(team_id=due.team_id, recruiter_id=due.recipient)
+        week = self.clock() + WEEK
         tz = zone(due.payload.get("tz"), self.default_tz)
         end_of_day = local_instant(local_date(due.due_at, tz) + timedelta(days=1), tz, time(0))
-        week = local_instant(local_date(due.due_at, tz) + timedelta(days=7), tz, time(0))
+        team, reader = due.team_id, due.recipient
         with self.sessions() as s:
-            content = DigestContent(
-                due_today=deliveries.pending_for(s, due.team_id, due.recipient, before=end_of_day),
-                new_referrals=candidates.count_new(s, due.team_id),
-                snoozes_ending=deliveries.pending_kind_for(
-                    s, due.team_id, due.recipient, DeliveryKind.SNOOZE_END, before=week
-                ),
-                intros_waiting=referrals.intros_waiting(s, due.team_id, due.recipient),
+            asked = referrals.intros_waiting_for(s, team, reader, limit=SHOWN)
+            # Follow-ups and snoozes are named above; the rest is counted.
+            named = sum(
+                deliveries.pending_kind_for(s, team, reader, kind, before=end_of_day)
+                for kind in (DeliveryKind.FOLLOW_UP, DeliveryKind.SNOOZE_END)
             )
-        return content or None
+            others = deliveries.pending_for(s, team, reader, before=end_of_day) - named
+            content = DigestContent(
+                follow_ups=desk.follow_ups,
+                new_referrals=desk.new_referrals,
+                snoozes_ending=tuple(i for i in desk.snoozes if i.due_at and i.due_at < week),
+                intros_waiting=tuple(
+                    DeskItem(i.candidate.public_id, i.candidate.name, i.created_at) for i in asked
+                ),
+                reminders_today=others,
+            )
+        # An edit (the digest composed again after /refbot forget) always has something to
+        # say: the message must stop naming the person even when nothing is left.
+        return content if content or "edit" in due.payload else None

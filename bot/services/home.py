@@ -4,12 +4,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import changes
+from bot.services.cards import CandidateCard, candidate_card
 from bot.services.desk import Desk, Desks
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
-from storage.repositories import referrals
+from storage.repositories import audit, candidates, referrals
 
 MY_REFERRALS_SHOWN = 20
+DECISIONS_SHOWN = 10  # each is a card's worth of blocks; the rest are counted
+DECISIONS_SCANNED = 500
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class HomeState:
     referrals: tuple[ReferralLine, ...]
     open_roles: tuple[RoleLine, ...]
     desk: Desk | None = None  # recruiters only
+    # Hiring managers: candidates for their roles still waiting for their answer.
+    decisions: tuple[CandidateCard, ...] = ()
+    decisions_more: int = 0
 
 
 class Home:
@@ -46,6 +53,7 @@ class Home:
         )
         with self.sessions() as s:
             mine = referrals.by_referrer(s, team_id, user_id, limit=MY_REFERRALS_SHOWN)
+            waiting = self._waiting_for(s, team_id, user_id)
             return HomeState(
                 user_id=user_id,
                 locale=profile.locale,
@@ -60,4 +68,20 @@ class Home:
                 ),
                 open_roles=self.roles.referable(team_id=team_id),
                 desk=desk,
+                decisions=tuple(
+                    card
+                    for c in waiting[:DECISIONS_SHOWN]
+                    if (card := candidate_card(s, team_id, c, viewer=user_id)) is not None
+                ),
+                decisions_more=max(len(waiting) - DECISIONS_SHOWN, 0),
             )
+
+    @staticmethod
+    def _waiting_for(s: Session, team_id: str, manager_id: str) -> list[str]:
+        """Candidates in process for this person's roles that they have not answered about."""
+        found = candidates.for_manager(s, team_id, manager_id, limit=DECISIONS_SCANNED)
+        subjects = [f"candidate:{c.public_id}" for c, _ in found]
+        done = audit.subjects_done(
+            s, team_id=team_id, actor_id=manager_id, action=changes.HM_ANSWER, subjects=subjects
+        )
+        return [c.public_id for c, _ in found if f"candidate:{c.public_id}" not in done]

@@ -11,6 +11,7 @@ from bot import i18n
 from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound
 from bot.outbox import Due, Outbox, text_notice
+from bot.services.cards import refresh_cards
 from bot.services.members import Members
 from bot.services.referrals import ReferralForm, ReferralResult, Referrals
 from bot.timecalc import in_business_days
@@ -39,6 +40,7 @@ class IntroView:
 class IntroAsked:
     locale: str
     referrer_id: str
+    already: bool = False  # asked before and not answered yet: nothing sent again
 
 
 class Intros:
@@ -66,9 +68,15 @@ class Intros:
             if found is None:
                 raise NotFound
             chain = referrals.for_candidate(s, found.id)
+            # The referrer who offered to introduce them (`/intro`, "I can introduce them").
             referral = next((r for r in chain if r.can_intro), chain[0] if chain else None)
             if referral is None:
                 raise NotFound
+            if referrals.intro_pending(s, found.id, referral.referrer_id) is not None:
+                # One request at a time: a second click would DM the referrer twice.
+                return IntroAsked(
+                    locale=profile.locale, referrer_id=referral.referrer_id, already=True
+                )
             role = referral.role.title if referral.role else None
             # Read in this transaction: a second session here would be a nested write on SQLite.
             referrer = self.members.profile_in(s, team_id=team_id, user_id=referral.referrer_id)
@@ -111,7 +119,7 @@ class Intros:
             if found is None:
                 raise NotFound
             if found.referrer_id != referrer_id:
-                raise NotAllowed
+                raise NotAllowed("referrer")
             if found.status == IntroStatus.REQUESTED:
                 found.status = IntroStatus.ACCEPTED if accept else IntroStatus.DECLINED
                 found.answered_at = now
@@ -122,6 +130,10 @@ class Intros:
                     kinds=[DeliveryKind.INTRO_NUDGE],
                 )
                 if accept:
+                    # Introduced: no longer a lead, every card now offers to reach out.
+                    refresh_cards(
+                        s, self.outbox, team_id, found.candidate.public_id, f"intro{found.id}"
+                    )
                     self.outbox.notice(
                         s,
                         team_id=team_id,
@@ -162,11 +174,11 @@ class Intros:
 
     def offer(self, *, team_id: str, referrer_id: str, form: ReferralForm) -> ReferralResult:
         """`/intro`: an employee offers to introduce someone; it is a referral the recruiter can
-        act on with the intro already agreed."""
+        act on with the intro already agreed (whether the person knows is what they answered)."""
         return self.referrals.refer(
             team_id=team_id,
             referrer_id=referrer_id,
-            form=ReferralForm(**{**form.__dict__, "can_intro": True, "candidate_knows": True}),
+            form=ReferralForm(**{**form.__dict__, "can_intro": True}),
         )
 
     def view(self, due: Due) -> IntroView | None:

@@ -16,6 +16,7 @@ from bot.errors import NotAllowed
 from bot.i18n import normalize_locale
 from storage.models import Member
 from storage.repositories import members as repo
+from storage.repositories import roles as roles_repo
 
 log = logging.getLogger("refbot")
 
@@ -31,6 +32,15 @@ class MemberProfile:
     tz: str
     is_recruiter: bool
     is_admin: bool
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Which commands a person may use (help lists only those)."""
+
+    recruiter: bool = False
+    admin: bool = False
+    hiring_manager: bool = False  # of at least one role: sessions and search for their roles
 
 
 class Members:
@@ -101,6 +111,21 @@ class Members:
             if team in ("", team_id):
                 found.add(user)
         return found
+
+    def people(self, s: Session, *, team_id: str) -> tuple[list[str], list[str]]:
+        """The workspace's recruiters and admins, in the caller's transaction: the members
+        who are, plus the people REFBOT_RECRUITERS names whom refbot has not met yet (they
+        will be both on first sight). Once someone has a row, the row decides."""
+        configured = self.configured_recruiters(team_id)
+        known = {m.user_id for m in repo.get_many(s, team_id, configured)} if configured else set()
+        seeded = configured - known
+        recruiters = set(repo.recruiter_ids(s, team_id)) | seeded
+        admins = set(repo.admins(s, team_id)) | seeded
+        return sorted(recruiters), sorted(admins)
+
+    def recruiters_in(self, s: Session, *, team_id: str) -> list[str]:
+        """Who gets a general referral: `people()`'s recruiters."""
+        return self.people(s, team_id=team_id)[0]
 
     def _fresh(self, member: Member | None) -> bool:
         fetched = member.profile_fetched_at if member else None
@@ -191,15 +216,24 @@ class Members:
         """The profile of a recruiter; NotAllowed for anyone else (a forwarded card, say)."""
         profile = self.profile(team_id=team_id, user_id=user_id)
         if not profile.is_recruiter:
-            raise NotAllowed
+            raise NotAllowed("recruiters")
         return profile
 
     def admin(self, *, team_id: str, user_id: str) -> MemberProfile:
         """The profile of an admin; NotAllowed for anyone else."""
         profile = self.profile(team_id=team_id, user_id=user_id)
         if not profile.is_admin:
-            raise NotAllowed
+            raise NotAllowed("admins")
         return profile
+
+    def audience(self, *, team_id: str, user_id: str) -> Audience:
+        """What this person may do, read from the database only (help is answered in the ack)."""
+        with self.sessions() as s:
+            profile = self.profile_in(s, team_id=team_id, user_id=user_id)
+            manages = not profile.is_recruiter and bool(roles_repo.managed_by(s, team_id, user_id))
+        return Audience(
+            recruiter=profile.is_recruiter, admin=profile.is_admin, hiring_manager=manages
+        )
 
     def known_locale(self, *, team_id: str, user_id: str) -> str | None:
         """The user's language if this process learnt it recently; never does I/O."""

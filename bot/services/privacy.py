@@ -188,6 +188,8 @@ class Privacy:
                 if row.kind == DeliveryKind.SESSION_END and row.payload.get("audience") != "channel"
             ),
             *deliveries.sent_listing(s, team_id, "role:", since=found.created_at),
+            # Morning digests name each recruiter's candidates (bot.services.digests).
+            *deliveries.sent_listing(s, team_id, "member:", since=found.created_at),
         ]
         for row in listing:
             in_flight = row.status == DeliveryStatus.CLAIMED

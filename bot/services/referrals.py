@@ -14,9 +14,9 @@ from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
 from bot.timecalc import add_months, in_business_days
 from storage.db import Sessions
-from storage.models import Candidate, Referral, Role
+from storage.models import Candidate, Note, Referral, Role
 from storage.repositories import audit, candidates, members, referrals, roles, settings
-from storage.types import CandidateSource, DeliveryKind, ReferralStrength, RoleStatus
+from storage.types import CandidateSource, DeliveryKind, NoteKind, ReferralStrength, RoleStatus
 
 RELATIONSHIPS = (
     "worked_together",
@@ -38,7 +38,9 @@ class ReferralForm:
     role: str | None = None  # role public id; None: a general referral
     relationship: str | None = None
     strength: str | None = None
-    candidate_knows: bool = True
+    # Does the person know they are being referred? None: the referrer did not say (nothing
+    # is assumed for them: a lead stays a lead, an unknown is not one).
+    candidate_knows: bool | None = None
     can_intro: bool = False
     note: str | None = None
 
@@ -67,6 +69,8 @@ class ReferralResult:
     duplicate: bool = False  # already known to the team: say so, never who or the status
     lead: bool = False
     again: bool = False  # the same person added twice by the same contributor in a session
+    yours: bool = False  # this referrer had referred them before
+    noted: bool = False  # what they wrote this time is on the recruiter's card now
 
 
 class Referrals:
@@ -176,9 +180,13 @@ class Referrals:
         elif mine := [
             r for r in referrals.for_candidate(s, candidate.id) if r.referrer_id == referrer_id
         ]:
-            # The same person again (or Slack retrying): nothing new to record or announce.
+            # The same person again (or Slack retrying): no second referral, but what they add
+            # (a new note, an offer to introduce) reaches the recruiter's card.
             again = session_id is not None and any(r.session_id == session_id for r in mine)
-            return self._result(locale, candidate, duplicate=True, again=again)
+            noted = self._add_to(s, team_id, candidate, mine[0], form, clean.note)
+            return self._result(
+                locale, candidate, duplicate=True, again=again, yours=True, noted=noted
+            )
         else:
             # Learn the contact detail the first referral lacked, when nobody else holds it. An
             # email match wins the lookup, so a candidate found without an email means nobody
@@ -214,6 +222,8 @@ class Referrals:
         )
         if session_id is None:
             self._announce(s, team_id, candidate, referral, role, duplicate=duplicate)
+        elif duplicate:  # the session's summary lists it; cards sent before show it too
+            refresh_cards(s, self.outbox, team_id, candidate.public_id, referral.public_id)
         audit.record(
             s,
             team_id=team_id,
@@ -223,7 +233,53 @@ class Referrals:
             at=now,
             duplicate=duplicate,
         )
-        return self._result(locale, candidate, duplicate=duplicate, lead=not form.candidate_knows)
+        return self._result(
+            locale,
+            candidate,
+            duplicate=duplicate,
+            lead=form.candidate_knows is False,
+            noted=clean.note is not None,
+        )
+
+    def _add_to(
+        self,
+        s: Session,
+        team_id: str,
+        candidate: Candidate,
+        referral: Referral,
+        form: ReferralForm,
+        note: str | None,
+    ) -> bool:
+        """What a referrer adds by referring someone again; whether their note was kept. Nothing
+        they said before is weakened: an offer to introduce stays, and "they don't know" stays
+        (only an unanswered question gets their answer now)."""
+        changes: list[str] = []
+        now = self.clock()
+        said = {referral.note, *(n.body for n in referrals.referrer_notes(s, candidate.id))}
+        if note is not None and note not in said:  # Slack retrying sends the same text
+            written = candidates.add_note(
+                s,
+                Note(
+                    team_id=team_id,
+                    candidate_id=candidate.id,
+                    author_id=referral.referrer_id,
+                    kind=NoteKind.NOTE,
+                    body=note,
+                    created_at=now,
+                ),
+            )
+            changes.append(f"note{written.id}")
+        if form.can_intro and not referral.can_intro:
+            referral.can_intro = True
+            changes.append("intro")
+        if form.candidate_knows is not None and referral.candidate_knows is None:
+            referral.candidate_knows = form.candidate_knows
+            changes.append("knows")
+        if changes:
+            candidate.last_activity_at = now
+            change = f"{referral.public_id}:{'-'.join(changes)}"
+            refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
+        return note is not None  # new, or the same words they gave before: on the card either way
 
     def _announce(
         self,
@@ -289,8 +345,8 @@ class Referrals:
         """The role's recruiter, or every recruiter for a general referral."""
         if role is not None:
             return [role.recruiter_id]
-        configured = self.members.configured_recruiters(team_id)
-        return sorted(set(members.recruiter_ids(s, team_id)) | configured)
+        # REFBOT_RECRUITERS only seeds: someone an admin removed stays removed.
+        return self.members.recruiters_in(s, team_id=team_id)
 
     @staticmethod
     def _result(
@@ -300,6 +356,8 @@ class Referrals:
         duplicate: bool,
         lead: bool = False,
         again: bool = False,
+        yours: bool = False,
+        noted: bool = False,
     ) -> ReferralResult:
         return ReferralResult(
             locale=locale,
@@ -308,6 +366,8 @@ class Referrals:
             duplicate=duplicate,
             lead=lead,
             again=again,
+            yours=yours,
+            noted=noted,
         )
 
 

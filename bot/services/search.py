@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from bot.errors import NotAllowed
 from bot.services.cards import candidate_card
 from bot.services.members import Members
+from bot.services.next_step import Step
 from storage.db import Sessions
 from storage.repositories import candidates, roles
 from storage.repositories import search as index
@@ -21,6 +23,7 @@ class SearchNotAllowed(NotAllowed):
 
 SHOWN = 10
 FETCHED = 50  # filters (role:, tag:) apply after ranking, so rank a few more than shown
+LISTED = 500  # filters alone list the most recent candidates; role: and tag: apply after
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Hit:
     last_activity_at: datetime
     referrer_id: str | None
     role_title: str | None
+    step: Step | None = None  # the primary action, as on the card (bot.services.next_step)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class SearchResult:
     locale: str
     text: str
     hits: tuple[Hit, ...]
+    tz: str | None = None  # the reader's zone
+    can_act: bool = True  # recruiters act on what they find; hiring managers only look
+    status: str | None = None  # the status: filter, when one was given
+    unknown_status: str | None = None  # a status: value that names no status
+    nothing_asked: bool = False  # `/refbot find` alone: the answer says how to search
+    ranked: bool = True  # best match first; False: a filter alone, most recent first
 
 
 class Search:
@@ -50,12 +60,29 @@ class Search:
         profile = self.members.profile(team_id=team_id, user_id=actor_id)
         query, filters = index.parse_query(text)
         status = filters.get("status", "").lower()
-        statuses = [status] if status in {s.value for s in CandidateStatus} else None
+        answer = partial(
+            SearchResult,
+            locale=profile.locale,
+            text=text,
+            tz=profile.tz,
+            can_act=profile.is_recruiter,
+            status=status or None,
+        )
         with self.sessions() as s:
             managed = None if profile.is_recruiter else roles.managed_by(s, team_id, actor_id)
             if managed is not None and not managed:
                 raise SearchNotAllowed
-            ranked = index.search(s, team_id, query, statuses=statuses, limit=FETCHED)
+            if status and status not in {c.value for c in CandidateStatus}:
+                return answer(hits=(), unknown_status=filters["status"])
+            statuses = [status] if status else None
+            if query.words or query.phrases:
+                ranked = index.search(s, team_id, query, statuses=statuses, limit=FETCHED)
+            elif filters:  # a filter alone (status:snoozed) lists, most recently active first
+                every = statuses or [c.value for c in CandidateStatus]
+                listed = candidates.ids_by_status(s, team_id, every, limit=LISTED)
+                ranked = [(candidate_id, 0.0) for candidate_id in listed]
+            else:
+                return answer(hits=(), nothing_asked=True)
             found = candidates.by_ids(s, [candidate_id for candidate_id, _ in ranked])
             hits: list[Hit] = []
             for candidate_id, _ in ranked:
@@ -81,8 +108,9 @@ class Search:
                         last_activity_at=candidate.last_activity_at,
                         referrer_id=card.referrers[0].user_id if card.referrers else None,
                         role_title=card.role_title,
+                        step=card.next_step,
                     )
                 )
                 if len(hits) == SHOWN:
                     break
-        return SearchResult(locale=profile.locale, text=text, hits=tuple(hits))
+        return answer(hits=tuple(hits), ranked=bool(query.words or query.phrases))

@@ -46,6 +46,7 @@ class SnoozeDue:
     note: str | None
     snoozed_at: datetime
     history: tuple[HistoryLine, ...]
+    tz: str | None = None  # the recipient's zone, for dates written out in full
 
 
 class Snoozes:
@@ -169,4 +170,5 @@ class Snoozes:
                 note=note.body if note and note.body else None,
                 snoozed_at=note.created_at if note else due.due_at,
                 history=tuple(sorted(history, key=lambda h: h.at)),
+                tz=self.members.profile_in(s, team_id=due.team_id, user_id=due.recipient).tz,
             )

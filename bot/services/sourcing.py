@@ -12,12 +12,13 @@ from bot.clock import Clock
 from bot.errors import NotAllowed, NotFound
 from bot.outbox import Due, Outbox
 from bot.services.members import Members
+from bot.services.next_step import Step, next_step
 from bot.services.referrals import ReferralForm, ReferralResult, Referrals
 from bot.services.roles import RoleLine, Roles
 from bot.user_input import whole_number
 from storage.db import Sessions
 from storage.models import SourcingSession
-from storage.repositories import audit, roles, sourcing
+from storage.repositories import audit, referrals, roles, sourcing
 from storage.types import DeliveryKind, RoleStatus, SessionStatus
 
 DURATIONS = {
@@ -38,7 +39,8 @@ PROMPT_LIMIT = 300
 class StartForm:
     locale: str
     channel_id: str
-    roles: tuple[RoleLine, ...]
+    roles: tuple[RoleLine, ...]  # the roles this person may start a session for
+    allowed: bool = True  # False: not a recruiter, and hiring manager of no role
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Contact:
     strength: str | None
     note: str | None
     duplicate: bool  # already known before this session
+    step: Step | None = None  # the recruiter's button for them, as on their card
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ class SessionSummary:
     card: SessionCard
     contacts: tuple[Contact, ...]
     for_hiring_manager: bool
+
+
+@dataclass(frozen=True)
+class EndResult:
+    locale: str
+    outcome: str  # ended, already_ended (someone was quicker), none_running (nothing to end)
+    may_start: bool = False  # with none_running: whether to suggest `/sourcing start`
 
 
 @dataclass(frozen=True)
@@ -118,10 +128,19 @@ class Sourcing:
         self.clock = clock
 
     def start_form(self, *, team_id: str, actor_id: str, channel_id: str) -> StartForm:
-        """The start modal's choices: the open and upcoming roles."""
-        locale = self.members.locale(team_id=team_id, user_id=actor_id)
+        """The start modal's choices: the open and upcoming roles this person may source for
+        (a recruiter: all; a hiring manager: theirs). Nobody else is offered the modal."""
+        profile = self.members.profile(team_id=team_id, user_id=actor_id)
+        choices = self.roles.referable(team_id=team_id)
+        if profile.is_recruiter:
+            return StartForm(locale=profile.locale, channel_id=channel_id, roles=choices)
+        with self.sessions() as s:
+            managed = roles.managed_by(s, team_id, actor_id)
         return StartForm(
-            locale=locale, channel_id=channel_id, roles=self.roles.referable(team_id=team_id)
+            locale=profile.locale,
+            channel_id=channel_id,
+            roles=tuple(r for r in choices if r.public_id in managed),
+            allowed=bool(managed),
         )
 
     def start(
@@ -154,7 +173,7 @@ class Sourcing:
             if errors or found is None or duration is None:
                 return StartResult(locale=profile.locale, errors=errors)
             if not profile.is_recruiter and actor_id != found.hiring_manager_id:
-                raise NotAllowed
+                raise NotAllowed("role_team")
             if sourcing.active_in(s, team_id, channel_id, now) is not None:
                 return StartResult(locale=profile.locale, errors={"role": "session_running"})
             session = sourcing.add(
@@ -238,6 +257,13 @@ class Sourcing:
             role = roles.by_id(s, found.role_id) if found.role_id else None
             return ActiveSession(found.public_id, role.title if role else "", found.channel_id)
 
+    def may_start(self, *, team_id: str, actor_id: str) -> bool:
+        """Whether this person may start a session: a recruiter, or a role's hiring manager."""
+        if self.members.profile(team_id=team_id, user_id=actor_id).is_recruiter:
+            return True
+        with self.sessions() as s:
+            return bool(roles.managed_by(s, team_id, actor_id))
+
     def running(self, *, team_id: str) -> list[ActiveSession]:
         """Every session running in the workspace (for `/sourcing`)."""
         with self.sessions() as s:
@@ -297,8 +323,9 @@ class Sourcing:
         actor_id: str,
         channel_id: str | None = None,
         session: str | None = None,
-    ) -> str:
-        """End a session now (its starter or a recruiter); its summaries go out at once."""
+    ) -> EndResult:
+        """End a session now (its starter or a recruiter); its summaries go out at once. With
+        nothing running in the channel, the result says so (the person is told what to do)."""
         profile = self.members.profile(team_id=team_id, user_id=actor_id)
         now = self.clock()
         with self.sessions.begin() as s:
@@ -307,23 +334,27 @@ class Sourcing:
                 if session
                 else sourcing.active_in(s, team_id, channel_id or "", now)
             )
+            if found is None and session is None:
+                may_start = profile.is_recruiter or bool(roles.managed_by(s, team_id, actor_id))
+                return EndResult(profile.locale, "none_running", may_start=may_start)
             if found is None:
                 raise NotFound
+            if found.status != SessionStatus.RUNNING:  # an old card's button, or a double click
+                return EndResult(locale=profile.locale, outcome="already_ended")
             if actor_id != found.owner_id and not profile.is_recruiter:
-                raise NotAllowed
-            if found.status == SessionStatus.RUNNING:
-                found.status = SessionStatus.ENDED
-                found.ended_at = now
-                self.outbox.bring_forward(s, team_id=team_id, subject=f"session:{found.public_id}")
-                audit.record(
-                    s,
-                    team_id=team_id,
-                    actor_id=actor_id,
-                    action="session.end",
-                    subject=f"session:{found.public_id}",
-                    at=now,
-                )
-        return profile.locale
+                raise NotAllowed("session_owner")
+            found.status = SessionStatus.ENDED
+            found.ended_at = now
+            self.outbox.bring_forward(s, team_id=team_id, subject=f"session:{found.public_id}")
+            audit.record(
+                s,
+                team_id=team_id,
+                actor_id=actor_id,
+                action="session.end",
+                subject=f"session:{found.public_id}",
+                at=now,
+            )
+        return EndResult(locale=profile.locale, outcome="ended")
 
     # -- what the deliveries show ----------------------------------------------------------------
 
@@ -341,6 +372,8 @@ class Sourcing:
             card = self._card(s, found)
             if due.payload["audience"] == "channel":
                 return card
+            made = sourcing.contributions(s, found.id)
+            facts = referrals.contact_facts(s, [r.candidate_id for r in made])
             contacts = tuple(
                 Contact(
                     candidate=r.candidate.public_id,
@@ -352,8 +385,13 @@ class Sourcing:
                     strength=r.strength.value if r.strength else None,
                     note=r.note,
                     duplicate=r.candidate.created_at != r.created_at,
+                    step=next_step(
+                        r.candidate.status.value,
+                        lead=facts[r.candidate_id].lead,
+                        awaiting_reply=facts[r.candidate_id].awaiting_reply,
+                    ),
                 )
-                for r in sourcing.contributions(s, found.id)
+                for r in made
             )
             return SessionSummary(
                 card=card,

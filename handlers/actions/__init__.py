@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.actions import candidate, home, intro, role, sourcing
+from handlers.actions import admin, candidate, home, intro, role, sourcing
 
 
 def register(app: App) -> None:
@@ -9,3 +9,4 @@ def register(app: App) -> None:
     intro.register(app)
     sourcing.register(app)
     role.register(app)
+    admin.register(app)

@@ -23,10 +23,10 @@ def add_contact_clicked(
 
 
 def end_clicked(actor: Actor, action: dict, respond: Respond, svc: Services) -> None:
-    locale = svc.sourcing.end(
+    ended = svc.sourcing.end(
         team_id=actor.team_id, actor_id=actor.user_id, session=payloads.value(action)
     )
-    respond(**rendering.sourcing_note(locale, "ended"))
+    respond(**rendering.session_ended(ended))
 
 
 def register(app: App) -> None:

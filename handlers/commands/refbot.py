@@ -8,6 +8,7 @@ from bot.ids import Command, Subcommand
 from bot.payloads import Actor
 from bot.rendering.blocks import Message
 from bot.services import Services
+from bot.services.members import Audience
 from bot.slack_errors import replying
 
 ANSWERED_IN_ACK = {"", Subcommand.HELP}  # plus any unknown word: text-only answers
@@ -34,7 +35,8 @@ def answerable_in_ack(actor: Actor | None, command: dict, svc: Services) -> bool
 
 def refbot_answered(ack: Ack, actor: Actor, command: dict, svc: Services) -> None:
     locale = svc.members.known_locale(team_id=actor.team_id, user_id=actor.user_id)
-    ack(**_text_answer(command, locale or svc.members.default_locale))
+    audience = svc.members.audience(team_id=actor.team_id, user_id=actor.user_id)
+    ack(**_text_answer(command, locale or svc.members.default_locale, audience))
 
 
 def refbot_acked(ack: Ack) -> None:
@@ -46,11 +48,8 @@ def refbot_invoked(
 ) -> None:
     team_id, user_id, sub = actor.team_id, actor.user_id, _subcommand(command)
     if sub == Subcommand.ROLE:
-        svc.members.recruiter(team_id=team_id, user_id=user_id)
-        locale = svc.members.locale(team_id=team_id, user_id=user_id)
-        client.views_open(
-            trigger_id=command["trigger_id"], view=rendering.role_modal(locale, user_id)
-        )
+        form = svc.roles.form(team_id=team_id, actor_id=user_id)
+        client.views_open(trigger_id=command["trigger_id"], view=rendering.role_modal(form))
     elif sub in (Subcommand.FOLLOWUPS, Subcommand.SNOOZED):
         svc.members.recruiter(team_id=team_id, user_id=user_id)
         desk = svc.desks.desk(team_id=team_id, recruiter_id=user_id)
@@ -83,19 +82,19 @@ def refbot_invoked(
         view = svc.admin.view(team_id=team_id, actor_id=user_id)
         client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))
     elif sub == Subcommand.ROLES:
-        locale = svc.members.locale(team_id=team_id, user_id=user_id)
-        recruiter = svc.members.profile(team_id=team_id, user_id=user_id).is_recruiter
-        roles = svc.roles.referable(team_id=team_id)
-        respond(**rendering.roles_list(locale, roles, recruiter=recruiter))
+        respond(**rendering.roles_list(svc.roles.board(team_id=team_id, actor_id=user_id)))
     else:
-        respond(**_text_answer(command, svc.members.locale(team_id=team_id, user_id=user_id)))
+        locale = svc.members.locale(team_id=team_id, user_id=user_id)
+        audience = svc.members.audience(team_id=team_id, user_id=user_id)
+        respond(**_text_answer(command, locale, audience))
 
 
-def _text_answer(command: dict, locale: str) -> Message:
+def _text_answer(command: dict, locale: str, audience: Audience) -> Message:
+    """Help lists only the commands this person may use."""
     sub = _subcommand(command)
     if sub in ANSWERED_IN_ACK:
-        return rendering.help_message(locale)
-    return rendering.unknown_subcommand(locale, sub)
+        return rendering.help_message(locale, audience)
+    return rendering.unknown_subcommand(locale, sub, audience)
 
 
 def register(app: App) -> None:

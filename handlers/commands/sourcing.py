@@ -22,11 +22,14 @@ def sourcing_invoked(
     action = slack_text.command_text(command).split(" ", 1)[0].lower()
     locale = svc.members.locale(team_id=team_id, user_id=user_id)
     if action == "start":
+        form = svc.sourcing.start_form(team_id=team_id, actor_id=user_id, channel_id=channel_id)
+        if not form.allowed:  # no modal that could only end in "not allowed": say who can
+            respond(**rendering.sourcing_note(locale, "start_denied"))
+            return
         # Slack refuses to post the card where refbot was never invited: say so up front.
         if not _refbot_is_in(client, channel_id):
             respond(**rendering.sourcing_note(locale, "invite"))
             return
-        form = svc.sourcing.start_form(team_id=team_id, actor_id=user_id, channel_id=channel_id)
         if not form.roles:  # a session is for a role: nothing to pick, nothing to start
             respond(**rendering.sourcing_note(locale, "no_roles"))
             return
@@ -34,10 +37,12 @@ def sourcing_invoked(
             trigger_id=command["trigger_id"], view=rendering.session_start_modal(form)
         )
     elif action == "end":
-        svc.sourcing.end(team_id=team_id, actor_id=user_id, channel_id=channel_id)
-        respond(**rendering.sourcing_note(locale, "ended"))
+        ended = svc.sourcing.end(team_id=team_id, actor_id=user_id, channel_id=channel_id)
+        respond(**rendering.session_ended(ended))
     else:
-        respond(**rendering.sourcing_usage(locale, svc.sourcing.running(team_id=team_id)))
+        active = svc.sourcing.running(team_id=team_id)
+        may_start = svc.sourcing.may_start(team_id=team_id, actor_id=user_id)
+        respond(**rendering.sourcing_usage(locale, active, may_start=may_start))
 
 
 def _refbot_is_in(client: WebClient, channel_id: str) -> bool:

@@ -23,7 +23,8 @@ def _form(view: dict[str, Any]) -> ReferralForm:
         role=form.get(F.ROLE),
         relationship=form.get(F.RELATIONSHIP),
         strength=form.get(F.STRENGTH),
-        candidate_knows=form.get(F.CANDIDATE_KNOWS) != "no",
+        # Unanswered stays unknown: nothing is assumed for the referrer.
+        candidate_knows={"yes": True, "no": False}.get(form.get(F.CANDIDATE_KNOWS) or ""),
         can_intro="yes" in (form.get(F.CAN_INTRO) or []),
         note=form.get(F.NOTE),
     )

@@ -1,5 +1,6 @@
 """The audit trail: who did what to which subject (ids only, never personal data)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,3 +38,42 @@ def recorded(s: Session, *, team_id: str, action: str) -> bool:
         select(AuditLog.id).where(AuditLog.team_id == team_id, AuditLog.action == action).limit(1)
     )
     return found is not None
+
+
+def trail(
+    s: Session,
+    *,
+    team_id: str,
+    subject: str,
+    actions: tuple[str, ...],
+    actor_id: str | None = None,
+    limit: int = 20,
+) -> Sequence[AuditLog]:
+    """A subject's lines of `actions` (by `actor_id` when given), newest first: who did what
+    and when, for the messages that say so."""
+    query = select(AuditLog).where(
+        AuditLog.team_id == team_id, AuditLog.subject == subject, AuditLog.action.in_(actions)
+    )
+    if actor_id is not None:
+        query = query.where(AuditLog.actor_id == actor_id)
+    return s.scalars(query.order_by(AuditLog.id.desc()).limit(limit)).all()
+
+
+def subjects_done(
+    s: Session, *, team_id: str, actor_id: str, action: str, subjects: Sequence[str]
+) -> set[str]:
+    """Which of `subjects` this person already did `action` to."""
+    if not subjects:
+        return set()
+    return set(
+        s.scalars(
+            select(AuditLog.subject)
+            .where(
+                AuditLog.team_id == team_id,
+                AuditLog.actor_id == actor_id,
+                AuditLog.action == action,
+                AuditLog.subject.in_(list(subjects)),
+            )
+            .distinct()
+        )
+    )

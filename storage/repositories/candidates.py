@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Candidate, Note, Referral
+from storage.models import Candidate, Note, Referral, Role
 from storage.types import CandidateStatus
 
 # What is left of a forgotten candidate's name: the row stays for counts and the audit trail.
@@ -79,6 +79,19 @@ def by_public_ids(s: Session, team_id: str, public_ids: Sequence[str]) -> dict[s
         select(Candidate).where(Candidate.team_id == team_id, Candidate.public_id.in_(public_ids))
     )
     return {c.public_id: c for c in found}
+
+
+def ids_by_status(s: Session, team_id: str, statuses: Sequence[str], *, limit: int) -> list[int]:
+    """Ids of the team's candidates in these statuses, most recently active first (`/refbot
+    find status:snoozed` with no words: a filter alone is a list, not a search)."""
+    return list(
+        s.scalars(
+            select(Candidate.id)
+            .where(Candidate.team_id == team_id, Candidate.status.in_(list(statuses)))
+            .order_by(Candidate.last_activity_at.desc(), Candidate.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def newest_unreviewed(s: Session, team_id: str, *, limit: int) -> Sequence[Candidate]:
@@ -158,3 +171,57 @@ def archived_before(
 
 def by_ids(s: Session, ids: Sequence[int]) -> dict[int, Candidate]:
     return {c.id: c for c in s.scalars(select(Candidate).where(Candidate.id.in_(ids)))}
+
+
+def _theirs(recruiter_id: str) -> ColumnElement[bool]:
+    """A recruiter's candidates: those they own, and those nobody owns yet (a general referral
+    goes to every recruiter until one takes it)."""
+    return or_(Candidate.owner_id == recruiter_id, Candidate.owner_id.is_(None))
+
+
+def unreviewed_for(
+    s: Session, team_id: str, recruiter_id: str, *, limit: int
+) -> Sequence[Candidate]:
+    """A recruiter's candidates nobody has reviewed yet, newest first."""
+    return s.scalars(
+        select(Candidate)
+        .where(
+            Candidate.team_id == team_id,
+            Candidate.status == CandidateStatus.NEW,
+            _theirs(recruiter_id),
+        )
+        .order_by(Candidate.created_at.desc(), Candidate.id.desc())
+        .limit(limit)
+    ).all()
+
+
+IN_PROCESS = (
+    CandidateStatus.NEW,
+    CandidateStatus.REVIEWING,
+    CandidateStatus.CONTACTED,
+    CandidateStatus.INTERVIEWING,
+)
+
+
+def for_manager(
+    s: Session, team_id: str, manager_id: str, *, limit: int
+) -> Sequence[tuple[Candidate, Role]]:
+    """Candidates in process for the roles this person is hiring manager of, newest first,
+    each with the (first) role of theirs the person was referred to."""
+    rows = s.execute(
+        select(Candidate, Role)
+        .join(Referral, Referral.candidate_id == Candidate.id)
+        .join(Role, Role.id == Referral.role_id)
+        .where(
+            Candidate.team_id == team_id,
+            Role.hiring_manager_id == manager_id,
+            Candidate.status.in_(IN_PROCESS),
+        )
+        .order_by(Candidate.created_at.desc(), Candidate.id.desc(), Referral.id)
+    ).all()
+    seen: dict[int, tuple[Candidate, Role]] = {}
+    for candidate, role in rows:
+        seen.setdefault(candidate.id, (candidate, role))
+        if len(seen) >= limit:
+            break
+    return list(seen.values())

@@ -443,3 +443,33 @@ def sent_listing(
             | (Delivery.status == DeliveryStatus.CLAIMED),
         )
     ).all()
+
+
+def pending_about(s: Session, team_id: str, subject: str, kind: DeliveryKind) -> Sequence[Delivery]:
+    """A subject's deliveries of one kind still to go out, soonest first."""
+    return s.scalars(
+        select(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.subject == subject,
+            Delivery.kind == kind,
+            Delivery.status.in_(WAITING),
+        )
+        .order_by(Delivery.due_at, Delivery.id)
+    ).all()
+
+
+def sent_keyed(s: Session, team_id: str, subject: str, prefix: str) -> list[tuple[str, str]]:
+    """(recipient, dedupe key) of a subject's messages already in Slack whose key starts with
+    `prefix`: the ones an edit can still reach."""
+    return [
+        (recipient, key)
+        for recipient, key in s.execute(
+            select(Delivery.recipient, Delivery.dedupe_key).where(
+                Delivery.team_id == team_id,
+                Delivery.subject == subject,
+                Delivery.status == DeliveryStatus.SENT,
+                Delivery.dedupe_key.startswith(prefix, autoescape=True),
+            )
+        )
+    ]

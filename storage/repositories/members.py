@@ -63,6 +63,18 @@ def grant_admin(s: Session, team_id: str, user_id: str) -> None:
     )
 
 
+def set_roles(s: Session, team_id: str, user_id: str, *, recruiter: bool, admin: bool) -> None:
+    """Give the member exactly these roles (`/refbot admin`); someone refbot has not seen yet
+    gets a row now, so REFBOT_RECRUITERS no longer decides for them."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    roles = {"is_recruiter": recruiter, "is_admin": admin}
+    s.execute(
+        insert(Member)
+        .values(team_id=team_id, user_id=user_id, **roles)
+        .on_conflict_do_update(index_elements=[Member.team_id, Member.user_id], set_=roles)
+    )
+
+
 def admins(s: Session, team_id: str) -> list[str]:
     """Slack ids of the workspace's admins."""
     return list(

@@ -1,13 +1,14 @@
 """Referral queries."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from storage.models import IntroRequest, Referral
-from storage.types import IntroStatus
+from storage.models import IntroRequest, Note, Outreach, Referral
+from storage.types import IntroStatus, NoteKind
 
 
 def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Sequence[Referral]:
@@ -88,3 +89,96 @@ def intros_waiting(s: Session, team_id: str, recruiter_id: str) -> int:
 
 def intros_for_candidate(s: Session, candidate_id: int) -> Sequence[IntroRequest]:
     return s.scalars(select(IntroRequest).where(IntroRequest.candidate_id == candidate_id)).all()
+
+
+def intro_pending(s: Session, candidate_id: int, referrer_id: str) -> IntroRequest | None:
+    """An introduction already asked of this referrer and not answered yet."""
+    return s.scalar(
+        select(IntroRequest)
+        .where(
+            IntroRequest.candidate_id == candidate_id,
+            IntroRequest.referrer_id == referrer_id,
+            IntroRequest.status == IntroStatus.REQUESTED,
+        )
+        .order_by(IntroRequest.id.desc())
+        .limit(1)
+    )
+
+
+def referrer_notes(s: Session, candidate_id: int) -> Sequence[Note]:
+    """Notes the candidate's referrers added by referring them again, oldest first."""
+    return s.scalars(
+        select(Note)
+        .join(
+            Referral,
+            (Referral.candidate_id == Note.candidate_id) & (Referral.referrer_id == Note.author_id),
+        )
+        .where(Note.candidate_id == candidate_id, Note.kind == NoteKind.NOTE)
+        .order_by(Note.created_at, Note.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class ContactFacts:
+    """What is known about reaching a candidate, for deciding the next step."""
+
+    lead: bool  # they don't know they were referred, and nobody has told them since
+    awaiting_reply: bool  # the latest outreach has no reply yet
+    introduced: bool = False  # a referrer accepted to introduce them (or says they did)
+
+
+def contact_facts(s: Session, candidate_ids: Sequence[int]) -> dict[int, ContactFacts]:
+    """The facts of many candidates in three queries (Home, search results, role pools)."""
+    ids = list(dict.fromkeys(candidate_ids))
+    if not ids:
+        return {}
+    # The first referrer who answered "do they know?" decides: a later referral never makes
+    # a lead look like someone who already knows (it only says what that referrer did).
+    first_answer: dict[int, bool] = {}
+    for candidate_id, knows in s.execute(
+        select(Referral.candidate_id, Referral.candidate_knows)
+        .where(Referral.candidate_id.in_(ids), Referral.candidate_knows.is_not(None))
+        .order_by(Referral.created_at, Referral.id)
+    ):
+        first_answer.setdefault(candidate_id, bool(knows))
+    latest_replied: dict[int, bool] = {}
+    for candidate_id, replied_at in s.execute(
+        select(Outreach.candidate_id, Outreach.replied_at)
+        .where(Outreach.candidate_id.in_(ids))
+        .order_by(Outreach.created_at, Outreach.id)
+    ):
+        latest_replied[candidate_id] = replied_at is not None
+    # An accepted introduction told them (the referrer makes it).
+    introduced = set(
+        s.scalars(
+            select(IntroRequest.candidate_id).where(
+                IntroRequest.candidate_id.in_(ids),
+                IntroRequest.status.in_([IntroStatus.ACCEPTED, IntroStatus.MADE]),
+            )
+        )
+    )
+    return {
+        i: ContactFacts(
+            lead=first_answer.get(i) is False and i not in latest_replied and i not in introduced,
+            awaiting_reply=latest_replied.get(i) is False,
+            introduced=i in introduced,
+        )
+        for i in ids
+    }
+
+
+def intros_waiting_for(
+    s: Session, team_id: str, recruiter_id: str, *, limit: int
+) -> Sequence[IntroRequest]:
+    """Introductions the recruiter asked for that have no answer yet, oldest first."""
+    return s.scalars(
+        select(IntroRequest)
+        .options(joinedload(IntroRequest.candidate))
+        .where(
+            IntroRequest.team_id == team_id,
+            IntroRequest.recruiter_id == recruiter_id,
+            IntroRequest.status == IntroStatus.REQUESTED,
+        )
+        .order_by(IntroRequest.created_at, IntroRequest.id)
+        .limit(limit)
+    ).all()

@@ -1,11 +1,12 @@
 """Role queries."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Role
+from storage.models import AuditLog, Role
 from storage.types import RoleStatus
 
 
@@ -16,6 +17,38 @@ def referable(s: Session, team_id: str) -> Sequence[Role]:
         .where(Role.team_id == team_id, Role.status.in_([RoleStatus.OPEN, RoleStatus.UPCOMING]))
         .order_by(Role.status, Role.title)  # "open" sorts before "upcoming"
     ).all()
+
+
+def closed(s: Session, team_id: str, *, limit: int) -> Sequence[Role]:
+    """The most recently closed roles."""
+    return s.scalars(
+        select(Role)
+        .where(Role.team_id == team_id, Role.status == RoleStatus.CLOSED)
+        .order_by(Role.closed_at.desc().nulls_last(), Role.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def last_move(
+    s: Session,
+    team_id: str,
+    public_id: str,
+    actions: Collection[str],
+    *,
+    actor_id: str | None = None,
+) -> tuple[str | None, datetime | None]:
+    """Who last did one of `actions` ("role.open", "role.close"...) to the role (that actor
+    only, when given), and when, from the audit trail; (None, None) when it holds none (a
+    role created open, say)."""
+    query = select(AuditLog.actor_id, AuditLog.created_at).where(
+        AuditLog.team_id == team_id,
+        AuditLog.subject == f"role:{public_id}",
+        AuditLog.action.in_(list(actions)),
+    )
+    if actor_id is not None:
+        query = query.where(AuditLog.actor_id == actor_id)
+    row = s.execute(query.order_by(AuditLog.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def by_public_id(s: Session, team_id: str, public_id: str) -> Role | None:

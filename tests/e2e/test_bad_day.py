@@ -14,19 +14,26 @@ from sqlalchemy import select
 
 from bot import i18n, rendering
 from bot.app import Runtime, build
-from bot.config import Settings
 from bot.dispatcher import PARK_RECHECK
 from bot.slack_emulator import Message, SlackEmulator
 from storage.models import Candidate, Delivery, Member
 from storage.types import DeliveryKind, DeliveryStatus
-from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, SIGNING_SECRET, TEAM, Clock, Refbot
+from tests.conftest import (
+    EMPLOYEE,
+    FRENCH_EMPLOYEE,
+    RECRUITER,
+    TEAM,
+    Clock,
+    Refbot,
+    oauth_settings_for,
+)
 from tests.e2e.test_decisions import MANAGER, role
 from tests.e2e.test_delivery_trust import waiting_gauge, waiting_rows
 from tests.e2e.test_forget_everywhere import forget, naming
 from tests.e2e.test_referral import cards, refer
 from tests.e2e.test_sourcing import add, start
 from tests.e2e.test_tenancy import OUTSIDE, partner_submission
-from tests.e2e.test_workspaces import SECRET_KEY, install
+from tests.e2e.test_workspaces import install
 from tests.test_dispatcher import posts
 
 REMINDERS = (DeliveryKind.SNOOZE_END, DeliveryKind.FOLLOW_UP)
@@ -45,14 +52,7 @@ TRANSIENT = (
 @pytest.fixture
 def refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Refbot]:
     """Multi-workspace refbot (installations in its database), not yet installed anywhere."""
-    settings = Settings(
-        slack_signing_secret=SIGNING_SECRET,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        refbot_secret_key=SECRET_KEY,
-        slack_api_url=slack.url,
-        database_url=migrated_url,
-    )
+    settings = oauth_settings_for(slack, migrated_url)
     slack.revoke(TEAM)  # the emulator's default token: the workspace installs refbot first
     slack.add_user(MANAGER, name="hugo", real_name="Hugo Martel", tz="Europe/London")
     running = Refbot(settings, slack)

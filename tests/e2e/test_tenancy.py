@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings, load_settings
+from bot.config import load_settings
 from bot.errors import ConfigError
 from bot.services.referrals import ReferralForm
 from bot.slack_emulator import SlackEmulator
 from storage.models import Candidate, Member
-from tests.conftest import EMPLOYEE, RECRUITER, SIGNING_SECRET, TEAM, Clock, Refbot
+from tests.conftest import (
+    EMPLOYEE,
+    RECRUITER,
+    TEAM,
+    Clock,
+    Refbot,
+    oauth_settings_for,
+)
 from tests.e2e.test_decisions import MANAGER, referred, role, status
 from tests.e2e.test_referral import cards, open_referral
 from tests.e2e.test_search import find
@@ -88,15 +95,7 @@ def test_plain_recruiter_ids_in_oauth_mode_stop_the_start_naming_the_variable(
 @pytest.fixture
 def oauth_refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Refbot]:
     """Multi-workspace refbot with Rita configured as recruiter of workspace A only."""
-    settings = Settings(
-        slack_signing_secret=SIGNING_SECRET,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        refbot_secret_key=SECRET_KEY,
-        slack_api_url=slack.url,
-        database_url=migrated_url,
-        refbot_recruiters=(f"{TEAM}:{RECRUITER}",),
-    )
+    settings = oauth_settings_for(slack, migrated_url, refbot_recruiters=(f"{TEAM}:{RECRUITER}",))
     slack.revoke(TEAM)
     slack.add_user(EMPLOYEE_B, name="bob", real_name="Bob Stone", team_id=TEAM_B)
     slack.add_user(RECRUITER_B, name="bruno", real_name="Bruno Diaz", team_id=TEAM_B)

@@ -7,33 +7,34 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
 from storage.installations import SLACK_METADATA
 from storage.models import Delivery, Member
 from storage.types import DeliveryKind, DeliveryStatus
-from tests.conftest import EMPLOYEE, RECRUITER, SIGNING_SECRET, TEAM, Clock, Refbot
+from tests.conftest import (
+    EMPLOYEE,
+    OAUTH_SECRET_KEY,
+    RECRUITER,
+    SIGNING_SECRET,
+    TEAM,
+    Clock,
+    Refbot,
+    oauth_settings_for,
+)
 from tests.e2e.test_referral import cards, refer
 
 TEAM_B = "T0002"
 EMPLOYEE_B = "U0BOB"
 RECRUITER_B = "U0BRUNO"
 Installed = SLACK_METADATA.tables["slack_bots"]
-SECRET_KEY = "-9Bg0vVu6cqG9_hnrh1Ufy1pw6s6MHezTFPLuT6X-pQ="  # a Fernet key, for tests only
+SECRET_KEY = OAUTH_SECRET_KEY
 
 
 @pytest.fixture
 def refbot(slack: SlackEmulator, migrated_url: str, clock: Clock) -> Iterator[Refbot]:
     """refbot in multi-workspace mode: no bot token, installations in its database."""
-    settings = Settings(
-        slack_signing_secret=SIGNING_SECRET,
-        slack_client_id="1111.2222",
-        slack_client_secret="client-secret",
-        refbot_secret_key=SECRET_KEY,
-        slack_api_url=slack.url,
-        database_url=migrated_url,
-    )
+    settings = oauth_settings_for(slack, migrated_url)
     slack.revoke(TEAM)  # the emulator's default token: this team has to install refbot first
     slack.add_user(EMPLOYEE_B, name="bob", real_name="Bob Stone", team_id=TEAM_B)
     slack.add_user(RECRUITER_B, name="bruno", real_name="Bruno Diaz", team_id=TEAM_B)
