@@ -166,6 +166,8 @@ def test_two_web_replicas_and_a_worker_take_two_hundred_referrals_exactly_once(
         delivered = slack.wait_for(lambda: len(cards(slack)) >= REFERRALS, timeout=60)
         logs = "\n".join(p.tail() for p in processes)
         assert delivered, f"{len(cards(slack))} cards after {submitted_in:.1f}s\n{logs}"
+        # The worker records a batch's outcomes once its posts are done: wait for that.
+        slack.wait_for(lambda: database_counts(migrated_url)[2]["sent"] >= REFERRALS, timeout=30)
         candidates, referrals, card_rows = database_counts(migrated_url)
         alive = {p.name: p.popen.poll() for p in processes}
 
