@@ -69,9 +69,28 @@ def card(e: Edge, **extra: Any) -> ns:
         answer=ns(what="interested" if e.n == 1 else "passed", at=NOW) if e.n else None,
         owner_id=USERS[1] if e.n else None,
         owned=ns(at=NOW) if e.n else None,
+        intro=intro_line(e, {1: "requested", 2: "declined"}.get(e.n, "accepted")) if e.n else None,
     )
     values.update(extra)
     return ns(**values)
+
+
+def intro_line(e: Edge, status: str) -> ns:
+    """The latest introduction asked about a candidate (a card's line, the referrer's DM)."""
+    answered = None if status == "requested" else NOW
+    return ns(
+        status=status,
+        recruiter_id=USERS[1],
+        referrer_id=USERS[0],
+        asked_at=NOW,
+        answered_at=answered,
+        candidate_name=e.name,
+        draft="Hi",
+        nudge=False,
+    )
+
+
+INTRO_STATUSES = ("requested", "accepted", "declined", "made")
 
 
 def referrer(i: int) -> ns:
@@ -219,7 +238,24 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
         for s in CandidateStatus
     ],
     "home/title": one(),
-    "intro/asked": lambda e: [{"referrer": USERS[0], "already": a} for a in (False, True)],
+    "intro/answered": lambda e: [
+        {"intro": intro_line(e, s), "thanks": t} for s in INTRO_STATUSES[1:] for t in (True, False)
+    ],
+    "intro/asked": lambda e: [
+        {
+            "referrer": USERS[0],
+            "asked": ns(
+                already=already,
+                introduced=introduced,
+                asked_by=USERS[1] if already or introduced else None,
+                asked_at=NOW if already or introduced else None,
+                yours=yours,
+            ),
+        }
+        for already, introduced in ((False, False), (True, False), (False, True))
+        for yours in (False, True)
+    ],
+    "intro/card": lambda e: [{"card": card(e, intro=intro_line(e, s))} for s in INTRO_STATUSES],
     "intro/declined": lambda e: [{"referrer": USERS[0], "candidate": e.name}],
     "intro/draft": lambda e: [
         {"first_name": e.first, "recruiter": "Rita", "role": r} for r in (ROLE, None)
@@ -227,6 +263,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     "intro/group": lambda e: [
         {"referrer": USERS[0], "recruiter": USERS[1], "candidate": e.name, "draft": "Bonjour"}
     ],
+    "intro/outdated": lambda e: [{"intro": intro_line(e, s)} for s in INTRO_STATUSES[1:]],
     "intro/request": lambda e: [
         {"intro": ns(nudge=bool(e.n), recruiter_id=USERS[1], candidate_name=e.name, draft="Hi")}
     ],

@@ -2,9 +2,13 @@
 
 from bot.rendering.admin import admin_modal, admin_saved, export_sent, wording_target
 from bot.rendering.decisions import (
+    ListItem,
+    Opener,
     Shown,
     click_replies,
+    clicked_item,
     decision_outdated,
+    list_item_answered,
     opened_from,
     opener,
     reason_modal,
@@ -44,10 +48,13 @@ from bot.rendering.sourcing import (
 from bot.rendering.stats import stats_message, stats_text
 
 __all__ = [
+    "ListItem",
+    "Opener",
     "Shown",
     "admin_modal",
     "admin_saved",
     "click_replies",
+    "clicked_item",
     "contact_added",
     "decision_outdated",
     "desk_list",
@@ -67,6 +74,7 @@ __all__ = [
     "intro_offer_modal",
     "intro_request",
     "late",
+    "list_item_answered",
     "notice",
     "opened_from",
     "opener",

@@ -1,13 +1,18 @@
 """Decisions on a candidate: the modals asking for a private reason, and what a message says
 once one of its buttons was used (what was done, by whom, when) or when it was out of date."""
 
+import base64
+import binascii
 import copy
+import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from bot import i18n
 from bot.ids import ReasonInput, View
 from bot.rendering.blocks import (
+    METADATA_LIMIT,
     Block,
     Message,
     context,
@@ -31,7 +36,40 @@ PROMPTS = ("followup:", "snooze:")
 FROM_HOME = "|home"
 
 
-def reason_modal(locale: str, view: View, candidate: str, *, home: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ListItem:
+    """The item of a list (digest, session summary, role pool, search results) a decision
+    modal was opened from: once the modal is submitted, its buttons give way to what was done.
+    A message refbot posted is edited where it is (`channel`, `ts`); an ephemeral one (search
+    results) is replaced through the click's `response_url`, from the copy of it taken at the
+    click (Slack keeps no ephemeral message to read back)."""
+
+    action_id: str
+    block_id: str
+    channel: str = ""
+    ts: str = ""
+    response_url: str = ""
+    original: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Opener:
+    """Where a decision modal was opened: App Home is published again after it; a list item
+    shows what was done instead of its buttons."""
+
+    candidate: str
+    home: bool = False
+    item: ListItem | None = None
+
+
+def reason_modal(
+    locale: str,
+    view: View,
+    candidate: str,
+    *,
+    home: bool = False,
+    item: ListItem | None = None,
+) -> dict[str, Any]:
     label = lambda key: i18n.plain(locale, "cards/reason", key=key, view=view.value)  # noqa: E731
     return modal(
         view,
@@ -46,18 +84,97 @@ def reason_modal(locale: str, view: View, candidate: str, *, home: bool = False)
         ],
         submit=label("submit"),
         close=label("close"),
-        private_metadata=opened_from(candidate, home=home),
+        private_metadata=opened_from(candidate, home=home, item=item),
     )
 
 
-def opened_from(candidate: str, *, home: bool) -> str:
-    """A decision modal's metadata: the candidate, and whether it was opened from App Home."""
-    return candidate + (FROM_HOME if home else "")
+# An ephemeral list's copy rides in the metadata compressed; bounded when read back, since the
+# metadata comes back from the client (a forged one must not inflate to gigabytes).
+_ORIGINAL_LIMIT = 64 * 1024
 
 
-def opener(metadata: str) -> tuple[str, bool]:
-    """(candidate, opened from App Home) from a decision modal's metadata."""
-    return metadata.removesuffix(FROM_HOME), metadata.endswith(FROM_HOME)
+def opened_from(candidate: str, *, home: bool, item: ListItem | None = None) -> str:
+    """A decision modal's metadata: the candidate, whether it was opened from App Home, and
+    the list item it answers. Without an item it stays the candidate's id (plus "|home"); an
+    ephemeral list too big to carry (3,000 characters of metadata) is left as it is."""
+    plain = candidate + (FROM_HOME if home else "")
+    if item is None:
+        return plain
+    where: dict[str, Any] = {"a": item.action_id, "b": item.block_id}
+    if item.channel:
+        where |= {"ch": item.channel, "ts": item.ts}
+    elif item.response_url and item.original is not None:
+        where |= {"u": item.response_url, "m": _pack(item.original)}
+    else:
+        return plain
+    metadata = json.dumps({"c": candidate, "h": home, "i": where}, separators=(",", ":"))
+    return metadata if len(metadata) <= METADATA_LIMIT else plain
+
+
+def opener(metadata: str) -> Opener:
+    """Where a decision modal was opened, from its metadata (anything malformed: the
+    candidate's id alone, so the decision itself still re-checks everything)."""
+    if not metadata.startswith("{"):
+        return Opener(metadata.removesuffix(FROM_HOME), metadata.endswith(FROM_HOME))
+    try:
+        found = json.loads(metadata)
+        candidate, home = str(found["c"]), found.get("h") is True
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Opener(metadata)
+    try:
+        where = found["i"]
+        item = ListItem(
+            action_id=str(where["a"]),
+            block_id=str(where.get("b") or ""),
+            channel=str(where.get("ch") or ""),
+            ts=str(where.get("ts") or ""),
+            response_url=str(where.get("u") or ""),
+            original=_unpack(str(where["m"])) if "m" in where else None,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Opener(candidate, home)
+    if not (item.channel and item.ts) and not (item.response_url and item.original):
+        return Opener(candidate, home)
+    return Opener(candidate, home, item)
+
+
+def clicked_item(body: dict[str, Any], action: dict[str, Any]) -> ListItem | None:
+    """The list item of a click that opens a decision modal; None for App Home, cards and
+    prompts (the outbox keeps those current) or an ephemeral message Slack sent no copy of."""
+    container = body.get("container") or {}
+    block_id = str(action.get("block_id") or "")
+    if container.get("type") != "message" or block_id.startswith(LIVE + PROMPTS):
+        return None
+    action_id = str(action.get("action_id") or "")
+    if container.get("is_ephemeral"):
+        original, url = body.get("message"), body.get("response_url")
+        if not isinstance(original, dict) or not url:
+            return None
+        kept = {"text": original.get("text") or "", "blocks": original.get("blocks") or []}
+        return ListItem(action_id, block_id, response_url=str(url), original=kept)
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not channel or not ts:
+        return None
+    return ListItem(action_id, block_id, channel=str(channel), ts=str(ts))
+
+
+def _pack(original: dict[str, Any]) -> str:
+    raw = json.dumps(original, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode()
+
+
+def _unpack(packed: str) -> dict[str, Any] | None:
+    try:
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(packed), _ORIGINAL_LIMIT)
+        if inflate.unconsumed_tail:
+            return None
+        found = json.loads(raw)
+    except (ValueError, zlib.error, binascii.Error):
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("blocks"), list):
+        return None
+    return found
 
 
 @dataclass(frozen=True)
@@ -129,6 +246,17 @@ def click_replies(
         if replaced is not None:
             replies.append(replaced)
     return replies
+
+
+def list_item_answered(
+    decision: Decision, item: ListItem, original: dict[str, Any] | None
+) -> Message | None:
+    """The list a decision modal was opened from, once submitted: the item shows what was
+    done, by whom and when, as after a click (None: nothing was done, or the item is gone)."""
+    if original is None or decision.change is None:
+        return None
+    action = {"action_id": item.action_id, "block_id": item.block_id, "value": decision.candidate}
+    return answered_item(decision, action, original)
 
 
 def answered_item(

@@ -25,7 +25,8 @@ def _label(locale: str, key: str) -> str:
     return i18n.plain(locale, "outreach/labels", key=key)
 
 
-def reach_out_modal(form: ReachOutForm) -> dict[str, Any]:
+def reach_out_modal(form: ReachOutForm, *, metadata: str | None = None) -> dict[str, Any]:
+    """`metadata`: where it was opened (rendering.opened_from); the candidate alone if not given."""
     t = form.locale
     if form.running is not None:  # one sequence at a time: say so instead of drafting another
         return _running(t, form.candidate_name, form.running, form.tz)
@@ -49,7 +50,7 @@ def reach_out_modal(form: ReachOutForm) -> dict[str, Any]:
         ],
         submit=_label(t, "submit"),
         close=_label(t, "close"),
-        private_metadata=form.candidate,
+        private_metadata=metadata or form.candidate,
     )
 
 

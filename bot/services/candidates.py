@@ -16,7 +16,7 @@ from bot.services.changes import Change, Decision
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.models import Candidate, Note, Role
-from storage.repositories import audit, candidates, deliveries, referrals
+from storage.repositories import audit, candidates, deliveries, outreach, referrals
 from storage.types import CandidateStatus, DeliveryKind, NoteKind
 
 REASON_LIMIT = 2000
@@ -157,6 +157,50 @@ class Candidates:
                 action = "hm"
             stale = self._stale(s, locale, found, action, shown)
             return stale or Decision(locale, found.name, found.status.value, candidate=candidate)
+
+    def answered(
+        self,
+        *,
+        team_id: str,
+        actor_id: str,
+        candidate: str,
+        action: str,
+        message: tuple[str, str] | None = None,
+    ) -> Decision:
+        """What a decision modal ("snooze", "not_a_fit", "reach_out", "hm_pass") left, for the
+        list item it was opened from: the change that answers it, or what happened instead
+        once the candidate moved on; no change when it did nothing (a refused form), or when
+        `message` (channel, ts) is not a list refbot sent this actor. Re-checks the role."""
+        hiring_manager = action == "hm_pass"
+        if hiring_manager:
+            locale = self.members.locale(team_id=team_id, user_id=actor_id)
+        else:
+            locale = self.members.recruiter(team_id=team_id, user_id=actor_id).locale
+        with self.sessions() as s:
+            found = self._candidate(s, team_id, candidate)
+            nothing = Decision(locale, found.name, found.status.value, candidate=found.public_id)
+            if message is not None and not any(
+                d.recipient == actor_id for d in deliveries.sent_together(s, team_id, *message)
+            ):
+                return nothing  # the metadata came back from the client: not theirs to edit
+            status = found.status.value
+            change: Change | None = None
+            if hiring_manager:
+                self._managed_role(s, found, actor_id)
+                change = changes.hm_answer(s, team_id, found.public_id, actor_id)
+                change = change if change is not None and change.what == "passed" else None
+            elif action == "reach_out" and status == "contacted":
+                # Contacted again keeps the status: the latest outreach says who and when.
+                sent = outreach.latest(s, found.id)
+                if sent is not None and sent.sent_at is not None:
+                    change = Change("contacted", sent.recruiter_id, sent.sent_at)
+            elif status == {"snooze": "snoozed", "not_a_fit": "not_a_fit"}.get(action):
+                change = changes.last_status(s, team_id, found.public_id)
+            if change is None and status not in OFFERED["hm" if hiring_manager else action]:
+                change = changes.last_status(s, team_id, found.public_id)  # moved on meanwhile
+            if change is None:
+                return nothing
+            return changes.decided(locale, found, change, outdated=False)
 
     def take(
         self, *, team_id: str, actor_id: str, candidate: str, shown_owner: str | None

@@ -31,6 +31,18 @@ class ReferrerLine:
 
 
 @dataclass(frozen=True)
+class IntroLine:
+    """The latest introduction asked about a candidate: who asked which referrer, when, and
+    their answer (requested, accepted, declined, made) and when they gave it."""
+
+    status: str
+    recruiter_id: str
+    referrer_id: str
+    asked_at: datetime
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class CandidateCard:
     public_id: str
     name: str
@@ -51,6 +63,7 @@ class CandidateCard:
     last_change: Change | None = None  # the latest change of status: what, by whom, when
     viewer: str | None = None  # whose copy of the card this is (their "Take it", their answer)
     answer: Change | None = None  # the viewer's answer as hiring manager (interested, passed)
+    intro: IntroLine | None = None  # the latest introduction asked, and its answer
 
     @property
     def may_take(self) -> bool:
@@ -95,6 +108,7 @@ def candidate_card(
     for note in referrals.referrer_notes(s, candidate.id):
         if note.body:  # erased by /refbot forget
             added.setdefault(note.author_id, []).append(note.body)
+    asked = max(referrals.intros_for_candidate(s, candidate.id), key=lambda i: i.id, default=None)
     return CandidateCard(
         public_id=candidate.public_id,
         name=candidate.name,
@@ -127,6 +141,15 @@ def candidate_card(
         last_change=changes.last_status(s, team_id, public_id),
         viewer=viewer,
         answer=changes.hm_answer(s, team_id, public_id, viewer) if viewer else None,
+        intro=None
+        if asked is None
+        else IntroLine(
+            status=asked.status.value,
+            recruiter_id=asked.recruiter_id,
+            referrer_id=asked.referrer_id,
+            asked_at=asked.created_at,
+            answered_at=asked.answered_at,
+        ),
     )
 
 

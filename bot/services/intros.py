@@ -17,7 +17,7 @@ from bot.services.referrals import ReferralForm, ReferralResult, Referrals
 from bot.timecalc import in_business_days
 from storage.db import Sessions
 from storage.models import IntroRequest
-from storage.repositories import audit, candidates, referrals
+from storage.repositories import audit, candidates, deliveries, referrals
 from storage.types import DeliveryKind, IntroStatus
 
 NUDGE_AFTER_BUSINESS_DAYS = 3
@@ -25,7 +25,8 @@ NUDGE_AFTER_BUSINESS_DAYS = 3
 
 @dataclass(frozen=True)
 class IntroView:
-    """What the referrer's intro DM shows."""
+    """What the referrer's intro DM shows: the request, then (once answered) their answer and
+    when they gave it."""
 
     public_id: str
     candidate_name: str
@@ -34,13 +35,23 @@ class IntroView:
     draft: str
     status: str
     nudge: bool
+    answered_at: datetime | None = None
+    outdated: bool = False  # a second answer: nothing changed, the first one stands
 
 
 @dataclass(frozen=True)
 class IntroAsked:
+    """The answer to "Ask for intro". `already`: one is pending, nothing was sent again;
+    `introduced`: the referrer already agreed to introduce them. Either way, `asked_by` and
+    `asked_at` say who asked and when (`at` of the agreement, when introduced)."""
+
     locale: str
     referrer_id: str
-    already: bool = False  # asked before and not answered yet: nothing sent again
+    already: bool = False
+    introduced: bool = False
+    asked_by: str | None = None
+    asked_at: datetime | None = None
+    yours: bool = False  # the one who clicked is the one who asked
 
 
 class Intros:
@@ -72,10 +83,16 @@ class Intros:
             referral = next((r for r in chain if r.can_intro), chain[0] if chain else None)
             if referral is None:
                 raise NotFound
-            if referrals.intro_pending(s, found.id, referral.referrer_id) is not None:
-                # One request at a time: a second click would DM the referrer twice.
+            if (earlier := _standing(s, found.id, referral.referrer_id)) is not None:
+                # One request at a time, and none once they agreed: say who asked, and when.
                 return IntroAsked(
-                    locale=profile.locale, referrer_id=referral.referrer_id, already=True
+                    locale=profile.locale,
+                    referrer_id=earlier.referrer_id,
+                    already=earlier.status == IntroStatus.REQUESTED,
+                    introduced=earlier.status != IntroStatus.REQUESTED,
+                    asked_by=earlier.recruiter_id,
+                    asked_at=earlier.answered_at or earlier.created_at,
+                    yours=earlier.recruiter_id == recruiter_id,
                 )
             role = referral.role.title if referral.role else None
             # Read in this transaction: a second session here would be a nested write on SQLite.
@@ -101,6 +118,8 @@ class Intros:
             self._queue(s, intro, kind=DeliveryKind.NOTICE, due=now, key="ask")
             nudge_at = in_business_days(now, NUDGE_AFTER_BUSINESS_DAYS, referrer.tz)
             self._queue(s, intro, kind=DeliveryKind.INTRO_NUDGE, due=nudge_at, key="nudge")
+            # Every recruiter's card says an introduction was asked: who asked, and when.
+            refresh_cards(s, self.outbox, team_id, found.public_id, f"intro{intro.id}:asked")
             audit.record(
                 s,
                 team_id=team_id,
@@ -112,7 +131,9 @@ class Intros:
             return IntroAsked(locale=profile.locale, referrer_id=referral.referrer_id)
 
     def answer(self, *, team_id: str, referrer_id: str, intro: str, accept: bool) -> IntroView:
-        """The referrer's answer: a group DM with the recruiter, or a polite word to them."""
+        """The referrer's answer: a group DM with the recruiter, or a polite word to them.
+        Every copy of the request (the ask, its nudge) then says what they answered, and when;
+        an answer to a request already answered is outdated (the first answer stands)."""
         now = self.clock()
         with self.sessions.begin() as s:
             found = referrals.intro_by_public_id(s, team_id, intro)
@@ -120,56 +141,57 @@ class Intros:
                 raise NotFound
             if found.referrer_id != referrer_id:
                 raise NotAllowed("referrer")
-            if found.status == IntroStatus.REQUESTED:
-                found.status = IntroStatus.ACCEPTED if accept else IntroStatus.DECLINED
-                found.answered_at = now
-                self.outbox.cancel_pending(
+            if found.status != IntroStatus.REQUESTED:
+                return _view(found, nudge=False, outdated=True)
+            found.status = IntroStatus.ACCEPTED if accept else IntroStatus.DECLINED
+            found.answered_at = now
+            self.outbox.cancel_pending(
+                s,
+                team_id=team_id,
+                subject=f"intro:{found.public_id}",
+                kinds=[DeliveryKind.INTRO_NUDGE],
+            )
+            # Every card says what the referrer answered, and when (introduced: no longer
+            # a lead, every card now offers to reach out).
+            refresh_cards(s, self.outbox, team_id, found.candidate.public_id, f"intro{found.id}")
+            self._settle(s, found)
+            if accept:
+                self.outbox.notice(
                     s,
                     team_id=team_id,
+                    recipient=f"{found.recruiter_id},{found.referrer_id}",
                     subject=f"intro:{found.public_id}",
-                    kinds=[DeliveryKind.INTRO_NUDGE],
+                    dedupe_key=f"intro:{found.public_id}:group",
+                    payload=text_notice(
+                        "intro/group",
+                        recruiter=found.recruiter_id,
+                        referrer=found.referrer_id,
+                        candidate=found.candidate.name,
+                        draft=found.draft or "",
+                    ),
                 )
-                if accept:
-                    # Introduced: no longer a lead, every card now offers to reach out.
-                    refresh_cards(
-                        s, self.outbox, team_id, found.candidate.public_id, f"intro{found.id}"
-                    )
-                    self.outbox.notice(
-                        s,
-                        team_id=team_id,
-                        recipient=f"{found.recruiter_id},{found.referrer_id}",
-                        subject=f"intro:{found.public_id}",
-                        dedupe_key=f"intro:{found.public_id}:group",
-                        payload=text_notice(
-                            "intro/group",
-                            recruiter=found.recruiter_id,
-                            referrer=found.referrer_id,
-                            candidate=found.candidate.name,
-                            draft=found.draft or "",
-                        ),
-                    )
-                else:
-                    self.outbox.notice(
-                        s,
-                        team_id=team_id,
-                        recipient=found.recruiter_id,
-                        subject=f"intro:{found.public_id}",
-                        dedupe_key=f"intro:{found.public_id}:declined",
-                        payload=text_notice(
-                            "intro/declined",
-                            referrer=found.referrer_id,
-                            candidate=found.candidate.name,
-                        ),
-                    )
-                audit.record(
+            else:
+                self.outbox.notice(
                     s,
                     team_id=team_id,
-                    actor_id=referrer_id,
-                    action="intro.answer",
+                    recipient=found.recruiter_id,
                     subject=f"intro:{found.public_id}",
-                    at=now,
-                    accepted=accept,
+                    dedupe_key=f"intro:{found.public_id}:declined",
+                    payload=text_notice(
+                        "intro/declined",
+                        referrer=found.referrer_id,
+                        candidate=found.candidate.name,
+                    ),
                 )
+            audit.record(
+                s,
+                team_id=team_id,
+                actor_id=referrer_id,
+                action="intro.answer",
+                subject=f"intro:{found.public_id}",
+                at=now,
+                accepted=accept,
+            )
             return _view(found, nudge=False)
 
     def offer(self, *, team_id: str, referrer_id: str, form: ReferralForm) -> ReferralResult:
@@ -191,6 +213,22 @@ class Intros:
                 return None
             return _view(found, nudge=due.kind == DeliveryKind.INTRO_NUDGE)
 
+    def _settle(self, s: Session, intro: IntroRequest) -> None:
+        """Edit each copy of the request already in Slack (the ask, the nudge) to show the
+        answer without its buttons; the clicked one is answered in place too."""
+        subject = f"intro:{intro.public_id}"
+        for recipient, key in deliveries.sent_keyed(s, intro.team_id, subject, f"{subject}:"):
+            if key.rpartition(":")[2] not in ("ask", "nudge"):
+                continue
+            self.outbox.notice(
+                s,
+                team_id=intro.team_id,
+                recipient=recipient,
+                subject=subject,
+                dedupe_key=f"edit:{key}:answered",
+                payload={"render": "intro_request", "edit": key, "intro": intro.public_id},
+            )
+
     def _queue(
         self, s: Session, intro: IntroRequest, *, kind: DeliveryKind, due: datetime, key: str
     ) -> None:
@@ -206,7 +244,21 @@ class Intros:
         )
 
 
-def _view(intro: IntroRequest, *, nudge: bool) -> IntroView:
+def _standing(s: Session, candidate_id: int, referrer_id: str) -> IntroRequest | None:
+    """The introduction of the candidate that stands: asked of this referrer and not answered
+    yet, or agreed to by any referrer (a declined one may be asked again)."""
+    pending = referrals.intro_pending(s, candidate_id, referrer_id)
+    if pending is not None:
+        return pending
+    agreed = [
+        i
+        for i in referrals.intros_for_candidate(s, candidate_id)
+        if i.status in (IntroStatus.ACCEPTED, IntroStatus.MADE)
+    ]
+    return max(agreed, key=lambda i: i.id) if agreed else None
+
+
+def _view(intro: IntroRequest, *, nudge: bool, outdated: bool = False) -> IntroView:
     return IntroView(
         public_id=intro.public_id,
         candidate_name=intro.candidate.name,
@@ -215,4 +267,6 @@ def _view(intro: IntroRequest, *, nudge: bool) -> IntroView:
         draft=intro.draft or "",
         status=intro.status.value,
         nudge=nudge,
+        answered_at=intro.answered_at,
+        outdated=outdated,
     )

@@ -62,7 +62,10 @@ def not_a_fit_clicked(
     )
     if check.outdated:
         return answered(actor, action, body, respond, client, svc, check)
-    view = rendering.reason_modal(check.locale, View.NOT_A_FIT, candidate, home=_on_home(body))
+    item = rendering.clicked_item(body, action)
+    view = rendering.reason_modal(
+        check.locale, View.NOT_A_FIT, candidate, home=_on_home(body), item=item
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -76,7 +79,10 @@ def reach_out_clicked(
     if check.outdated:
         return answered(actor, action, body, respond, client, svc, check)
     form = svc.outreach.form(team_id=team_id, actor_id=user_id, candidate=candidate)
-    client.views_open(trigger_id=body["trigger_id"], view=rendering.reach_out_modal(form))
+    item = rendering.clicked_item(body, action)
+    metadata = rendering.opened_from(candidate, home=_on_home(body), item=item)
+    view = rendering.reach_out_modal(form, metadata=metadata)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def followup_sent_clicked(
@@ -111,7 +117,8 @@ def snooze_clicked(
     if check.outdated:  # a stale prompt: no modal for a candidate who moved on
         return answered(actor, action, body, respond, client, svc, check)
     preset = svc.snoozes.default_preset(team_id=team_id)
-    metadata = rendering.opened_from(candidate, home=_on_home(body))
+    item = rendering.clicked_item(body, action)
+    metadata = rendering.opened_from(candidate, home=_on_home(body), item=item)
     view = rendering.snooze_modal(check.locale, metadata, preset)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -175,7 +182,10 @@ def hm_pass_clicked(
     )
     if check.outdated:  # passed already, or no longer in process
         return answered(actor, action, body, respond, client, svc, check)
-    view = rendering.reason_modal(check.locale, View.HM_PASS, candidate, home=_on_home(body))
+    item = rendering.clicked_item(body, action)
+    view = rendering.reason_modal(
+        check.locale, View.HM_PASS, candidate, home=_on_home(body), item=item
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 

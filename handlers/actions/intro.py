@@ -1,4 +1,6 @@
-"""Introductions: the recruiter asks (from a lead's card); the referrer answers."""
+"""Introductions: the recruiter asks (from a lead's card); the referrer answers. The answered
+DM says what was done, by whom and when; a second answer, or a second ask, says what stands
+instead of acting."""
 
 from slack_bolt import Ack, App, Respond
 
@@ -29,7 +31,8 @@ def intro_answered(actor: Actor, action: dict, respond: Respond, svc: Services) 
         accept=action["action_id"] == Action.INTRO_ACCEPT,
     )
     locale = svc.members.locale(team_id=team_id, user_id=user_id)
-    respond(**rendering.intro_answered(locale, intro))
+    for reply in rendering.intro_answered(locale, intro):
+        respond(**reply)
 
 
 def register(app: App) -> None:

@@ -1,9 +1,8 @@
 """`not_a_fit_submit` and `hm_pass_submit`: a decision with its private reason. The cards and
-prompts it answers are edited by the outbox; App Home, when the modal came from there, is
-published again after the ack."""
+prompts it answers are edited by the outbox; after the ack, the list item or App Home it was
+opened from shows it (handlers.views.opened_from)."""
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
 from bot import rendering
 from bot.ids import ReasonInput, View
@@ -11,14 +10,14 @@ from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 from handlers.state import read_state
+from handlers.views.opened_from import shown_after
 
 
 def not_a_fit_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
-    candidate, _ = rendering.opener(view["private_metadata"])
     result = svc.candidates.not_a_fit(
         team_id=actor.team_id,
         actor_id=actor.user_id,
-        candidate=candidate,
+        candidate=rendering.opener(view["private_metadata"]).candidate,
         reason=read_state(view).get(ReasonInput.REASON),
     )
     if result.errors:
@@ -30,11 +29,10 @@ def not_a_fit_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> No
 
 
 def hm_pass_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
-    candidate, _ = rendering.opener(view["private_metadata"])
     result = svc.candidates.hm_answer(
         team_id=actor.team_id,
         actor_id=actor.user_id,
-        candidate=candidate,
+        candidate=rendering.opener(view["private_metadata"]).candidate,
         interested=False,
         reason=read_state(view).get(ReasonInput.REASON),
     )
@@ -46,13 +44,6 @@ def hm_pass_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None
         ack()
 
 
-def home_refreshed(actor: Actor, view: dict, client: WebClient, svc: Services) -> None:
-    """After the ack: App Home shows the decision, when the modal was opened from there."""
-    if rendering.opener(view["private_metadata"])[1]:
-        state = svc.home.state(team_id=actor.team_id, user_id=actor.user_id)
-        client.views_publish(user_id=actor.user_id, view=rendering.home(state))
-
-
 def register(app: App) -> None:
-    app.view(View.NOT_A_FIT)(ack=not_a_fit_submitted, lazy=[replying(home_refreshed)])
-    app.view(View.HM_PASS)(ack=hm_pass_submitted, lazy=[replying(home_refreshed)])
+    app.view(View.NOT_A_FIT)(ack=not_a_fit_submitted, lazy=[replying(shown_after("not_a_fit"))])
+    app.view(View.HM_PASS)(ack=hm_pass_submitted, lazy=[replying(shown_after("hm_pass"))])

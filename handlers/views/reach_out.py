@@ -1,4 +1,5 @@
-"""`reach_out_submit`: draft the message and schedule the follow-ups."""
+"""`reach_out_submit`: draft the message and schedule the follow-ups. After the ack, the list
+item or App Home it was opened from shows it (handlers.views.opened_from)."""
 
 from slack_bolt import Ack, App
 
@@ -7,7 +8,9 @@ from bot.ids import ReachOutInput as F
 from bot.ids import View
 from bot.payloads import Actor
 from bot.services import Services
+from bot.slack_errors import replying
 from handlers.state import read_state
+from handlers.views.opened_from import shown_after
 
 
 def reach_out_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
@@ -15,7 +18,7 @@ def reach_out_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> No
     result = svc.outreach.reach_out(
         team_id=actor.team_id,
         actor_id=actor.user_id,
-        candidate=view["private_metadata"],
+        candidate=rendering.opener(view["private_metadata"]).candidate,
         template=form.get(F.TEMPLATE),
         channel=form.get(F.CHANNEL),
     )
@@ -26,4 +29,4 @@ def reach_out_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> No
 
 
 def register(app: App) -> None:
-    app.view(View.REACH_OUT)(reach_out_submitted)
+    app.view(View.REACH_OUT)(ack=reach_out_submitted, lazy=[replying(shown_after("reach_out"))])

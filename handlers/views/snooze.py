@@ -1,9 +1,8 @@
 """`snooze_submit`: snooze the candidate until the chosen day, with a note for later. The cards
-and prompts it answers are edited by the outbox; App Home, when the modal came from there, is
-published again after the ack."""
+and prompts it answers are edited by the outbox; after the ack, the list item or App Home it
+was opened from shows it (handlers.views.opened_from)."""
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
 
 from bot import rendering
 from bot.ids import SnoozeInput as F
@@ -12,6 +11,7 @@ from bot.payloads import Actor
 from bot.services import Services
 from bot.slack_errors import replying
 from handlers.state import read_state
+from handlers.views.opened_from import shown_after
 
 
 def snooze_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
@@ -19,7 +19,7 @@ def snooze_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
     result = svc.snoozes.snooze(
         team_id=actor.team_id,
         actor_id=actor.user_id,
-        candidate_id=rendering.opener(view["private_metadata"])[0],
+        candidate_id=rendering.opener(view["private_metadata"]).candidate,
         until=form.get(F.UNTIL),
         on_day=form.get(F.DATE),
         note=form.get(F.NOTE),
@@ -30,12 +30,5 @@ def snooze_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
         ack(response_action="update", view=rendering.snooze_done(result))
 
 
-def home_refreshed(actor: Actor, view: dict, client: WebClient, svc: Services) -> None:
-    """After the ack: App Home shows the snooze, when the modal was opened from there."""
-    if rendering.opener(view["private_metadata"])[1]:
-        state = svc.home.state(team_id=actor.team_id, user_id=actor.user_id)
-        client.views_publish(user_id=actor.user_id, view=rendering.home(state))
-
-
 def register(app: App) -> None:
-    app.view(View.SNOOZE)(ack=snooze_submitted, lazy=[replying(home_refreshed)])
+    app.view(View.SNOOZE)(ack=snooze_submitted, lazy=[replying(shown_after("snooze"))])
