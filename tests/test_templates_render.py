@@ -241,20 +241,27 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     "intro/answered": lambda e: [
         {"intro": intro_line(e, s), "thanks": t} for s in INTRO_STATUSES[1:] for t in (True, False)
     ],
-    "intro/asked": lambda e: [
-        {
-            "referrer": USERS[0],
-            "asked": ns(
-                already=already,
-                introduced=introduced,
-                asked_by=USERS[1] if already or introduced else None,
-                asked_at=NOW if already or introduced else None,
-                yours=yours,
-            ),
-        }
-        for already, introduced in ((False, False), (True, False), (False, True))
-        for yours in (False, True)
-    ],
+    "intro/asked": lambda e: (
+        [
+            {
+                "referrer": USERS[0],
+                "asked": ns(
+                    already=already,
+                    introduced=introduced,
+                    asked_by=USERS[1] if already or introduced else None,
+                    asked_at=NOW if already or introduced else None,
+                    yours=yours,
+                    resting=None,
+                ),
+            }
+            for already, introduced in ((False, False), (True, False), (False, True))
+            for yours in (False, True)
+        ]
+        + [
+            {"referrer": None, "asked": ns(resting=status, introduced=False, already=False)}
+            for status in ("archived", "snoozed", "not_a_fit", "hired")
+        ]
+    ),
     "intro/card": lambda e: [{"card": card(e, intro=intro_line(e, s))} for s in INTRO_STATUSES],
     "intro/declined": lambda e: [{"referrer": USERS[0], "candidate": e.name}],
     "intro/draft": lambda e: [

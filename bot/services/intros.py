@@ -18,7 +18,7 @@ from bot.timecalc import in_business_days
 from storage.db import Sessions
 from storage.models import IntroRequest
 from storage.repositories import audit, candidates, deliveries, referrals
-from storage.types import DeliveryKind, IntroStatus
+from storage.types import CandidateStatus, DeliveryKind, IntroStatus
 
 NUDGE_AFTER_BUSINESS_DAYS = 3
 
@@ -52,6 +52,18 @@ class IntroAsked:
     asked_by: str | None = None
     asked_at: datetime | None = None
     yours: bool = False  # the one who clicked is the one who asked
+    resting: str | None = None  # the candidate is out of play (status): nothing was sent
+
+
+# Out of play: an introduction would contact someone the team has set aside.
+RESTING = frozenset(
+    {
+        CandidateStatus.ARCHIVED,
+        CandidateStatus.HIRED,
+        CandidateStatus.NOT_A_FIT,
+        CandidateStatus.SNOOZED,
+    }
+)
 
 
 class Intros:
@@ -78,6 +90,8 @@ class Intros:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is None:
                 raise NotFound
+            if found.status in RESTING:  # a stale button: nobody is asked about them now
+                return IntroAsked(locale=profile.locale, referrer_id="", resting=found.status.value)
             chain = referrals.for_candidate(s, found.id)
             # The referrer who offered to introduce them (`/intro`, "I can introduce them").
             referral = next((r for r in chain if r.can_intro), chain[0] if chain else None)

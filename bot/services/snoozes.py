@@ -49,6 +49,11 @@ class SnoozeDue:
     tz: str | None = None  # the recipient's zone, for dates written out in full
 
 
+# A snooze is offered only while the candidate is in play (or snoozed: "snooze again"); one of
+# these means someone decided while the modal was open.
+DECIDED = frozenset({CandidateStatus.ARCHIVED, CandidateStatus.HIRED, CandidateStatus.NOT_A_FIT})
+
+
 class Snoozes:
     def __init__(
         self,
@@ -107,6 +112,8 @@ class Snoozes:
             found = candidates.by_public_id(s, team_id, candidate_id)
             if found is None:
                 raise NotFound
+            if found.status in DECIDED:  # decided since the modal opened: theirs stands
+                return SnoozeResult(locale=profile.locale, errors={"until": "status_changed"})
             self.candidates.set_status(s, found, CandidateStatus.SNOOZED, actor_id=actor_id, at=now)
             written = candidates.add_note(
                 s,
