@@ -8,6 +8,7 @@ import pytest
 from bot.contacts import (
     PROFILE_URL_MAX,
     ContactError,
+    find_profile_url,
     normalize_email,
     normalize_profile_url,
     validate_referral,
@@ -66,6 +67,13 @@ def test_a_fully_qualified_host_with_its_trailing_dot_is_the_same_profile() -> N
     assert normalize_profile_url("https://www.linkedin.com./in/ada") == (
         "https://linkedin.com/in/ada"
     )
+
+
+@pytest.mark.parametrize(
+    "raw", ["https://m.www.example.com/ada", "mobile.m.example.com/ada", "www.www.example.com/ada"]
+)
+def test_stacked_mobile_and_www_prefixes_are_all_dropped(raw: str) -> None:
+    assert normalize_profile_url(raw) == "https://example.com/ada"
 
 
 @pytest.mark.parametrize("raw", ["https://example.123/ada", "https://10.0.0.1/ada", "https://1.2"])
@@ -146,3 +154,20 @@ def test_tracking_may_make_a_pasted_link_long_as_long_as_it_stays_under_2000() -
 
     assert normalize_profile_url(pasted) == "https://example.com/ada"
     assert error_of(normalize_profile_url, pasted + "x") == ("profile_url", "too_long")
+
+
+# Links in Slack messages
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        (
+            "<https://example.com/a&lt;b&gt;c?x=1&amp;y=2|profile>",
+            "https://example.com/a<b>c?x=1&y=2",
+        ),
+        ("see https://example.com/q?a=1&amp;b=&gt;2 now", "https://example.com/q?a=1&b=>2"),
+    ],
+)
+def test_slacks_escapes_in_a_shared_link_are_read_back(text: str, url: str) -> None:
+    assert find_profile_url(text) == url

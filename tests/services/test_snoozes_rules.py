@@ -3,17 +3,20 @@ snooze-end DM brings back, the workspace's default, and the note's limit."""
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from bot import rendering
+from bot import i18n, rendering
 from bot.app import Runtime
+from bot.outbox import Due
 from bot.services.referrals import ReferralForm
 from bot.services.snoozes import NOTE_LIMIT, SnoozeResult
 from bot.slack_emulator import SlackEmulator
-from storage.models import Candidate, Note
+from storage.models import AuditLog, Candidate, Delivery, Note
 from storage.repositories import candidates, settings
-from storage.types import NoteKind
+from storage.types import DeliveryKind, NoteKind
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM
 from tests.services.conftest import FixedClock
 
@@ -70,6 +73,52 @@ def test_the_confirmation_gives_the_day_and_time_in_the_recruiters_time_zone(
     # 21:00 UTC on the 2nd.
     assert result.until == datetime(2027, 5, 2, 21, 0, tzinfo=UTC)
     assert "on Monday, May 3, 2027 at 9:00" in confirmation and "AM (your time)" in confirmation
+    assert "*Ada Lovelace* is snoozed" in confirmation
+
+
+def test_a_french_recruiter_reads_the_confirmation_and_the_errors_in_french(
+    runtime: Runtime, slack: SlackEmulator
+) -> None:
+    slack.add_user(RECRUITER, name="rita", locale="fr-FR", tz="Europe/Paris")
+    ada = referred(runtime, slack, tz="Europe/Paris")
+
+    refused = snooze(runtime, ada, until="date")
+    done = snooze(runtime, ada, until="1m")
+
+    assert (
+        "Merci de remplir ce champ"
+        in rendering.field_errors(refused.locale, refused.errors)["date"]
+    )
+    assert "*Ada Lovelace* est en pause" in str(rendering.snooze_done(done))
+
+
+# The choice
+
+
+@pytest.mark.parametrize("until", [None, "", "2w"])
+def test_a_snooze_without_a_known_choice_is_refused_inline(
+    runtime: Runtime, ada: str, until: str | None
+) -> None:
+    result = runtime.services.snoozes.snooze(
+        team_id=TEAM, actor_id=RECRUITER, candidate_id=ada, until=until, on_day=None, note=None
+    )
+
+    assert rendering.field_errors(result.locale, result.errors) == {"until": "Please fill this in."}
+    assert status(runtime) == "new"
+
+
+def test_snoozing_until_today_is_refused_once_nine_oclock_has_come_there(
+    runtime: Runtime, now: FixedClock, ada: str
+) -> None:
+    now.at = datetime(2026, 11, 10, 8, 59, 59, 999999, tzinfo=UTC)  # London is on UTC in November
+    before = snooze(runtime, ada, until="date", on_day="2026-11-10")
+    runtime.services.candidates.reactivate(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
+    now.at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+
+    at_nine = snooze(runtime, ada, until="date", on_day="2026-11-10")
+
+    assert before.errors == {} and before.until == now.at
+    assert at_nine.errors == {"date": "past_date"}
 
 
 # The DM when the snooze ends
@@ -96,6 +145,7 @@ def test_the_snooze_end_dm_brings_back_earlier_notes_and_the_reactivation(
     now.travel(days=2)
     runtime.services.candidates.reactivate(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
     now.travel(days=3)
+    snoozed_at = now()
     last = snooze(runtime, ada, until="3m", note="call back after the launch")
 
     assert last.until is not None
@@ -104,6 +154,7 @@ def test_the_snooze_end_dm_brings_back_earlier_notes_and_the_reactivation(
 
     assert slack.wait_for(lambda: len(snooze_over(slack)) == 1)
     text = snooze_over(slack)[0].plain_text()
+    assert f"snoozed on <!date^{int(snoozed_at.timestamp())}^" in text  # the last snooze
     assert "Your note then:\n> call back after the launch" in text
     history = text[text.index("History:") :]
     assert history.count("snoozed by <@U0RITA>") == 2
@@ -128,6 +179,120 @@ def test_a_long_earlier_note_is_shortened_in_the_history(
     history = snooze_over(slack)[0].plain_text().split("History:")[1]
     words = re.sub(r"<!date\^[^>]*>", "", history)  # each date is Slack markup (issue 18)
     assert "word word…”" in words and len(words) < 300
+
+
+@pytest.mark.parametrize("note", [None, "  "])  # Slack sends null for an input left empty
+def test_a_snooze_without_a_note_brings_back_no_note(
+    runtime: Runtime, slack: SlackEmulator, now: FixedClock, ada: str, note: str | None
+) -> None:
+    last = snooze(runtime, ada, until="1m", note=note)
+
+    assert last.until is not None
+    now.at = last.until
+    runtime.sweep()
+
+    assert slack.wait_for(lambda: len(snooze_over(slack)) == 1)
+    text = snooze_over(slack)[0].plain_text()
+    assert "Your note then" not in text and "“" not in text
+    assert "snoozed by <@U0RITA>" in text
+
+
+def test_a_snooze_end_claimed_just_as_she_is_reactivated_is_not_sent(
+    runtime: Runtime, ada: str
+) -> None:
+    snooze(runtime, ada, until="1m", note="after her exams")
+    with runtime.services.snoozes.sessions() as s:
+        row = s.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.SNOOZE_END)).one()
+        claimed = Due(
+            id=row.id,
+            team_id=row.team_id,
+            kind=row.kind,
+            subject=row.subject,
+            recipient=row.recipient,
+            due_at=row.due_at,
+            payload=row.payload,
+            attempts=1,
+            uncertain=False,
+        )
+    assert runtime.services.snoozes.due(claimed) is not None
+
+    # Too late to cancel a row the dispatcher holds: what it sends is read at send time.
+    runtime.services.candidates.reactivate(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
+
+    assert runtime.services.snoozes.due(claimed) is None
+
+
+def test_the_snooze_end_dm_writes_its_dates_on_the_recruiters_own_calendar(
+    runtime: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    slack.add_user(RECRUITER, name="rita", tz="Pacific/Auckland")
+    ada = referred(runtime, slack, tz="Pacific/Auckland")
+    snoozed_at = now()  # 2 November 14:00 UTC: already 3 November in Auckland
+
+    last = snooze(runtime, ada, until="1m")
+    assert last.until is not None
+    now.at = last.until
+    runtime.sweep()
+
+    assert slack.wait_for(lambda: len(snooze_over(slack)) == 1)
+    text = snooze_over(slack)[0].plain_text()
+    # Slack shows <!date> in each reader's zone; its fallback text must agree with it.
+    local = i18n.moment("en", snoozed_at, "Pacific/Auckland", time=False)
+    assert local != i18n.moment("en", snoozed_at, "UTC", time=False)
+    assert f"snoozed on <!date^{int(snoozed_at.timestamp())}^{{date_short_pretty}}|{local}>" in text
+
+
+# What a snooze stops, and what it tells
+
+
+def test_snoozing_silences_the_unreviewed_nudge_and_replaces_an_earlier_snooze(
+    runtime: Runtime, slack: SlackEmulator, now: FixedClock, ada: str
+) -> None:
+    snooze(runtime, ada, until="1m")  # before anyone "reviewed" her: the nudge was pending
+    later = snooze(runtime, ada, until="3m")  # "Snooze again" from the card
+
+    now.travel(days=45)  # the 2-business-day nudge and the first snooze's end are past
+    runtime.sweep()
+    assert later.until is not None
+    assert snooze_over(slack) == []
+    now.at = later.until
+    runtime.sweep()
+
+    assert slack.wait_for(lambda: len(snooze_over(slack)) == 1)
+    assert not any("waiting for a first look" in m.plain_text() for m in slack.dms(RECRUITER))
+
+
+def test_the_card_shows_every_new_snooze(runtime: Runtime, slack: SlackEmulator, ada: str) -> None:
+    def card() -> Any:
+        return slack.dms(RECRUITER)[0]  # the card, sent at the referral, edited since
+
+    snooze(runtime, ada, until="1m")
+    runtime.sweep()
+    assert slack.wait_for(lambda: card().has_button("candidate_reactivate"))
+    runtime.services.candidates.reactivate(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
+    runtime.sweep()
+    assert slack.wait_for(lambda: card().has_button("candidate_snooze"))
+
+    snooze(runtime, ada, until="3m")
+    runtime.sweep()
+
+    assert slack.wait_for(lambda: card().has_button("candidate_reactivate"))
+
+
+def test_the_audit_trail_says_who_snoozed_her_and_until_when(runtime: Runtime, ada: str) -> None:
+    result = snooze(runtime, ada, until="3m")
+
+    with runtime.services.snoozes.sessions() as s:
+        trail = [
+            (a.action, a.actor_id, a.subject, a.detail)
+            for a in s.scalars(select(AuditLog).order_by(AuditLog.id))
+            if a.action in ("candidate.status", "candidate.snooze")
+        ]
+    assert result.until is not None
+    assert trail == [
+        ("candidate.status", RECRUITER, f"candidate:{ada}", {"from": "new", "to": "snoozed"}),
+        ("candidate.snooze", RECRUITER, f"candidate:{ada}", {"until": result.until.isoformat()}),
+    ]
 
 
 # The workspace's default
