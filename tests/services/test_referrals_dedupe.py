@@ -1,6 +1,7 @@
 """Referring someone the team may already know: which contact details are kept, what the
 referrer is told, and what `/refer <text>` pre-fills."""
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime
@@ -62,10 +63,15 @@ def test_a_duplicate_found_by_email_keeps_the_stored_profile_url(runtime: Runtim
     assert people(runtime) == [("Ada Lovelace", "ada@example.com", ADA_URL)]
 
 
+@pytest.mark.parametrize(
+    "first",
+    [{"profile_url": "linkedin.com/in/ada-lovelace"}, {"email": "ada@example.com"}],
+    ids=["profile-first", "email-first"],
+)
 def test_a_duplicate_teaches_the_candidate_the_detail_the_first_referral_lacked(
-    runtime: Runtime,
+    runtime: Runtime, first: dict[str, str]
 ) -> None:
-    refer(runtime, EMPLOYEE, profile_url="linkedin.com/in/ada-lovelace")
+    refer(runtime, EMPLOYEE, **first)
 
     refer(runtime, FRENCH_EMPLOYEE, name="Ada L.", email="ada@example.com", profile_url=ADA_URL)
 
