@@ -148,6 +148,7 @@ def test_pass_modal_promises_the_referrer_nothing_and_the_card_says_what_was_don
     refbot: Refbot, slack: SlackEmulator
 ) -> None:
     card = referred_for_role(refbot, slack)
+    refbot.sweep()  # the referral receipt is out before we count
     referrer_heard = len(slack.dms(EMPLOYEE))
 
     refbot.click(MANAGER, "hm_pass", on=card)
