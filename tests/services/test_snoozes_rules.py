@@ -92,6 +92,23 @@ def test_a_french_recruiter_reads_the_confirmation_and_the_errors_in_french(
     assert "*Ada Lovelace* est en pause" in str(rendering.snooze_done(done))
 
 
+def test_a_french_recruiter_is_told_in_french_that_someone_decided_meanwhile(
+    runtime: Runtime, slack: SlackEmulator
+) -> None:
+    slack.add_user(RECRUITER, name="rita", locale="fr-FR", tz="Europe/Paris")
+    ada = referred(runtime, slack, tz="Europe/Paris")
+    # The snooze modal is open when a colleague archives her.
+    runtime.services.candidates.archive(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
+
+    result = snooze(runtime, ada, until="3m")
+
+    assert result.errors == {"until": "status_changed"}
+    assert (
+        "Une décision a été prise" in rendering.field_errors(result.locale, result.errors)["until"]
+    )
+    assert status(runtime) == "archived"
+
+
 # The choice
 
 
@@ -181,7 +198,8 @@ def test_a_long_earlier_note_is_shortened_in_the_history(
     assert "word word…”" in words and len(words) < 300
 
 
-@pytest.mark.parametrize("note", [None, "  "])  # Slack sends null for an input left empty
+# Slack sends null for an input left empty.
+@pytest.mark.parametrize("note", [None, "  "], ids=["null", "blank"])
 def test_a_snooze_without_a_note_brings_back_no_note(
     runtime: Runtime, slack: SlackEmulator, now: FixedClock, ada: str, note: str | None
 ) -> None:
