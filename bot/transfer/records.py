@@ -22,11 +22,21 @@ class ImportReport:
     merged: int  # rows that joined a candidate already held (or met earlier in the file)
     skipped: int
     errors: list[tuple[int, str]]  # (line number in the file, reason), for skipped rows
+    ignored: tuple[str, ...] = ()  # the file's columns that no alias claims, as headed there
+    assumed: tuple[str, ...] = ()  # what was guessed about the file ("cp1252 text")
+    notices: tuple[str, ...] = ()  # what the import decided for several rows, counted
 
     def summary(self) -> str:
-        """One line, e.g. ``imported 9,812, merged 120, skipped 3 (see errors)``."""
+        """One line, e.g. ``imported 9,812, merged 120, skipped 3 (see errors); ignored
+        columns: Phone, Address; assumed: cp1252 text``."""
         line = f"imported {self.imported:,}, merged {self.merged:,}, skipped {self.skipped:,}"
-        return f"{line} (see errors)" if self.errors else line
+        parts = [f"{line} (see errors)" if self.errors else line]
+        if self.ignored:
+            parts.append("ignored columns: " + ", ".join(self.ignored))
+        if self.assumed:
+            parts.append("assumed: " + ", ".join(self.assumed))
+        parts.extend(self.notices)
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -39,14 +49,32 @@ class NoteIn:
 
 @dataclass(frozen=True)
 class Person:
+    """One person as a row (or a JSON object) of the file describes them, cleaned and
+    normalized: what saving needs, nothing of the file's shape."""
+
+    line: int  # where the row starts in the file (a JSON list: the item's position, from 1)
     name: str
-    email: str | None
-    profile_url: str | None
+    emails: tuple[str, ...]  # normalized and valid, the primary first; several kept
+    profile_urls: tuple[str, ...]  # normalized, the primary (a LinkedIn profile) first
     company: str | None
     headline: str | None
     tags: tuple[str, ...]
     status: CandidateStatus
     notes: tuple[NoteIn, ...]
+    created_at: datetime | None = None  # None: the import's clock
+    archived_at: datetime | None = None  # archived or not a fit since; None: the import's clock
+    hired_at: datetime | None = None
+    snoozed_until: datetime | None = None  # status snoozed: comes back then (None: default)
+    snooze_note: str | None = None  # why, shown when the snooze ends
+    stage: int = 0  # how far this row's stage went: of one person's rows, the furthest wins
+
+    @property
+    def email(self) -> str | None:
+        return self.emails[0] if self.emails else None
+
+    @property
+    def profile_url(self) -> str | None:
+        return self.profile_urls[0] if self.profile_urls else None
 
 
 class Skip(Exception):

@@ -114,9 +114,10 @@ def parse(values: list[str], columns: dict[str, list[int]]) -> Person:
     notes_json = _cell(values, columns["notes_json"])
     notes = _notes_json(notes_json) if notes_json else _note(_cell(values, columns["notes"]))
     return Person(
+        line=0,
         name=name,
-        email=email,
-        profile_url=profile_url,
+        emails=(email,) if email else (),
+        profile_urls=(profile_url,) if profile_url else (),
         company=_bounded(_cell(values, columns["company"])),
         headline=_bounded(_cell(values, columns["headline"])),
         tags=tags(
