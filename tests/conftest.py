@@ -1,8 +1,10 @@
 """Shared fixtures: the fake Slack (`slack`), refbot served over real HTTP (`refbot`), `clock`."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,13 @@ from bot.loopback import serving
 from bot.server import wsgi_app
 from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
+
+# `python -m bot.cli` in a test's subprocess runs the code under test, not whatever an editable
+# install points at (mutmut tests a copy of the tree; a helper's checkout may be mid-edit).
+_ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+)
 
 pytest_plugins = ["tests.pg"]
 
