@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from storage.types import (
     CandidateSource,
     CandidateStatus,
+    ContactKind,
     DeliveryKind,
     DeliveryStatus,
     IntPk,
@@ -131,6 +132,24 @@ class Candidate(Base):
     notes: Mapped[list["Note"]] = orm.relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="(Note.created_at, Note.id)"
     )
+
+
+class CandidateContact(Base):
+    """One of a candidate's other emails or profile links (an ATS keeps several): the primary
+    ones stay on the candidate, these find her too (`candidates.find_duplicate`)."""
+
+    __tablename__ = "candidate_contacts"
+    # One person per address in a workspace, like candidates.email; also the lookup's index.
+    __table_args__ = (UniqueConstraint("team_id", "kind", "value"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ContactKind] = mapped_column(str_enum_type(ContactKind, length=16))
+    value: Mapped[str] = mapped_column(String(500))  # normalized: an email (<= 320) or a URL
+    created_at: Mapped[UtcDateTime]
 
 
 class SourcingSession(Base):

@@ -87,6 +87,13 @@ class CandidateStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class ContactKind(enum.StrEnum):
+    """What a candidate's other contact (`candidate_contacts`) is."""
+
+    EMAIL = "email"
+    PROFILE_URL = "profile_url"
+
+
 class ReferralStrength(enum.StrEnum):
     STRONG = "strong"
     GOOD = "good"

@@ -106,6 +106,7 @@ class Privacy:
         found.name = REMOVED_NAME
         found.email = found.profile_url = found.headline = found.company = None
         found.tags = ""
+        candidates.forget_other_contacts(s, found.id)  # her other emails and links
         if found.status != CandidateStatus.ARCHIVED:
             found.status = CandidateStatus.ARCHIVED
             found.archived_at = now

@@ -1,13 +1,13 @@
 """Candidate queries."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
-from storage.models import Candidate, Note, Referral, Role
-from storage.types import CandidateStatus
+from storage.models import Candidate, CandidateContact, Note, Referral, Role
+from storage.types import CandidateStatus, ContactKind
 
 # What is left of a forgotten candidate's name: the row stays for counts and the audit trail.
 REMOVED_NAME = "[removed]"
@@ -16,7 +16,8 @@ REMOVED_NAME = "[removed]"
 def find_duplicate(
     s: Session, team_id: str, *, email: str | None, profile_url: str | None
 ) -> Candidate | None:
-    """The team's candidate with this normalized email or profile URL, if any."""
+    """The team's candidate with this normalized email or profile URL, if any: hers or one of
+    her other contacts (`candidate_contacts`). An email match wins over a profile URL's."""
     matches: list[ColumnElement[bool]] = []
     # A None must not become "IS NULL": it would match every candidate without one.
     if email is not None:
@@ -30,7 +31,98 @@ def find_duplicate(
     if len(matches) == 2:
         # Two people can match, one per side: the email, the stronger identity, wins.
         statement = statement.order_by(case((Candidate.email == email, 0), else_=1))
+    found = s.scalars(statement).first()
+    if found is not None and (email is None or found.email == email):
+        return found
+    # Nobody, or only by the link: one more indexed lookup, in the other contacts, where the
+    # email still wins (the link only counts when the first lookup found no one).
+    other = by_other_contact(
+        s, team_id, email=email, profile_url=profile_url if found is None else None
+    )
+    return other or found
+
+
+def by_other_contact(
+    s: Session, team_id: str, *, email: str | None, profile_url: str | None
+) -> Candidate | None:
+    """The team's candidate holding this email or link among her other contacts, email first."""
+    matches: list[ColumnElement[bool]] = []
+    if email is not None:
+        matches.append(_contact(ContactKind.EMAIL, email))
+    if profile_url is not None:
+        matches.append(_contact(ContactKind.PROFILE_URL, profile_url))
+    if not matches:
+        return None
+    statement = (
+        select(Candidate)
+        .join(CandidateContact, CandidateContact.candidate_id == Candidate.id)
+        .where(CandidateContact.team_id == team_id, or_(*matches))
+        .limit(1)
+    )
+    if len(matches) == 2:
+        statement = statement.order_by(
+            case((CandidateContact.kind == ContactKind.EMAIL, 0), else_=1)
+        )
     return s.scalars(statement).first()
+
+
+def _contact(kind: ContactKind, value: str) -> ColumnElement[bool]:
+    # (kind, value) after team_id: a lookup in the (team_id, kind, value) unique index.
+    return and_(CandidateContact.kind == kind, CandidateContact.value == value)
+
+
+def holding(
+    s: Session, team_id: str, *, emails: Collection[str], urls: Collection[str]
+) -> Sequence[Candidate]:
+    """The team's candidates holding any of these emails or links, theirs or among their other
+    contacts: an import's batch looks its contacts up at once, not row by row."""
+    if not emails and not urls:
+        return []
+    # One lookup per column and kind, each in its unique index (an OR of two IN lists may
+    # be planned as a scan of the team's candidates).
+    lookups = []
+    if emails:
+        lookups += [
+            select(Candidate.id).where(
+                Candidate.team_id == team_id, Candidate.email.in_(list(emails))
+            ),
+            _holding_other(team_id, ContactKind.EMAIL, emails),
+        ]
+    if urls:
+        lookups += [
+            select(Candidate.id).where(
+                Candidate.team_id == team_id, Candidate.profile_url.in_(list(urls))
+            ),
+            _holding_other(team_id, ContactKind.PROFILE_URL, urls),
+        ]
+    ids = set(s.scalars(union(*lookups)))
+    if not ids:
+        return []
+    return s.scalars(select(Candidate).where(Candidate.id.in_(ids))).all()
+
+
+def _holding_other(team_id: str, kind: ContactKind, values: Collection[str]) -> Select[tuple[int]]:
+    return select(CandidateContact.candidate_id).where(
+        CandidateContact.team_id == team_id,
+        CandidateContact.kind == kind,
+        CandidateContact.value.in_(list(values)),
+    )
+
+
+def other_contacts(s: Session, candidate_ids: Collection[int]) -> Sequence[CandidateContact]:
+    """These candidates' other emails and links, oldest first."""
+    if not candidate_ids:
+        return []
+    return s.scalars(
+        select(CandidateContact)
+        .where(CandidateContact.candidate_id.in_(list(candidate_ids)))
+        .order_by(CandidateContact.id)
+    ).all()
+
+
+def forget_other_contacts(s: Session, candidate_id: int) -> None:
+    """Erase a candidate's other emails and links (`/refbot forget`, retention)."""
+    s.execute(delete(CandidateContact).where(CandidateContact.candidate_id == candidate_id))
 
 
 def by_public_id(s: Session, team_id: str, public_id: str) -> Candidate | None:

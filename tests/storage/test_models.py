@@ -12,6 +12,7 @@ from storage.models import (
     AuditLog,
     Base,
     Candidate,
+    CandidateContact,
     Delivery,
     IntroRequest,
     Member,
@@ -27,6 +28,7 @@ from storage.models import (
 from storage.types import (
     CandidateSource,
     CandidateStatus,
+    ContactKind,
     DeliveryKind,
     DeliveryStatus,
     IntroStatus,
@@ -143,6 +145,13 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                     author_id=RECRUITER,
                     kind=NoteKind.NOTE,
                     body="met at PyCon",
+                    created_at=NOW,
+                ),
+                CandidateContact(
+                    team_id=TEAM,
+                    candidate_id=ada.id,
+                    kind=ContactKind.EMAIL,
+                    value="ada.lovelace@example.org",
                     created_at=NOW,
                 ),
                 AuditLog(
