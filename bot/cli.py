@@ -76,10 +76,15 @@ def _parser() -> argparse.ArgumentParser:
 
     team_help = "workspace id (T…); default: the only workspace in the database"
     load = commands.add_parser(
-        "import", help="import candidates from a CSV file (Lever, Greenhouse or refbot export)"
+        "import",
+        help="import candidates from a CSV or JSON file (an ATS export, a spreadsheet) or "
+        "restore refbot's own export",
     )
-    load.add_argument("file", type=Path, metavar="FILE.csv")
+    load.add_argument("file", type=Path, metavar="FILE")
     load.add_argument("--team", help=team_help)
+    load.add_argument(
+        "--encoding", help="the file's text encoding (default: detected; e.g. cp1252, mac_roman)"
+    )
     load.set_defaults(func=_import)
 
     dump = commands.add_parser("export", help="export every candidate with its history")
@@ -303,7 +308,7 @@ def _import(args: argparse.Namespace) -> int:
     settings = _settings(http=False, slack=False)
     _prepare_database(settings)
     from bot import clock
-    from bot.transfer import ImportFileError, import_csv
+    from bot.transfer import ImportFileError, import_file
     from storage.db import make_engine, make_sessions
 
     engine = make_engine(settings.database_url)
@@ -312,7 +317,15 @@ def _import(args: argparse.Namespace) -> int:
         team_id = _team(args, sessions)
         bar = _ProgressBar(path) if sys.stderr.isatty() else None
         try:
-            report = import_csv(sessions, path, team_id=team_id, clock=clock.now, progress=bar)
+            report = import_file(
+                sessions,
+                path,
+                team_id=team_id,
+                clock=clock.now,
+                encoding=args.encoding,
+                recruiters=settings.refbot_recruiters,
+                progress=bar,
+            )
         except ImportFileError as error:
             print(f"refbot: {path}: {error}", file=sys.stderr)
             return 1
@@ -323,6 +336,8 @@ def _import(args: argparse.Namespace) -> int:
         engine.dispose()
     for line, reason in report.errors:
         print(f"line {line}: {reason}", file=sys.stderr)
+    for line, warning in report.warnings:
+        print(f"line {line}: {warning}", file=sys.stderr)
     print(report.summary())
     return 0
 

@@ -38,3 +38,12 @@ def test_every_link_in_the_readme_stays_in_the_repository() -> None:
             outside.append(target)
 
     assert outside == []
+
+
+def test_the_readme_lists_every_header_the_import_recognises() -> None:
+    from bot.transfer.shapes import ALIASES
+
+    section = README.split("## Importing and exporting", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([^`]+)`", section))
+
+    assert [a for aliases in ALIASES.values() for a in aliases if a not in listed] == []

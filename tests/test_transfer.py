@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.transfer import ImportFileError, export_candidates, import_csv
+from bot.transfer import ImportFileError, export_candidates, import_file
 from storage.db import Sessions, make_engine, make_sessions
 from storage.migrate import upgrade
 from storage.models import AuditLog, Candidate, Note, Outreach, Referral, Role
@@ -42,7 +42,7 @@ def clock() -> datetime:
 
 
 def run_import(sessions: Sessions, path: Path, **options: Any) -> tuple[int, int, int]:
-    report = import_csv(sessions, path, team_id=TEAM, clock=clock, **options)
+    report = import_file(sessions, path, team_id=TEAM, clock=clock, **options)
     return report.imported, report.merged, report.skipped
 
 
@@ -85,7 +85,8 @@ def test_lever_then_greenhouse_merge_duplicates_within_and_across_files(
     assert lever == (18, 2, 0)  # Zoë by email in capitals, Priya by a LinkedIn URL variant
     assert greenhouse == (14, 6, 0)  # 4 known from Lever, Giulia and Leïla twice in the file
     assert count(sessions, Candidate) == 32
-    assert count(sessions, Note) == 12  # a note already held is not added again
+    # 12 notes (one already held is not added again) and a row's pipeline facts, 40 rows
+    assert count(sessions, Note) == 12 + 40
     zoe = candidate(sessions, "zoe.dubois@example.fr")
     assert (zoe.name, zoe.profile_url, zoe.company) == (
         "Zoë Dubois",
@@ -93,16 +94,22 @@ def test_lever_then_greenhouse_merge_duplicates_within_and_across_files(
         "Doctolib",
     )
     assert zoe.tags == "python, backend, distributed systems, Leadership"
-    assert [n.body for n in zoe.notes] == [
+    assert [n.body for n in zoe.notes] == [  # oldest first: the rows' facts carry their dates
+        "From the import: source LinkedIn; origin sourced; job Senior Backend Engineer; "
+        "stage Phone Screen; owner Rita Okafor",
+        "From the import: source Referral; origin referred; job Staff Backend Engineer; "
+        "stage New lead; owner Rita Okafor",
         "Strong on distributed systems; open to chat in Q3.",
         "Referred again by the platform team.",
+        "From the import: source LinkedIn (Prospecting); job Staff Backend Engineer; "
+        "stage Hiring Manager Screen; owner Rita Okafor",
     ]
     assert {(n.kind, n.author_id) for n in zoe.notes} == {(NoteKind.NOTE, "import")}
     assert (zoe.source, zoe.status, zoe.created_at, zoe.archived_at) == (
         CandidateSource.IMPORT,
         CandidateStatus.ARCHIVED,
-        NOW,
-        NOW,
+        datetime(2024, 3, 4, 9, 12, 44, tzinfo=UTC),  # Lever's "Created At (GMT)"
+        NOW,  # the file has no archive date
     )
     mateus = candidate(sessions, "mateus@example.br")  # learnt from Greenhouse
     assert (mateus.name, mateus.company, mateus.tags) == (
@@ -111,7 +118,7 @@ def test_lever_then_greenhouse_merge_duplicates_within_and_across_files(
         "security, appsec",
     )
     priya = candidate(sessions, "priya.raman@example.in")
-    assert (priya.tags, len(priya.notes)) == ("data, sql, airflow", 1)
+    assert (priya.tags, len(priya.notes)) == ("data, sql, airflow", 3)
     statuses = {
         email: candidate(sessions, email).status
         for email in (
@@ -142,7 +149,7 @@ def test_lever_then_greenhouse_merge_duplicates_within_and_across_files(
 def test_bad_rows_are_reported_by_line_and_the_others_imported(sessions: Sessions) -> None:
     seen: list[int] = []
 
-    report = import_csv(sessions, BAD_ROWS, team_id=TEAM, clock=clock, progress=seen.append)
+    report = import_file(sessions, BAD_ROWS, team_id=TEAM, clock=clock, progress=seen.append)
 
     # Grace's note spans lines 3-4, so the rows after it start one line later.
     assert report.errors == [
@@ -213,7 +220,7 @@ def test_export_then_import_into_an_empty_database_round_trips_every_field(
     target = make_sessions(engine)
 
     try:
-        report = import_csv(target, path, team_id=TEAM, clock=clock)
+        report = import_file(target, path, team_id=TEAM, clock=clock)
         copied = fields(target)
     finally:
         engine.dispose()
@@ -231,21 +238,31 @@ def test_export_then_import_into_an_empty_database_round_trips_every_field(
         "'-10x engineer",
         "'@Analytical Engines",
     )
-    ada = json.loads(as_json.getvalue())[-1]
-    assert ada["referrals"] == [
-        {
-            "referrer": "U0ALICE",
-            "role": "Staff Backend Engineer",
-            "relationship": "former_colleague",
-            "strength": "strong",
-            "candidate_knows": True,
-            "can_intro": True,
-            "note": "Brilliant, & knows <everyone>",
-            "created_at": "2026-11-02T14:00:00+00:00",
-        }
-    ]
+    ada = json.loads(as_json.getvalue())["candidates"][-1]
+    [referral] = ada["referrals"]
+    assert {k: v for k, v in referral.items() if k not in ("public_id", "role")} == {
+        "referrer": "U0ALICE",
+        "referrer_name": None,
+        "relationship": "former_colleague",
+        "strength": "strong",
+        "candidate_knows": True,
+        "can_intro": True,
+        "note": "Brilliant, & knows <everyone>",
+        "session": None,
+        "credited": True,
+        "created_at": "2026-11-02T14:00:00+00:00",
+    }
+    assert referral["role"]["title"] == "Staff Backend Engineer"
     assert ada["outreach"] == [
-        {"variant": "B", "channel": "email", "sent_at": NOW.isoformat(), "replied_at": None}
+        {
+            "template": None,
+            "variant": "B",
+            "channel": "email",
+            "recruiter": "U0RITA",
+            "sent_at": NOW.isoformat(),
+            "replied_at": None,
+            "created_at": NOW.isoformat(),
+        }
     ]
     assert ada["tags"] == ["math", "engines"] and ada["status"] == "snoozed"
 
@@ -265,7 +282,7 @@ def test_the_cli_imports_and_exports(migrated_url: str, tmp_path: Path) -> None:
     )
     assert (again.returncode, again.stdout) == (0, "imported 0, merged 7, skipped 3 (see errors)\n")
     assert missing.returncode == 1 and "nope.csv" in missing.stderr
-    assert exported.returncode == 0 and len(json.loads(exported.stdout)) == 7
+    assert exported.returncode == 0 and len(json.loads(exported.stdout)["candidates"]) == 7
 
 
 @pytest.mark.parametrize(
@@ -284,12 +301,26 @@ def test_a_file_that_is_no_candidate_csv_is_refused(
         run_import(sessions, given_csv(tmp_path, "x.csv", content))
 
 
-def test_a_file_that_is_not_utf8_is_refused_at_its_line(sessions: Sessions, tmp_path: Path) -> None:
+def test_a_legacy_excel_file_is_read_as_cp1252_and_the_summary_says_so(
+    sessions: Sessions, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("name,email\nAda,ada@x.org\nRenée,renee@x.org\n".encode("cp1252"))
+
+    report = import_file(sessions, path, team_id=TEAM, clock=clock)
+
+    assert report.summary() == "imported 2, merged 0, skipped 0; assumed: cp1252 text (not UTF-8)"
+    assert candidate(sessions, "renee@x.org").name == "Renée"
+
+
+def test_an_encoding_given_that_does_not_fit_is_refused_at_its_line(
+    sessions: Sessions, tmp_path: Path
+) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("name,email\nAda,ada@x.org\nRenée,renee@x.org\n".encode("latin-1"))
 
-    with pytest.raises(ImportFileError, match="line 3: not UTF-8"):
-        run_import(sessions, path)
+    with pytest.raises(ImportFileError, match="line 3: not utf-8 text"):
+        import_file(sessions, path, team_id=TEAM, clock=clock, encoding="utf-8")
 
     assert count(sessions, Candidate) == 0  # the batch was not complete
     with sessions() as s:
@@ -405,7 +436,7 @@ def test_stats_in_the_terminal(tmp_path: Path) -> None:
     )
 
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "stats", "--days", "30"],
+        [sys.executable, "-m", "bot.cli", "stats", "--days", "3650"],  # the file's dates
         env=env,
         capture_output=True,
         text=True,
@@ -413,4 +444,5 @@ def test_stats_in_the_terminal(tmp_path: Path) -> None:
     )
 
     assert done.returncode == 0, done.stderr
-    assert "What works — the last 30 days" in done.stdout and "Imports: 1/18 hired" in done.stdout
+    assert "What works — the last 3,650 days" in done.stdout
+    assert "Imports: 1/18 hired" in done.stdout

@@ -1,76 +1,105 @@
-"""Candidates in and out: ATS exports (Lever, Greenhouse, refbot's own) imported with dedupe,
-and everything a team holds exported as CSV or JSON (DESIGN §3, §8). Pure domain and storage.
+"""`refbot import FILE`: what kind of file it is, and the path each kind takes.
 
-Import rules, for operators:
+- refbot's own export (the JSON document, or the CSV with its ``*_json`` columns) is restored
+  exactly by ``backup``: everything it holds, keyed by public id, so importing it twice, or into
+  the database it came from, changes nothing.
+- Anything else is people from an ATS or a spreadsheet: ``reading`` turns the bytes into records
+  (encoding, delimiter, line numbers), ``shapes`` the records (or an ATS's JSON list) into
+  ``Person``s, and ``saving`` merges them into the database a batch at a time.
 
-- Columns are found by header, case-insensitively, with the aliases in ``_ALIASES``; other
-  columns are ignored. A name (or first and last name) column and an email or profile URL column
-  are required. Comma, semicolon and tab separated files are recognised by their header line.
-- A row needs a name and at least one valid email or profile URL; otherwise it is skipped and
-  reported with its line number. Cells holding several emails or links (Lever's "Links") give the
-  first valid email and the first LinkedIn profile (else the first valid link).
-- Status: a refbot status (``new``, ``snoozed``…) is kept as is; anything hired-like becomes
-  ``hired``, rejected-like ``not_a_fit``, everything else, blank included, ``archived``: people
-  from an ATS are a rediscovery pool, not referrals awaiting review. Lever's "Archive Reason",
-  when filled, decides before the stage.
-- Duplicates (by normalized email or profile URL, against the database and within the file) are
-  merged into the existing candidate, never added twice: missing email, profile URL, company and
-  headline are filled in, tags united, and the note added unless that exact note is there. Name
-  and status of an existing candidate are never changed: the live pipeline wins.
-- Rows commit in batches of ``BATCH``, so re-running a file after a failure completes it;
-  re-running a file that was imported changes nothing.
+The rules, for operators, are in the README ("Importing and exporting") and in each module's
+docstring.
 """
 
-import csv
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.clock import Clock
-from bot.transfer import reading, shapes
+from bot.transfer import backup, reading, shapes
 from bot.transfer.records import BATCH, Counts, ImportFileError, ImportReport, Person, Skip
-from bot.transfer.saving import audit_run, save
+from bot.transfer.saving import audit_run, notices, save
 from storage.db import Sessions
 from storage.models import Candidate, Member
 
 
-def import_csv(
+def import_file(
     sessions: Sessions,
     path: Path,
     *,
     team_id: str,
     clock: Clock,
+    encoding: str | None = None,
+    recruiters: Collection[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import candidates from a CSV file, merging duplicates; ImportFileError if unreadable."""
+    """Import people from a CSV or JSON file into workspace `team_id`, merging duplicates, or
+    restore refbot's own export; ImportFileError (one line) when the file can't be read.
+    `recruiters`: REFBOT_RECRUITERS, told when an imported snooze ends."""
     counts = Counts()
+    ignored: tuple[str, ...] = ()
+    assumed: list[str] = []
+
+    def saved(people: Iterable[Person | tuple[int, str]], rows: int) -> None:
+        batch: list[Person] = []
+        for person in people:
+            if isinstance(person, Person):
+                batch.append(person)
+            else:
+                counts.errors.append(person)
+        save(sessions, team_id, clock, batch, counts, recruiters=recruiters)
+        counts.rows += rows
+        if progress is not None:
+            progress(counts.rows)
+
     try:
-        with reading.lines(path) as lines:
-            header_line = next(lines, None)
-            if header_line is None:
-                raise ImportFileError("the file is empty")
-            reader = csv.reader(itertools.chain([header_line], lines), reading.dialect(header_line))
-            columns = shapes.columns(next(reader))
-            records = reading.records(reader)
-            while chunk := list(itertools.islice(records, BATCH)):
-                parsed: list[Person] = []
-                for line, values in chunk:
-                    try:
-                        parsed.append(shapes.parse(values, columns))
-                    except Skip as skip:
-                        counts.errors.append((line, str(skip)))
-                save(sessions, team_id, clock, parsed, counts)
-                counts.rows += len(chunk)
-                if progress is not None:
-                    progress(counts.rows)
+        if reading.file_kind(path, encoding=encoding) == "json":
+            data = reading.read_json(path, encoding=encoding)
+            if backup.is_refbot_json(data):
+                backup.restore_json(sessions, data, team_id=team_id, clock=clock, counts=counts)
+            else:
+                people = shapes.json_people(data)
+                while chunk := list(itertools.islice(people, BATCH)):
+                    saved(chunk, len(chunk))
+        else:
+            with reading.open_table(path, encoding=encoding) as table:
+                assumed = table.assumed
+                if backup.is_refbot_export(table.header):
+                    backup.restore_csv(sessions, table, team_id=team_id, clock=clock, counts=counts)
+                else:
+                    columns = shapes.columns(table.header)
+                    ignored = columns.ignored
+                    while chunk := list(itertools.islice(table.records, BATCH)):
+                        saved(_parsed(chunk, columns), len(chunk))
+                counts.errors.extend(table.errors)  # records the reader could not read
     except ImportFileError:
         if counts.rows:
             audit_run(sessions, team_id, clock, counts, aborted=True)  # earlier batches are in
         raise
     audit_run(sessions, team_id, clock, counts, aborted=False)
-    return ImportReport(counts.imported, counts.merged, len(counts.errors), counts.errors)
+    counts.errors.sort(key=lambda error: error[0])
+    return ImportReport(
+        counts.imported,
+        counts.merged,
+        len(counts.errors),
+        counts.errors,
+        ignored=ignored,
+        assumed=tuple(assumed),
+        notices=notices(counts),
+        warnings=sorted(counts.warnings),
+    )
+
+
+def _parsed(
+    chunk: list[tuple[int, list[str]]], columns: shapes.Columns
+) -> Iterator[Person | tuple[int, str]]:
+    for line, values in chunk:
+        try:
+            yield shapes.parse(line, values, columns)
+        except Skip as skip:
+            yield line, str(skip)
 
 
 def default_team(sessions: Sessions) -> str | None:

@@ -25,6 +25,7 @@ class ImportReport:
     ignored: tuple[str, ...] = ()  # the file's columns that no alias claims, as headed there
     assumed: tuple[str, ...] = ()  # what was guessed about the file ("cp1252 text")
     notices: tuple[str, ...] = ()  # what the import decided for several rows, counted
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # imported, worth a look
 
     def summary(self) -> str:
         """One line, e.g. ``imported 9,812, merged 120, skipped 3 (see errors); ignored
@@ -87,3 +88,9 @@ class Counts:
     merged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     rows: int = 0
+    # saving: rows imported but worth a look (a shared inbox), not skipped; what it decided for
+    # several rows (notice -> how many, see saving.notices); the candidates this run created
+    # (public id -> the furthest stage given), whose status a later row may still move
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    notices: dict[str, int] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict)

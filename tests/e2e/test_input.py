@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.ids import Subcommand
 from bot.slack_emulator import SlackEmulator
-from bot.transfer import import_csv
+from bot.transfer import import_file
 from bot.workspace import Response
 from storage.db import Sessions
 from storage.models import Candidate, Role
@@ -326,8 +326,8 @@ def test_import_reports_a_row_with_nul_on_its_line_and_keeps_the_good_rows(
         encoding="utf-8",
     )
 
-    report = import_csv(sessions, path, team_id=TEAM, clock=lambda: START)
-    from_export = import_csv(sessions, exported, team_id=TEAM, clock=lambda: START)
+    report = import_file(sessions, path, team_id=TEAM, clock=lambda: START)
+    from_export = import_file(sessions, exported, team_id=TEAM, clock=lambda: START)
 
     reason = "contains a NUL character (a binary or UTF-16 file?)"
     assert report.errors == [(3, reason), (4, reason)]
