@@ -335,9 +335,9 @@ def _import(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     for line, reason in report.errors:
-        print(f"line {line}: {reason}", file=sys.stderr)
+        print(f"{report.place} {line}: {reason}", file=sys.stderr)
     for line, warning in report.warnings:
-        print(f"line {line}: {warning}", file=sys.stderr)
+        print(f"{report.place} {line}: {warning}", file=sys.stderr)
     print(report.summary())
     return 0
 
@@ -365,7 +365,7 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
-    print(f"exported {count:,} candidates of {team_id}", file=sys.stderr)
+    print(f"exported {count:,} candidate{'' if count == 1 else 's'} of {team_id}", file=sys.stderr)
     return 0
 
 

@@ -41,6 +41,7 @@ def import_file(
     counts = Counts()
     ignored: tuple[str, ...] = ()
     assumed: list[str] = []
+    place = "line"
 
     def saved(people: Iterable[Person | tuple[int, str]], rows: int) -> None:
         batch: list[Person] = []
@@ -57,6 +58,7 @@ def import_file(
     try:
         if reading.file_kind(path, encoding=encoding) == "json":
             data = reading.read_json(path, encoding=encoding)
+            place = "item"
             if backup.is_refbot_json(data):
                 backup.restore_json(sessions, data, team_id=team_id, clock=clock, counts=counts)
             else:
@@ -89,6 +91,7 @@ def import_file(
         assumed=tuple(assumed),
         notices=notices(counts),
         warnings=sorted(counts.warnings),
+        place=place,
     )
 
 

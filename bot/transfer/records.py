@@ -26,6 +26,7 @@ class ImportReport:
     assumed: tuple[str, ...] = ()  # what was guessed about the file ("cp1252 text")
     notices: tuple[str, ...] = ()  # what the import decided for several rows, counted
     warnings: list[tuple[int, str]] = field(default_factory=list)  # imported, worth a look
+    place: str = "line"  # what errors and warnings count: a CSV's lines, a JSON list's items
 
     def summary(self) -> str:
         """One line, e.g. ``imported 9,812, merged 120, skipped 3 (see errors); ignored
