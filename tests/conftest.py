@@ -18,10 +18,13 @@ from bot.slack_emulator import SlackEmulator
 from bot.workspace import Workspace
 
 # `python -m bot.cli` in a test's subprocess runs the code under test, not whatever an editable
-# install points at (mutmut tests a copy of the tree; a helper's checkout may be mid-edit).
-_ROOT = str(Path(__file__).resolve().parent.parent)
+# install points at (a checkout may be mid-edit). Under mutmut the tests sit in mutants/ beside
+# an unmutated copy of the tree: a child runs that copy, since it cannot record mutmut's stats.
+_ROOT = Path(__file__).resolve().parent.parent
+if "MUTANT_UNDER_TEST" in os.environ:
+    _ROOT = _ROOT.parent
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    [str(_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
 )
 
 pytest_plugins = ["tests.pg"]
