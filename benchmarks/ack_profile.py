@@ -5,9 +5,11 @@ on a migrated database (SQLite in a temp dir, or --database-url), with the fake 
 own process, and calls the WSGI app with the same signed `referral_submit` submissions as
 benchmarks/ack.py (every 10th a duplicate email), one at a time, no HTTP server. Prints the
 per-request time without and with the profiler, and that of a bare Bolt app acking the same
-bytes in-process (the framework's floor), then the top functions by cumulative and by own
-time. By default the dispatcher is stopped before measuring, so the cards it would send after
-each commit do not share the GIL with the measured thread (--dispatch keeps it).
+bytes in-process (the framework's floor); the CPU each referral costs (this thread's, and the
+whole process's); the SQL statements and the write transactions each runs; then the top
+functions by cumulative and by own time. By default the dispatcher is stopped before
+measuring, so the cards it would send after each commit do not share the GIL with the measured
+thread (--dispatch keeps it).
 
     python benchmarks/ack_profile.py [--requests 500] [--top 25] [--out referral.prof]
 """
@@ -16,6 +18,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import secrets
 import statistics
 import sys
 import tempfile
@@ -29,7 +32,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,6 +92,42 @@ def call(
     return body
 
 
+class SqlCounter:
+    """Statements by verb, and transactions (those that wrote apart), on an engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.statements: Counter[str] = Counter()
+        self.transactions = self.writes = 0
+        self._dirty: set[int] = set()  # connections whose open transaction has written
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._rollback)
+
+    def stop(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
+
+    def _statement(self, conn: Connection, cursor: Any, statement: str, *rest: Any) -> None:
+        verb = statement.split(None, 1)[0].upper()
+        if verb == "BEGIN":  # SQLite's explicit BEGIN (IMMEDIATE); PostgreSQL's is implicit
+            return
+        self.statements[verb] += 1
+        if verb in ("INSERT", "UPDATE", "DELETE"):
+            self._dirty.add(id(conn))
+
+    def _commit(self, conn: Connection) -> None:
+        self.transactions += 1
+        if id(conn) in self._dirty:
+            self.writes += 1
+            self._dirty.discard(id(conn))
+
+    def _rollback(self, conn: Connection) -> None:
+        self.transactions += 1  # a read session ends with a rollback
+        self._dirty.discard(id(conn))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=500)
@@ -97,10 +136,12 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in a temp dir")
     parser.add_argument("--dispatch", action="store_true", help="keep the dispatcher running")
     args = parser.parse_args()
-    submissions = referral_submissions(WARMUP + 2 * args.requests, "prof")
+    # A run of its own: a reused PostgreSQL database holds the emails of earlier runs.
+    submissions = referral_submissions(WARMUP + 2 * args.requests, secrets.token_hex(3))
     signer = SignatureVerifier(SECRET)
     users = [RECRUITER, *REFERRERS]
-    with fake_slack(users) as (api_url, token, _), tempfile.TemporaryDirectory() as tmp:
+    with fake_slack(users) as slack, tempfile.TemporaryDirectory() as tmp:
+        api_url, token = slack.url, slack.token
         url = args.database_url or f"sqlite:///{tmp}/profile.db"
         migrate.upgrade(url)
         settings = Settings(
@@ -117,18 +158,16 @@ def main() -> None:
             call(app, signer, next(feed))
         if not args.dispatch:
             runtime.dispatcher.stop()
-        statements: Counter[str] = Counter()
-
-        def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-            statements[statement.split(None, 1)[0].upper()] += 1
-
-        event.listen(runtime.engine, "before_cursor_execute", count)
+        sql = SqlCounter(runtime.engine)
         plain: list[float] = []
+        cpu_thread, cpu_process = time.thread_time(), time.process_time()
         for _ in range(args.requests):
             started = time.perf_counter()
             call(app, signer, next(feed))
             plain.append(time.perf_counter() - started)
-        event.remove(runtime.engine, "before_cursor_execute", count)
+        cpu_thread = time.thread_time() - cpu_thread
+        cpu_process = time.process_time() - cpu_process
+        sql.stop()
         profiler = cProfile.Profile()
         profiled: list[float] = []
         for _ in range(args.requests):
@@ -153,8 +192,17 @@ def main() -> None:
             f"  p50 {cuts[49] * 1000:6.2f}  p99 {cuts[98] * 1000:6.2f}"
         )
     print("* Bolt acking the same bytes in-process with process_before_response=True: the floor")
-    per = {k: round(n / args.requests, 2) for k, n in statements.most_common()}
-    print(f"SQL statements per request (by verb; COMMIT is not a statement here): {per}")
+    n = args.requests
+    print(
+        f"CPU per referral: {cpu_thread / n * 1000:.2f} ms on the request's thread,"
+        f" {cpu_process / n * 1000:.2f} ms in the whole process"
+    )
+    per = {k: round(v / n, 2) for k, v in sql.statements.most_common()}
+    print(
+        f"SQL per referral: {sum(sql.statements.values()) / n:.2f} statements {per}"
+        f" (BEGIN/COMMIT not counted), {sql.transactions / n:.2f} transactions,"
+        f" {sql.writes / n:.2f} of them writing"
+    )
     if args.out:
         profiler.dump_stats(args.out)
     for order in ("cumulative", "tottime"):

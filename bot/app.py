@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.composer import Composer, composed
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, SweepReport
-from bot.ids import BOT_SCOPES
+from bot.ids import BOT_SCOPES, View
 from bot.outbox import Outbox, dispatch_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -43,7 +43,7 @@ from bot.services.members import Members
 from bot.services.outreach import Outreaches
 from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
-from bot.services.requests import Requests
+from bot.services.requests import AlreadyHandled, Requests
 from bot.services.retention import Retention
 from bot.services.roles import Roles
 from bot.services.search import Search
@@ -312,6 +312,10 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
     def polite_error(
         error: Exception, body: dict[str, Any], context: BoltContext
     ) -> BoltResponse | None:
+        if isinstance(error, AlreadyHandled):  # a later copy of a submission already saved
+            log.info("duplicate of a handled request ignored")
+            context[_OUTCOME] = "duplicate"
+            return BoltResponse(status=200, body="")
         context[_OUTCOME] = "error"
         return reply(
             error, body=body, respond=context.get("respond"), locale=locale_of(context, body)
@@ -347,7 +351,11 @@ class _ProvideServices(Middleware):
         if actor is None and payloads.user(body):  # someone acts, but in no workspace
             return _malformed(context, body, "no workspace")
         key = payloads.dedupe_key(body)
-        if key and team and not _first_time(self.services, team, key):
+        if key and team and _saves_in_its_ack(body):
+            # Recorded in the listener's own write transaction: one commit per referral, not
+            # two; a later copy fails that transaction with AlreadyHandled (see polite_error).
+            self.services.requests.in_next_write(team_id=team, key=key)
+        elif key and team and not _first_time(self.services, team, key):
             log.info("duplicate of a handled request ignored (retry %s)", _retry(req))
             context[_OUTCOME] = "duplicate"
             return BoltResponse(status=200, body="")
@@ -355,6 +363,20 @@ class _ProvideServices(Middleware):
         context["locale"] = self.locale
         context["actor"] = actor
         return next()
+
+
+# Submissions whose listener does all its writing in the ack, in one use case (bursts of them
+# come from sourcing sessions): their retry key is written in that use case's transaction.
+_SAVED_IN_ACK = frozenset({View.REFERRAL, View.INTRO_REQUEST})
+
+
+def _saves_in_its_ack(body: dict[str, Any]) -> bool:
+    view = body.get("view")
+    return (
+        body.get("type") == "view_submission"
+        and isinstance(view, dict)
+        and view.get("callback_id") in _SAVED_IN_ACK
+    )
 
 
 def _installing_team(body: dict[str, Any], context: BoltContext) -> str | None:
@@ -389,7 +411,11 @@ class _ObservedApp(App):
         key = payloads.request_key(body)
         ids = {"request_id": key, "team": payloads.team(body), "user": payloads.user(body)}
         with logs.request_context(**ids):
-            response = super().dispatch(req)
+            try:
+                response = super().dispatch(req)
+            finally:
+                if svc := req.context.get("svc"):
+                    svc.requests.answered()  # this thread's next request starts clean
             outcome = req.context.get(_OUTCOME) or ("error" if response.status >= 500 else "ok")
             dedupe = payloads.dedupe_key(body)
             if dedupe and response.status >= 500 and (svc := req.context.get("svc")):

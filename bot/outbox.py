@@ -43,9 +43,41 @@ class Due:
         return max(self.due_at, self.created_at or self.due_at)
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One message for `Outbox.add_all`, which writes several in one statement."""
+
+    team_id: str
+    recipient: str
+    subject: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    kind: DeliveryKind = DeliveryKind.NOTICE
+    due_at: datetime | None = None  # None: now (an immediate notice)
+
+
 class Outbox:
     def __init__(self, *, clock: Clock) -> None:
         self.clock = clock
+
+    def add_all(self, s: Session, queued: Sequence[Queued]) -> None:
+        """Queue several messages in the caller's transaction with one INSERT (a referral's
+        cards and receipt); a dedupe key that exists already is skipped."""
+        now = self.clock()
+        rows = [
+            {
+                "team_id": q.team_id,
+                "kind": q.kind,
+                "subject": q.subject,
+                "recipient": q.recipient,
+                "due_at": q.due_at or now,
+                "dedupe_key": q.dedupe_key,
+                "payload": q.payload,
+            }
+            for q in queued
+        ]
+        if any(due <= now for due in repo.add_many(s, rows, now=now)):
+            s.info[_DUE_NOW] = True
 
     def schedule(
         self,

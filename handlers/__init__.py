@@ -6,6 +6,8 @@ from handlers import actions, commands, home, installs, outsiders, shortcuts, vi
 
 
 def register(app: App) -> None:
-    # Outsiders first: Bolt runs the first listener whose matchers pass.
-    for surface in (outsiders, commands, shortcuts, actions, views, home, installs):
+    # Outsiders first: Bolt runs the first listener whose matchers pass. Then by how often a
+    # burst comes (each listener's matchers run for every request until one passes): commands,
+    # then submissions (referrals in a sourcing session) before the many buttons.
+    for surface in (outsiders, commands, views, shortcuts, actions, home, installs):
         surface.register(app)

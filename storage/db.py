@@ -2,7 +2,7 @@
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -105,6 +105,12 @@ class Sessions(sessionmaker[Session]):
         self._writers = threading.RLock()
         self._writing = threading.local()
 
+    def first_in_next_write(self, write: Callable[[Session], None] | None) -> None:
+        """Run `write` first in this thread's next write transaction (and in the next one again
+        if that one rolls back) until one commits; None cancels. A request's bookkeeping (its
+        retry key) rides in the use case's own transaction instead of a second commit."""
+        self._writing.first = write
+
     @contextmanager
     def begin(self) -> Iterator[Session]:  # type: ignore[override]
         # One use case, one write transaction. A second one begun on this thread while the first
@@ -117,14 +123,21 @@ class Sessions(sessionmaker[Session]):
                 "do the reads first, or pass the open session down"
             )
         self._writing.open = True
+        first = getattr(self._writing, "first", None)
         try:
             if self.kw["bind"].dialect.name != "sqlite":
                 with self() as session, session.begin():
+                    if first is not None:
+                        first(session)
                     yield session
-                return
-            with self._writers, self() as session, session.begin():
-                session.connection(execution_options={_IMMEDIATE: True})
-                yield session
+            else:
+                with self._writers, self() as session, session.begin():
+                    session.connection(execution_options={_IMMEDIATE: True})
+                    if first is not None:
+                        first(session)
+                    yield session
+            if first is not None:  # committed (an exception would have skipped this)
+                self._writing.first = None
         finally:
             self._writing.open = False
 

@@ -123,6 +123,15 @@ class Members:
         admins = set(repo.admins(s, team_id)) | seeded
         return sorted(recruiters), sorted(admins)
 
+    def recruiters_with_tz(self, s: Session, *, team_id: str) -> list[tuple[str, str]]:
+        """`recruiters_in()`, each with their time zone (the default when unknown), in one
+        query: what a general referral needs for its cards and SLA nudges."""
+        configured = self.configured_recruiters(team_id)
+        rows = repo.recruiters_or(s, team_id, configured)
+        seeded = configured - {user_id for user_id, _, _ in rows}
+        found = [(user_id, tz or self.default_tz) for user_id, tz, recruiter in rows if recruiter]
+        return sorted(found + [(user_id, self.default_tz) for user_id in seeded])
+
     def recruiters_in(self, s: Session, *, team_id: str) -> list[str]:
         """Who gets a general referral: `people()`'s recruiters."""
         return self.people(s, team_id=team_id)[0]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot import contacts
 from bot.clock import Clock
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Queued
 from bot.services.cards import refresh_cards
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
@@ -161,22 +161,20 @@ class Referrals:
         )
         duplicate = candidate is not None
         if candidate is None:
-            candidate = candidates.add(
+            # Most referrals: written with Core statements compiled once, no ORM unit of work.
+            candidate_id, public_id = candidates.insert_new(
                 s,
-                Candidate(
-                    team_id=team_id,
-                    name=clean.name,
-                    email=clean.email,
-                    profile_url=clean.profile_url,
-                    source=CandidateSource.SOURCING_SESSION
-                    if session_id
-                    else CandidateSource.REFERRAL,
-                    owner_id=role.recruiter_id if role else None,
-                    last_activity_at=now,
-                    created_at=now,
-                    tags="",
-                ),
+                team_id=team_id,
+                name=clean.name,
+                email=clean.email,
+                profile_url=clean.profile_url,
+                source=CandidateSource.SOURCING_SESSION if session_id else CandidateSource.REFERRAL,
+                owner_id=role.recruiter_id if role else None,
+                last_activity_at=now,
+                created_at=now,
+                tags="",
             )
+            name = clean.name
         elif mine := [
             r for r in referrals.for_candidate(s, candidate.id) if r.referrer_id == referrer_id
         ]:
@@ -185,7 +183,13 @@ class Referrals:
             again = session_id is not None and any(r.session_id == session_id for r in mine)
             noted = self._add_to(s, team_id, candidate, mine[0], form, clean.note)
             return self._result(
-                locale, candidate, duplicate=True, again=again, yours=True, noted=noted
+                locale,
+                candidate.name,
+                candidate.public_id,
+                duplicate=True,
+                again=again,
+                yours=True,
+                noted=noted,
             )
         else:
             # Learn the contact detail the first referral lacked, when nobody else holds it. An
@@ -201,41 +205,53 @@ class Referrals:
             ):
                 candidate.profile_url = clean.profile_url
             candidate.last_activity_at = now
-        window = settings.get(s, team_id).credit_window_months
-        since = _months_ago(now, window)
-        referral = referrals.add(
+            candidate_id, public_id, name = candidate.id, candidate.public_id, candidate.name
+        team = settings.get(s, team_id)  # read once: the credit window and the SLA
+        credited = not duplicate or (
+            referrals.credited_since(s, candidate_id, _months_ago(now, team.credit_window_months))
+            is None
+        )
+        referral = referrals.insert_new(
             s,
-            Referral(
-                team_id=team_id,
-                candidate_id=candidate.id,
-                referrer_id=referrer_id,
-                role_id=role.id if role else None,
-                relationship=form.relationship,
-                strength=ReferralStrength(form.strength) if form.strength else None,
-                candidate_knows=form.candidate_knows,
-                can_intro=form.can_intro,
-                note=clean.note,
-                session_id=session_id,
-                credited=not duplicate or referrals.credited_since(s, candidate.id, since) is None,
-                created_at=now,
-            ),
+            team_id=team_id,
+            candidate_id=candidate_id,
+            referrer_id=referrer_id,
+            role_id=role.id if role else None,
+            relationship=form.relationship,
+            strength=ReferralStrength(form.strength) if form.strength else None,
+            candidate_knows=form.candidate_knows,
+            can_intro=form.can_intro,
+            note=clean.note,
+            session_id=session_id,
+            credited=credited,
+            created_at=now,
         )
         if session_id is None:
-            self._announce(s, team_id, candidate, referral, role, duplicate=duplicate)
+            self._announce(
+                s,
+                team_id,
+                public_id,
+                referral,
+                referrer_id,
+                role,
+                sla_days=team.sla_business_days,
+                duplicate=duplicate,
+            )
         elif duplicate:  # the session's summary lists it; cards sent before show it too
-            refresh_cards(s, self.outbox, team_id, candidate.public_id, referral.public_id)
+            refresh_cards(s, self.outbox, team_id, public_id, referral)
         audit.record(
             s,
             team_id=team_id,
             actor_id=referrer_id,
             action="referral.create",
-            subject=f"candidate:{candidate.public_id}",
+            subject=f"candidate:{public_id}",
             at=now,
             duplicate=duplicate,
         )
         return self._result(
             locale,
-            candidate,
+            name,
+            public_id,
             duplicate=duplicate,
             lead=form.candidate_knows is False,
             noted=clean.note is not None,
@@ -285,73 +301,64 @@ class Referrals:
         self,
         s: Session,
         team_id: str,
-        candidate: Candidate,
-        referral: Referral,
+        candidate: str,
+        referral: str,
+        referrer_id: str,
         role: Role | None,
         *,
+        sla_days: int,
         duplicate: bool,
     ) -> None:
-        """Queue the recruiter cards, the hiring manager's card and the referrer's receipt."""
-        subject = f"candidate:{candidate.public_id}"
-        card = {"render": "recruiter_card", "candidate": candidate.public_id}
+        """Queue the recruiter cards, the hiring manager's card and the referrer's receipt, in
+        one INSERT (`candidate`, `referral`: public ids)."""
+        subject = f"candidate:{candidate}"
+        card = {"render": "recruiter_card", "candidate": candidate}
         if duplicate:  # one card per recruiter, kept current: it now lists every referrer
-            refresh_cards(s, self.outbox, team_id, candidate.public_id, referral.public_id)
-        sla_days = settings.get(s, team_id).sla_business_days
-        for recruiter in self._recruiters(s, team_id, role):
-            self.outbox.notice(
-                s,
-                team_id=team_id,
-                recipient=recruiter,
-                subject=subject,
-                payload=card,
-                dedupe_key=f"card:{candidate.public_id}:{recruiter}",
-            )
+            refresh_cards(s, self.outbox, team_id, candidate, referral)
+        now = self.clock()
+        queued: list[Queued] = []
+        for recruiter, tz in self._recruiters(s, team_id, role):
+            key = f"card:{candidate}:{recruiter}"
+            queued.append(Queued(team_id, recruiter, subject, key, card))
             if not duplicate:  # unreviewed after N business days: one nudge
-                known = members.get(s, team_id, recruiter)
-                tz = (known.tz if known else None) or self.members.default_tz
-                self.outbox.schedule(
-                    s,
-                    team_id=team_id,
-                    kind=DeliveryKind.SLA_NUDGE,
-                    recipient=recruiter,
-                    subject=subject,
-                    due_at=in_business_days(self.clock(), sla_days, tz),
-                    dedupe_key=f"sla:{candidate.public_id}:{recruiter}",
-                    payload=card,
+                queued.append(
+                    Queued(
+                        team_id,
+                        recruiter,
+                        subject,
+                        f"sla:{candidate}:{recruiter}",
+                        card,
+                        kind=DeliveryKind.SLA_NUDGE,
+                        due_at=in_business_days(now, sla_days, tz),
+                    )
                 )
         if role is not None and role.hiring_manager_id and not duplicate:
-            self.outbox.notice(
-                s,
-                team_id=team_id,
-                recipient=role.hiring_manager_id,
-                subject=subject,
-                payload={"render": "hm_card", "candidate": candidate.public_id},
-                dedupe_key=f"hm:{candidate.public_id}:{role.public_id}",
-            )
-        self.outbox.notice(
-            s,
-            team_id=team_id,
-            recipient=referral.referrer_id,
-            subject=subject,
-            payload={
-                "render": "referrer_update",
-                "referral": referral.public_id,
-                "stage": "known" if duplicate else "received",
-            },
-            dedupe_key=f"update:{referral.public_id}:received",
-        )
+            hm_card = {"render": "hm_card", "candidate": candidate}
+            key = f"hm:{candidate}:{role.public_id}"
+            queued.append(Queued(team_id, role.hiring_manager_id, subject, key, hm_card))
+        receipt = {
+            "render": "referrer_update",
+            "referral": referral,
+            "stage": "known" if duplicate else "received",
+        }
+        key = f"update:{referral}:received"
+        queued.append(Queued(team_id, referrer_id, subject, key, receipt))
+        self.outbox.add_all(s, queued)
 
-    def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[str]:
-        """The role's recruiter, or every recruiter for a general referral."""
+    def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[tuple[str, str]]:
+        """The role's recruiter, or every recruiter for a general referral, with their time
+        zones."""
         if role is not None:
-            return [role.recruiter_id]
+            known = members.get(s, team_id, role.recruiter_id)
+            return [(role.recruiter_id, (known.tz if known else None) or self.members.default_tz)]
         # REFBOT_RECRUITERS only seeds: someone an admin removed stays removed.
-        return self.members.recruiters_in(s, team_id=team_id)
+        return self.members.recruiters_with_tz(s, team_id=team_id)
 
     @staticmethod
     def _result(
         locale: str,
-        candidate: Candidate,
+        name: str,
+        public_id: str,
         *,
         duplicate: bool,
         lead: bool = False,
@@ -361,8 +368,8 @@ class Referrals:
     ) -> ReferralResult:
         return ReferralResult(
             locale=locale,
-            candidate_name=candidate.name,
-            candidate_public_id=candidate.public_id,
+            candidate_name=name,
+            candidate_public_id=public_id,
             duplicate=duplicate,
             lead=lead,
             again=again,

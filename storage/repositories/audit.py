@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import AuditLog
@@ -20,16 +20,21 @@ def record(
     at: datetime,
     **detail: Any,
 ) -> None:
-    s.add(
-        AuditLog(
-            team_id=team_id,
-            actor_id=actor_id,
-            action=action,
-            subject=subject,
-            detail=detail,
-            created_at=at,
-        )
+    # Core, at once (no row object for the unit of work to flush): every use case writes one.
+    s.connection().execute(
+        _INSERT,
+        {
+            "team_id": team_id,
+            "actor_id": actor_id,
+            "action": action,
+            "subject": subject,
+            "detail": detail,
+            "created_at": at,
+        },
     )
+
+
+_INSERT = insert(AuditLog.__table__)
 
 
 def recorded(s: Session, *, team_id: str, action: str) -> bool:

@@ -2,12 +2,27 @@
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Candidate, CandidateContact, Note, Referral, Role
-from storage.types import CandidateStatus, ContactKind
+from storage.types import CandidateStatus, ContactKind, new_public_id
 
 # What is left of a forgotten candidate's name: the row stays for counts and the audit trail.
 REMOVED_NAME = "[removed]"
@@ -18,20 +33,13 @@ def find_duplicate(
 ) -> Candidate | None:
     """The team's candidate with this normalized email or profile URL, if any: hers or one of
     her other contacts (`candidate_contacts`). An email match wins over a profile URL's."""
-    matches: list[ColumnElement[bool]] = []
     # A None must not become "IS NULL": it would match every candidate without one.
-    if email is not None:
-        matches.append(Candidate.email == email)
-    if profile_url is not None:
-        matches.append(Candidate.profile_url == profile_url)
-    if not matches:
+    if email is None and profile_url is None:
         return None
-    # Each side of the OR is a lookup in its (team_id, …) unique index.
-    statement = select(Candidate).where(Candidate.team_id == team_id, or_(*matches)).limit(1)
-    if len(matches) == 2:
-        # Two people can match, one per side: the email, the stronger identity, wins.
-        statement = statement.order_by(case((Candidate.email == email, 0), else_=1))
-    found = s.scalars(statement).first()
+    found = s.scalars(
+        _by_contact(email is not None, profile_url is not None),
+        _given(team_id=team_id, email=email, url=profile_url),
+    ).first()
     if found is not None and (email is None or found.email == email):
         return found
     # Nobody, or only by the link: one more indexed lookup, in the other contacts, where the
@@ -46,27 +54,55 @@ def by_other_contact(
     s: Session, team_id: str, *, email: str | None, profile_url: str | None
 ) -> Candidate | None:
     """The team's candidate holding this email or link among her other contacts, email first."""
-    matches: list[ColumnElement[bool]] = []
-    if email is not None:
-        matches.append(_contact(ContactKind.EMAIL, email))
-    if profile_url is not None:
-        matches.append(_contact(ContactKind.PROFILE_URL, profile_url))
-    if not matches:
+    if email is None and profile_url is None:
         return None
+    statement = _by_other_contact(email is not None, profile_url is not None)
+    return s.scalars(statement, _given(team_id=team_id, email=email, url=profile_url)).first()
+
+
+def _given(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+# The lookups are built once per shape (email, link, or both), with bound parameters: every
+# referral runs them, and building a select costs more than running it (ack_profile.py).
+@cache
+def _by_contact(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
+    matches: list[ColumnElement[bool]] = []
+    if by_email:
+        matches.append(Candidate.email == bindparam("email"))
+    if by_url:
+        matches.append(Candidate.profile_url == bindparam("url"))
+    # Each side of the OR is a lookup in its (team_id, …) unique index.
+    where = (Candidate.team_id == bindparam("team_id"), or_(*matches))
+    statement = select(Candidate).where(*where).limit(1)
+    if by_email and by_url:
+        # Two people can match, one per side: the email, the stronger identity, wins.
+        statement = statement.order_by(case((Candidate.email == bindparam("email"), 0), else_=1))
+    return statement
+
+
+@cache
+def _by_other_contact(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
+    matches: list[ColumnElement[bool]] = []
+    if by_email:
+        matches.append(_contact(ContactKind.EMAIL, bindparam("email")))
+    if by_url:
+        matches.append(_contact(ContactKind.PROFILE_URL, bindparam("url")))
     statement = (
         select(Candidate)
         .join(CandidateContact, CandidateContact.candidate_id == Candidate.id)
-        .where(CandidateContact.team_id == team_id, or_(*matches))
+        .where(CandidateContact.team_id == bindparam("team_id"), or_(*matches))
         .limit(1)
     )
-    if len(matches) == 2:
+    if by_email and by_url:
         statement = statement.order_by(
             case((CandidateContact.kind == ContactKind.EMAIL, 0), else_=1)
         )
-    return s.scalars(statement).first()
+    return statement
 
 
-def _contact(kind: ContactKind, value: str) -> ColumnElement[bool]:
+def _contact(kind: ContactKind, value: Any) -> ColumnElement[bool]:
     # (kind, value) after team_id: a lookup in the (team_id, kind, value) unique index.
     return and_(CandidateContact.kind == kind, CandidateContact.value == value)
 
@@ -135,6 +171,18 @@ def add(s: Session, candidate: Candidate) -> Candidate:
     s.add(candidate)
     s.flush()
     return candidate
+
+
+# A Core statement built once: a referral's hot path inserts with it, with no ORM unit of work
+# and its compiled form cached (benchmarks/ack_profile.py).
+_INSERT = insert(Candidate.__table__).returning(Candidate.__table__.c.id)
+
+
+def insert_new(s: Session, **values: Any) -> tuple[int, str]:
+    """Insert a candidate from column values (defaults for the rest); its id and public id."""
+    public_id = new_public_id()
+    found = s.connection().execute(_INSERT, {**values, "public_id": public_id}).scalar_one()
+    return int(found), public_id
 
 
 def notes(s: Session, candidate_id: int) -> Sequence[Note]:

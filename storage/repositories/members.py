@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -95,3 +95,19 @@ def recruiter_ids(s: Session, team_id: str) -> list[str]:
             select(Member.user_id).where(Member.team_id == team_id, Member.is_recruiter.is_(True))
         )
     )
+
+
+def recruiters_or(
+    s: Session, team_id: str, user_ids: Collection[str]
+) -> list[tuple[str, str | None, bool]]:
+    """The workspace's recruiters and any of `user_ids` who have a row, in one query: each
+    with their time zone and whether they are a recruiter."""
+    rows = s.connection().execute(_RECRUITERS_OR, {"team_id": team_id, "users": list(user_ids)})
+    return [(user_id, tz, recruiter) for user_id, tz, recruiter in rows]
+
+
+# Built once (a referral runs it; building a select costs more than running this one).
+_RECRUITERS_OR = select(Member.user_id, Member.tz, Member.is_recruiter).where(
+    Member.team_id == bindparam("team_id"),
+    or_(Member.is_recruiter.is_(True), Member.user_id.in_(bindparam("users", expanding=True))),
+)

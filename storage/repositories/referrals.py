@@ -3,12 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import IntroRequest, Note, Outreach, Referral
-from storage.types import IntroStatus, NoteKind
+from storage.types import IntroStatus, NoteKind, new_public_id
 
 
 def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Sequence[Referral]:
@@ -49,6 +50,17 @@ def add(s: Session, referral: Referral) -> Referral:
     s.add(referral)
     s.flush()
     return referral
+
+
+# Built once, run with Core on the session's connection: see candidates.insert_new.
+_INSERT = insert(Referral.__table__)
+
+
+def insert_new(s: Session, **values: Any) -> str:
+    """Insert a referral from column values; its public id."""
+    public_id = new_public_id()
+    s.connection().execute(_INSERT, {**values, "public_id": public_id})
+    return public_id
 
 
 def by_public_id(s: Session, team_id: str, public_id: str) -> Referral | None:

@@ -1,6 +1,7 @@
 """Slack requests already handled (event ids, trigger ids): the retry dedupe."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -12,14 +13,18 @@ from storage.models import SeenRequest
 
 def first_sight(s: Session, *, key: str, team_id: str, at: datetime) -> bool:
     """Record the key; False when it was already there (a retry or a duplicate)."""
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = s.execute(
-        insert(SeenRequest)
-        .values(key=key, team_id=team_id, seen_at=at)
-        .on_conflict_do_nothing(index_elements=[SeenRequest.key])
-        .returning(SeenRequest.key)
-    ).first()
-    return inserted is not None
+    statement = _RECORD[s.get_bind().dialect.name]
+    values = {"key": key, "team_id": team_id, "seen_at": at}
+    return s.connection().execute(statement, values).first() is not None
+
+
+def _record(insert: Any) -> Any:
+    # Built once, run with Core: a referral's transaction runs it first (bot.services.requests).
+    table = SeenRequest.__table__
+    return insert(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
+
+
+_RECORD = {"postgresql": _record(pg_insert), "sqlite": _record(sqlite_insert)}
 
 
 def forget(s: Session, key: str) -> None:
