@@ -21,10 +21,11 @@ then refbot's ratios to the bare app (lower is better), the answers that were no
 carried `errors`, and (referral) whether refbot's database and the fake Slack hold exactly what
 was sent: every candidate saved once, every referral saved, one card each, sent once.
 
---sustained (PostgreSQL): one `refbot serve` with its default workers plus one `refbot worker`,
-referrals only, open-loop steps of rising rate (--rates) until ack p99 reaches 100 ms or a step
-is not saved, deduped and carded exactly once; prints each step with the CPU each process used,
-the highest rate that held, and what limited it.
+--sustained (PostgreSQL): one `refbot serve --no-scheduler` (default workers) plus one
+`refbot worker`, which it leaves its sends to (NOTIFY); referrals only, open-loop steps of
+rising rate (--rates) until ack p99 reaches 100 ms or a step is not saved, deduped and carded
+exactly once; prints each step with the CPU each process used, the highest rate that held,
+and what limited it.
 
 Figures, not verdicts: nothing here asserts a timing. Ratios compare with the bare app in the
 same run, so they hold up better than absolute milliseconds on a busy machine.
@@ -691,7 +692,8 @@ def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: Fa
     )
     best, limit, exact = 0.0, "", True
     with (
-        server([*REFBOT, "serve", "--port", str(port)], env, port) as web,
+        # The documented topology: a web replica beside a worker leaves its sends to it.
+        server([*REFBOT, "serve", "--no-scheduler", "--port", str(port)], env, port) as web,
         # The worker sweeps every second: what the serve process leaves is sent soon.
         worker_process({**env, "REFBOT_SWEEP_SECONDS": "1"}) as worker,
     ):

@@ -29,10 +29,11 @@ from bot.composer import Composer, composed
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, SweepReport
 from bot.ids import BOT_SCOPES, View
-from bot.outbox import Outbox, dispatch_after_commit
+from bot.outbox import Outbox, dispatch_after_commit, hand_off_after_commit
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.admin import Admin
+from bot.services.ats import Ats, AtsUrls, env_connection
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -63,6 +64,7 @@ from bot.slack_errors import locale_of, reply
 from storage import installations as oauth_stores
 from storage.db import make_engine, make_sessions
 from storage.encryption import Secrets
+from storage.notify import Listener
 from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
@@ -76,24 +78,40 @@ class Runtime:
     bolt: App
     dispatcher: Dispatcher
     scheduler: Scheduler | None = None
+    listener: Listener | None = None
 
     def sweep(self) -> SweepReport:
         """Deliver what is due now, overdue rows included (tests call this after moving time)."""
         return self.dispatcher.sweep()
 
+    def listen_for_due(self) -> None:
+        """`refbot worker` on PostgreSQL: send at once what web replicas that hand their sends
+        off (`build(hand_off=True)`) commit, instead of at the next sweep."""
+        if self.engine.dialect.name == "postgresql" and self.listener is None:
+            self.listener = Listener(self.engine, self.dispatcher.kick).start()
+
     def close(self) -> None:
         """Stop cleanly: no new sweep, the in-flight send finishes, leases are given back."""
+        if self.listener:
+            self.listener.stop()
         self.dispatcher.stop()  # first, so that a running sweep ends after its current batch
         if self.scheduler:
             self.scheduler.shutdown()
         self.services.members.close()
+        self.services.ats.close()
         self.engine.dispose()
 
 
 def build(
-    settings: Settings, *, clock: Clock = default_clock.now, scheduler: bool = True
+    settings: Settings,
+    *,
+    clock: Clock = default_clock.now,
+    scheduler: bool = True,
+    hand_off: bool = False,
 ) -> Runtime:
-    """Wire refbot for one process. `scheduler=False` for web replicas beside a `refbot worker`."""
+    """Wire refbot for one process. `scheduler=False` for web replicas beside a `refbot worker`;
+    `hand_off=True` (PostgreSQL only) leaves even what is due now to that worker, woken by
+    NOTIFY, so that this process spends its CPU on acks."""
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     installations = (
@@ -124,6 +142,20 @@ def build(
         default_tz=settings.refbot_timezone,
     )
     outbox = Outbox(clock=clock)
+    ats = Ats(
+        sessions=sessions,
+        members=members,
+        outbox=outbox,
+        clock=clock,
+        directory=SlackDirectory(dispatch_clients),  # after the ack only: the dispatcher's client
+        urls=AtsUrls(
+            greenhouse_api=settings.greenhouse_api_url,
+            greenhouse_auth=settings.greenhouse_auth_url,
+            lever_api=settings.lever_api_url,
+        ),
+        secrets=Secrets(settings.secret_keys) if settings.secret_keys else None,
+        env=env_connection(settings),
+    )
     desks = Desks(sessions=sessions, members=members, clock=clock)
     digests = Digests(
         sessions=sessions,
@@ -133,9 +165,14 @@ def build(
         desks=desks,
     )
     roles = Roles(sessions=sessions, members=members, outbox=outbox, clock=clock)
-    cards = Cards(sessions=sessions)
+    cards = Cards(sessions=sessions, ats_line=ats.line)
     referrals = Referrals(
-        sessions=sessions, members=members, roles=roles, outbox=outbox, clock=clock
+        sessions=sessions,
+        members=members,
+        roles=roles,
+        outbox=outbox,
+        clock=clock,
+        ats_auto_push=ats.auto_push,
     )
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
@@ -143,6 +180,7 @@ def build(
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
+        ats=ats,
         home=Home(sessions=sessions, members=members, desks=desks, roles=roles),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
@@ -208,12 +246,16 @@ def build(
     dispatcher = Dispatcher(
         sessions=sessions,
         messenger=SlackMessenger(dispatch_clients),
+        ats=ats,
         composer=composer,
         members=members,
         outbox=outbox,
         clock=clock,
     )
-    dispatch_after_commit(sessions, dispatcher.kick)
+    if hand_off and engine.dialect.name == "postgresql":
+        hand_off_after_commit(sessions)
+    else:
+        dispatch_after_commit(sessions, dispatcher.kick)
     bolt = _ObservedApp(
         # The template of the per-request clients Bolt hands to listeners (same base URL).
         client=web_client(settings.slack_bot_token, settings.slack_api_url),

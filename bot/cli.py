@@ -148,7 +148,12 @@ def _serve(args: argparse.Namespace) -> int:
         from bot.app import build
         from bot.server import wsgi_app
 
-        runtime = build(_settings(), scheduler=not args.no_scheduler)
+        # The GIL passes between threads every 5 ms by default: an ack waiting behind a card
+        # being composed waited that long. 1 ms lets the short requests through sooner.
+        sys.setswitchinterval(0.001)
+
+        # A web replica beside a worker leaves its sends to it (PostgreSQL: woken by NOTIFY).
+        runtime = build(_settings(), scheduler=not args.no_scheduler, hand_off=args.no_scheduler)
         if runtime.scheduler:
             runtime.scheduler.start()
         runtimes.append(runtime)
@@ -244,6 +249,7 @@ def _worker(args: argparse.Namespace) -> int:
         return 0
     assert runtime.scheduler is not None
     runtime.scheduler.start()
+    runtime.listen_for_due()
     log.info("worker started: sweeping every %ss", settings.refbot_sweep_seconds)
     with _probes(runtime, args.host, args.port):
         _until_stopped()

@@ -1,7 +1,7 @@
 """Runtime configuration, validated once at start (DESIGN.md section 3)."""
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -17,6 +17,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import ConfigError
 
 SLACK_API_URL = "https://slack.com/api/"
+# The ATSs' hosts (bot.ats adapters); tests and `refbot demo` point these at the emulators.
+GREENHOUSE_API_URL = "https://harvest.greenhouse.io/v3/"
+GREENHOUSE_AUTH_URL = "https://auth.greenhouse.io/token"
+LEVER_API_URL = "https://api.lever.co/v1/"
 SUPPORTED_LOCALES = ("en", "fr")
 _RECRUITER = re.compile(r"(?:[TE][A-Za-z0-9]+:)?[UW][A-Za-z0-9]+")  # REFBOT_RECRUITERS entries
 
@@ -38,6 +42,20 @@ class Settings(BaseSettings):
     refbot_locale: str = "en"
     refbot_timezone: str = "UTC"
     refbot_secret_key: SecretStr | None = None  # comma-separated Fernet keys, first encrypts
+    # The ATS (DESIGN.md section 3): a single-workspace deployment may connect it from here;
+    # `/refbot ats` does the same per workspace. Base URLs are configurable like SLACK_API_URL.
+    greenhouse_client_id: str | None = None
+    greenhouse_client_secret: SecretStr | None = None
+    greenhouse_user_id: str | None = None
+    greenhouse_webhook_secret: SecretStr | None = None
+    greenhouse_api_url: str = GREENHOUSE_API_URL
+    greenhouse_auth_url: str = GREENHOUSE_AUTH_URL
+    lever_api_key: SecretStr | None = None
+    lever_user_id: str | None = None
+    lever_webhook_tokens: SecretStr | None = None  # comma-separated signature tokens
+    lever_api_url: str = LEVER_API_URL
+    refbot_ats_poll_seconds: int = Field(default=300, ge=0)
+    refbot_ats_push: Literal["auto", "button"] = "auto"
 
     @field_validator("refbot_recruiters", mode="before")
     @classmethod
@@ -68,6 +86,18 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http(s) URL like https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("greenhouse_api_url", "lever_api_url", "greenhouse_auth_url")
+    @classmethod
+    def _ats_url(cls, value: str, info: ValidationInfo) -> str:
+        default = {
+            "greenhouse_api_url": GREENHOUSE_API_URL,
+            "lever_api_url": LEVER_API_URL,
+            "greenhouse_auth_url": GREENHOUSE_AUTH_URL,
+        }[str(info.field_name)]
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL like {default}")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -121,7 +151,29 @@ class Settings(BaseSettings):
 
                 why = f": it encrypts the workspaces' tokens; make one with {NEW_KEY_COMMAND}"
             raise ValueError(f"{missing[0]} is required in multi-workspace OAuth mode{why}")
+        self._ats_from_env()
         return self
+
+    def _ats_from_env(self) -> None:
+        """An ATS from the environment is whole, one of the two, and single-workspace only."""
+        greenhouse = {
+            "GREENHOUSE_CLIENT_ID": self.greenhouse_client_id,
+            "GREENHOUSE_CLIENT_SECRET": self.greenhouse_client_secret,
+            "GREENHOUSE_USER_ID": self.greenhouse_user_id,
+        }
+        lever = {"LEVER_API_KEY": self.lever_api_key, "LEVER_USER_ID": self.lever_user_id}
+        given = [group for group in (greenhouse, lever) if any(group.values())]
+        if len(given) > 1:
+            raise ValueError("set GREENHOUSE_* or LEVER_* variables, not both: refbot uses one ATS")
+        for group in given:
+            missing = [name for name, value in group.items() if not value]
+            if missing:
+                raise ValueError(f"{missing[0]} is missing: the ATS needs {', '.join(group)}")
+            if self.slack_client_id:
+                raise ValueError(
+                    f"{next(iter(group))}: in multi-workspace OAuth mode each workspace "
+                    "connects its ATS with /refbot ats"
+                )
 
     @property
     def oauth(self) -> bool:

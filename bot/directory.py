@@ -11,6 +11,7 @@ class UserProfile:
     locale: str | None
     tz: str | None
     deleted: bool = False
+    email: str | None = None  # with users:read.email; the ATS credits a referrer by it
 
 
 class Directory(Protocol):

@@ -25,7 +25,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,7 @@ from storage.db import UNREACHABLE, Sessions
 from storage.models import Delivery
 from storage.repositories import deliveries as repo
 from storage.repositories import members as members_repo
+from storage.repositories.ats import ATS_KINDS, WAITING_FOR_ATS
 from storage.repositories.deliveries import WAITING_FOR_TOKEN
 from storage.types import DeliveryStatus
 
@@ -56,6 +57,14 @@ UNCERTAIN = "uncertain: "  # last_error prefix: the send may have reached Slack
 # within the dispatch client's timeout (10 s). An edit waiting on that post looks until then.
 POST_MARGIN = timedelta(seconds=15)
 ALERT_TEMPLATE = "notices/delivery_failed"
+ATS_ALERT_TEMPLATE = "ats/failed"
+
+
+class AtsSender(Protocol):
+    """Carries out ATS deliveries (bot.services.ats): False when one no longer applies; raises
+    SendError (AtsError) classified like a Slack send."""
+
+    def send(self, due: Due) -> bool: ...
 
 
 @dataclass
@@ -110,6 +119,7 @@ class Dispatcher:
         batch_size: int = 200,
         max_attempts: int = 12,  # backoff 10 s doubling to 1 h: about 2 to 3.5 hours of tries
         threads: int = 8,
+        ats: AtsSender | None = None,
     ) -> None:
         self.sessions = sessions
         self.messenger = messenger
@@ -120,6 +130,7 @@ class Dispatcher:
         self.lease = lease
         self.batch_size = batch_size
         self.max_attempts = max_attempts
+        self.ats = ats
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._senders = ThreadPoolExecutor(threads, thread_name_prefix="refbot-send")
         self._kicker = ThreadPoolExecutor(1, thread_name_prefix="refbot-kick")
@@ -210,6 +221,12 @@ class Dispatcher:
         )
 
     def _deliver(self, claimed: list[Due], *, deadline: datetime) -> _Outcomes:
+        merged = _Outcomes()
+        calls = [due for due in claimed if due.kind in ATS_KINDS]
+        if calls:  # ATS calls, not messages: no recipient, no grouping, no history to read
+            for outcome in self._senders.map(lambda due: self._call_ats(due, deadline), calls):
+                merged.merge(outcome)
+            claimed = [due for due in claimed if due.kind not in ATS_KINDS]
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
@@ -218,7 +235,6 @@ class Dispatcher:
             people = [user for team, user in by_recipient if team == team_id]
             known = self.members.cached_locales(team_id=team_id, user_ids=people)
             locales.update({(team_id, user): locale for user, locale in known.items()})
-        merged = _Outcomes()
         work = [(dues, locales.get(key), deadline) for key, dues in by_recipient.items()]
         for outcome in self._senders.map(lambda job: self._deliver_to(*job), work):
             merged.merge(outcome)
@@ -316,6 +332,41 @@ class Dispatcher:
             for due in waiting:
                 error = SendError("permanent", "internal error")
                 self._failed_send(out, due, error, tried=True, uncertain=due.id in unsure)
+        return out
+
+    def _call_ats(self, due: Due, deadline: datetime) -> _Outcomes:
+        """One ATS delivery (a push, a note): the adapters look the person up before creating
+        her, so a row retried after an uncertain call cannot create her twice."""
+        out = _Outcomes()
+        if self._stopping.is_set() or self.clock() >= deadline:
+            out.released = [due.id]
+            return out
+        if self._taken_over(out, [due]):
+            return out
+        try:
+            if self.ats is None:
+                raise SendError("permanent", "no ATS adapter in this process")
+            done = self.ats.send(due)
+        except SendError as error:
+            self._failed_send(out, due, error, tried=True, uncertain=False)
+            return out
+        except UNREACHABLE:
+            error = SendError("transient", "database unreachable")
+            self._failed_send(out, due, error, tried=False, uncertain=False)
+            return out
+        except Exception:
+            log.exception("ATS delivery %s (%s) failed", due.id, due.kind.value)
+            error = SendError("permanent", "internal error")
+            self._failed_send(out, due, error, tried=True, uncertain=False)
+            return out
+        if not done:
+            out.settled.append(self._finished(due, DeliveryStatus.CANCELLED))
+            out.report.cancelled += 1
+            return out
+        out.settled.append(
+            _outcome(due, DeliveryStatus.SENT, attempts=due.attempts + 1, sent_at=self.clock())
+        )
+        self._went_out(out, due)
         return out
 
     def _look_back(
@@ -456,6 +507,22 @@ class Dispatcher:
     ) -> None:
         now = self.clock()
         note = (UNCERTAIN if uncertain else "") + error.reason
+        if error.kind == "unauthorized" and due.kind in ATS_KINDS:
+            # The ATS refused the credentials (revoked, a permission missing): the row waits
+            # until an admin reconnects (bot.services.ats resumes it), tried now and then in
+            # case the ATS side was fixed; the admins were told once by the ATS service.
+            out.settled.append(
+                _outcome(
+                    due,
+                    DeliveryStatus.PENDING,
+                    attempts=due.attempts,
+                    next_at=now + PARK_RECHECK,
+                    error=WAITING_FOR_ATS + note,
+                )
+            )
+            out.report.waiting += 1
+            metrics.DELIVERIES_RETRIED.labels(reason=error.kind).inc()
+            return
         if error.kind == "unauthorized":
             # Not the row's fault: it waits, attempts untouched, and is tried now and then in
             # case the token works again (single-workspace mode); a reinstall resumes it.
@@ -536,6 +603,16 @@ class Dispatcher:
         log.warning("delivery %s (%s) failed: %s", due.id, due.kind.value, reason)
         if due.payload.get("template") == ALERT_TEMPLATE:
             return  # never alert about an alert: that could loop
+        if due.kind in ATS_KINDS:  # nobody's DM: what did not reach the ATS, in its words
+            payload = text_notice(ATS_ALERT_TEMPLATE, kind=due.kind.value, reason=reason)
+        else:
+            payload = text_notice(
+                ALERT_TEMPLATE,
+                # what was lost, in words: a notice names what it rendered (a card…)
+                kind=due.payload.get("render") or due.kind.value,
+                recipient=due.recipient,
+                reason=reason,
+            )
         for admin in members_repo.admins(s, due.team_id):
             self.outbox.notice(
                 s,
@@ -543,13 +620,7 @@ class Dispatcher:
                 recipient=admin,
                 subject=f"delivery:{due.id}",
                 dedupe_key=f"delivery-failed:{due.id}:{admin}",
-                payload=text_notice(
-                    ALERT_TEMPLATE,
-                    # what was lost, in words: a notice names what it rendered (a card…)
-                    kind=due.payload.get("render") or due.kind.value,
-                    recipient=due.recipient,
-                    reason=reason,
-                ),
+                payload=payload,
             )
 
     def _reader(self, team_id: str, recipient: str, locale: str | None) -> tuple[str, str | None]:

@@ -190,6 +190,9 @@ def _environment(escaped: bool, locale: str) -> Environment:
         lstrip_blocks=True,
         autoescape=False,
         finalize=finalize,
+        # Templates ship with the code: checking each file's mtime on every render cost a stat
+        # call a template, on the ack's thread too (issue 15 profile).
+        auto_reload=False,
     )
 
     @pass_context

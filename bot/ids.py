@@ -21,6 +21,8 @@ BOT_SCOPES = (
     "groups:history",
     "mpim:history",
     "users:read",
+    # The referrer's email in users.info: an ATS credits a referrer found by it (bot.services.ats).
+    "users:read.email",
 )
 
 
@@ -42,6 +44,7 @@ class Subcommand(StrEnum):
     ADMIN = "admin"
     FORGET = "forget"
     EXPORT = "export"
+    ATS = "ats"
 
 
 class Shortcut(StrEnum):
@@ -60,6 +63,7 @@ class View(StrEnum):
     SOURCING_START = "sourcing_start_submit"
     ADMIN = "admin_submit"
     FORGET = "forget_submit"
+    ATS = "ats_submit"
 
 
 class Action(StrEnum):
@@ -75,6 +79,7 @@ class Action(StrEnum):
     CANDIDATE_ARCHIVE = "candidate_archive"
     CANDIDATE_STAGE = "candidate_stage"  # "Move to…" select: reviewing, interviewing, hired
     CANDIDATE_TAKE = "candidate_take"  # a recruiter takes a general referral: they own it
+    CANDIDATE_SEND_TO_ATS = "candidate_send_to_ats"  # "Send to Greenhouse/Lever" (push mode)
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REPLIED = "followup_replied"
     HM_INTERESTED = "hm_interested"
@@ -145,6 +150,18 @@ class SnoozeInput(StrEnum):
     UNTIL = "until"
     DATE = "date"
     NOTE = "note"
+
+
+class AtsInput(StrEnum):
+    """Blocks of the `/refbot ats` modal; each input's block_id equals its action_id."""
+
+    ATS = "ats"
+    CLIENT_ID = "client_id"
+    SECRET = "secret"
+    USER_ID = "acting_user"  # the ATS user refbot acts as
+    WEBHOOK_SECRET = "webhook_secret"
+    MODE = "mode"
+    PUSH = "push"
 
 
 class ReasonInput(StrEnum):

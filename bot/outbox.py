@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from storage import notify
 from storage.repositories import deliveries as repo
 from storage.types import DeliveryKind
 
@@ -177,6 +178,16 @@ def dispatch_after_commit(sessions: sessionmaker[Session], kick: Callable[[], No
     def _committed(session: Session) -> None:
         if session.info.pop(_DUE_NOW, False):
             kick()
+
+    @event.listens_for(sessions, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(_DUE_NOW, None)
+
+
+def hand_off_after_commit(sessions: sessionmaker[Session]) -> None:
+    """PostgreSQL, sends left to `refbot worker`: each commit that queued something due now
+    wakes the worker (NOTIFY) instead of sending from this process."""
+    notify.notify_on_commit(sessions, lambda session: session.info.pop(_DUE_NOW, False))
 
     @event.listens_for(sessions, "after_rollback")
     def _rolled_back(session: Session) -> None:

@@ -140,6 +140,7 @@ class SlackDirectory:
             locale=user.get("locale"),
             tz=user.get("tz"),
             deleted=bool(user.get("deleted")),
+            email=(user.get("profile") or {}).get("email"),
         )
 
 

@@ -415,10 +415,20 @@ class SlackEmulator:
         with self._lock:
             self._stacks.pop(user_id, None)
 
-    def apply_response_action(self, user_id: str, view_id: str, answer: dict[str, Any]) -> None:
+    def apply_response_action(
+        self,
+        user_id: str,
+        view_id: str,
+        answer: dict[str, Any],
+        *,
+        submitted_hash: str | None = None,
+    ) -> None:
         """Do what Slack does with the app's HTTP answer to a view_submission of view_id.
 
-        That answer never reaches the Web API, so the harness that submitted hands it over.
+        That answer never reaches the Web API, so the harness that submitted hands it over,
+        after the fact: a views.update the app made after its ack (a lazy listener) may have
+        come first. Slack applied the answer before, so that later update stays shown
+        (`submitted_hash`: the view's hash when it was submitted).
         """
         action = answer.get("response_action")
         where = f"response_action {action} for {view_id}"
@@ -438,7 +448,9 @@ class SlackEmulator:
             elif action == "update":
                 view = self._check_view(where, answer.get("view"))
                 root, previous = current["root_view_id"], current["previous_view_id"]
-                self._store_view(view, view_id=view_id, root=root, previous=previous)
+                # Not when the app's later views.update replaced it already.
+                if not submitted_hash or current["hash"] == submitted_hash:
+                    self._store_view(view, view_id=view_id, root=root, previous=previous)
             elif action == "push":
                 self._push(user_id, self._check_view(where, answer.get("view")))
             elif action == "clear":

@@ -193,7 +193,10 @@ class Workspace:
         payload = self.submission_payload(user_id, callback_id, **values)
         response = self.post_payload(payload)
         self.slack.apply_response_action(
-            user_id, payload["view"]["id"], response.json() if response.body else {}
+            user_id,
+            payload["view"]["id"],
+            response.json() if response.body else {},
+            submitted_hash=payload["view"].get("hash"),
         )
         return response
 

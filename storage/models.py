@@ -9,6 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueCo
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import (
+    AtsKind,
+    AtsMode,
+    AtsPush,
     CandidateSource,
     CandidateStatus,
     ContactKind,
@@ -80,6 +83,9 @@ class Settings(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[UtcDateTime | None]
+    # A copy of the ATS connection's push mode, kept by bot.services.ats: a referral reads
+    # this row anyway, so deciding to queue its ATS push costs no extra statement.
+    ats_auto_push: Mapped[bool] = mapped_column(default=False)
 
 
 class Role(Base):
@@ -323,3 +329,50 @@ class SeenRequest(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     team_id: Mapped[TeamId]
     seen_at: Mapped[UtcDateTime] = mapped_column(index=True)  # purged after a day
+
+
+class AtsConnection(Base):
+    """A workspace's ATS (issue 16). The credentials and the webhook secret are Fernet tokens
+    (storage.encryption, REFBOT_SECRET_KEY), written and read by storage.repositories.ats."""
+
+    __tablename__ = "ats_connections"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId] = mapped_column(unique=True)
+    kind: Mapped[AtsKind]
+    credentials: Mapped[str] = mapped_column(Text)  # encrypted JSON: client id/secret, API key
+    webhook_secret: Mapped[str | None] = mapped_column(Text)  # encrypted
+    acting_user_id: Mapped[str] = mapped_column(String(64))  # Greenhouse `sub`, Lever perform_as
+    acting_user_name: Mapped[str | None] = mapped_column(String(200))
+    mode: Mapped[AtsMode]
+    push: Mapped[AtsPush]
+    connected_by: Mapped[SlackId]
+    connected_at: Mapped[UtcDateTime]
+    # Phase 2b (pull): where polling resumes, per resource.
+    cursors: Mapped[Json]
+
+
+class AtsLink(Base):
+    """Where a refbot candidate is in the ATS: the person and the application refbot created
+    (or found). Pushes are idempotent by it; pulls find the candidate by the ATS's ids."""
+
+    __tablename__ = "ats_links"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "ats"),
+        Index("ix_ats_links_team_id_ats_ats_candidate_id", "team_id", "ats", "ats_candidate_id"),
+    )
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="SET NULL"), index=True
+    )
+    ats: Mapped[AtsKind]
+    ats_candidate_id: Mapped[str] = mapped_column(String(64))
+    ats_application_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # created, resumed, existing
+    referrer_credited: Mapped[bool] = mapped_column(default=False)
+    credited_to: Mapped[SlackId | None]  # the referrer the ATS credits, or a note names
+    created_at: Mapped[UtcDateTime]
+    updated_at: Mapped[UtcDateTime]

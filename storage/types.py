@@ -136,6 +136,8 @@ class DeliveryKind(enum.StrEnum):
     SESSION_END = "session_end"
     DIGEST = "digest"
     NOTICE = "notice"
+    ATS_PUSH = "ats_push"  # a referral into the workspace's ATS (bot.services.ats)
+    ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -144,3 +146,22 @@ class DeliveryStatus(enum.StrEnum):
     SENT = "sent"
     CANCELLED = "cancelled"
     FAILED = "failed"
+
+
+class AtsKind(enum.StrEnum):
+    GREENHOUSE = "greenhouse"
+    LEVER = "lever"
+
+
+class AtsMode(enum.StrEnum):
+    """How changes come back from the ATS: its webhooks (HTTP mode) or polling."""
+
+    WEBHOOKS = "webhooks"
+    POLLING = "polling"
+
+
+class AtsPush(enum.StrEnum):
+    """When a new referral goes to the ATS: at once, or on the recruiter's "Send to ATS"."""
+
+    AUTO = "auto"
+    BUTTON = "button"

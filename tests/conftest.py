@@ -97,9 +97,9 @@ def oauth_settings_for(slack: SlackEmulator, database_url: str, **extra: Any) ->
 class Refbot(Workspace):
     """refbot served over real HTTP, plus the Slack side of the conversation."""
 
-    def __init__(self, settings: Settings, slack: SlackEmulator) -> None:
+    def __init__(self, settings: Settings, slack: SlackEmulator, *, hand_off: bool = False) -> None:
         self.settings = settings
-        self.runtime = build(settings, scheduler=False)
+        self.runtime = build(settings, scheduler=False, hand_off=hand_off)
         self.app = wsgi_app(self.runtime)
         self._serving = serving(lambda environ, start: self.app(environ, start))
         super().__init__(

@@ -43,7 +43,8 @@ NEEDS: dict[str, frozenset[str]] = {
     # `/sourcing start` asks whether refbot is in the conversation the command came from, which
     # may be any kind: without the kind's scope Slack answers missing_scope, not "not there".
     "conversations.info": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
-    "users.info": frozenset({"users:read"}),
+    # users:read.email too: the referrer's email, by which an ATS credits them (bot.services.ats).
+    "users.info": frozenset({"users:read", "users:read.email"}),
     "views.open": frozenset(),
     "views.push": frozenset(),
     "views.update": frozenset(),

@@ -164,6 +164,54 @@ def one(**values: Any) -> Callable[[Edge], list[dict[str, Any]]]:
 S = dict[str, Any]
 SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     "admin/exported": one(),
+    "ats/intro": lambda e: [
+        {"view": ns(kind=kind, refused=refused, scope=scope, from_env=env, connected_as=who)}
+        for kind in ("greenhouse", "lever")
+        for refused, scope, env, who in (
+            ("Client authentication failed", None, False, None),
+            ("missing scope", "harvest:candidates:create", False, None),
+            (None, None, True, e.name),
+            (None, None, False, e.name),
+            (None, None, False, None),
+        )
+    ],
+    "ats/checking": lambda e: [{"ats": "greenhouse"}, {"ats": "lever"}],
+    "ats/saved": lambda e: [
+        {"saved": ns(kind=kind, acting_user_name=e.name, push=push)}
+        for kind in ("greenhouse", "lever", None)
+        for push in ("auto", "button")
+    ],
+    "ats/connected": lambda e: [
+        {"ats": ats, "user": e.name, "push": push, "mode": mode}
+        for ats in ("greenhouse", "lever")
+        for push in ("auto", "button")
+        for mode in ("webhooks", "polling")
+    ],
+    "ats/refused": lambda e: [
+        {"ats": ats, "words": "Invalid API key", "scope": scope, "scope_words": words}
+        for ats in ("greenhouse", "lever")
+        for scope, words in ((None, None), ("harvest:notes:create", "create notes"))
+    ],
+    "ats/failed": lambda e: [
+        {"kind": kind, "reason": "unexpected answer"} for kind in ("ats_push", "ats_note")
+    ],
+    "ats/note": lambda e: [
+        {"referrer": e.name, "email": email, "credit": credit, "note": note}
+        for email in ("alice@example.com", None)
+        for credit in (True, False)
+        for note in (NOTE, None)
+    ],
+    "ats/card": lambda e: [
+        {"line": ns(ats=ats, state=state, credited=credited, referrer=USERS[0])}
+        for ats in ("greenhouse", "lever")
+        for state in ("in", "existing", "queued", "no_email", "offer")
+        for credited in (True, False)
+    ],
+    "ats/push_requested": lambda e: [
+        {"result": ns(state=state, ats=ats, candidate_name=e.name)}
+        for state in ("queued", "already", "no_email", "no_ats")
+        for ats in ("greenhouse", "lever", None)
+    ],
     "admin/saved": lambda e: [
         {
             "grants": [
@@ -288,6 +336,8 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "missing_scope",
                 "msg_too_long",
                 "is_archived",
+                "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
+                "ratelimited",
             ],
             strict=True,
         )

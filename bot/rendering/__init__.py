@@ -1,6 +1,7 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
 from bot.rendering.admin import admin_modal, admin_saved, export_sent, wording_target
+from bot.rendering.ats import ats_checking, ats_modal, ats_push_requested, ats_saved
 from bot.rendering.decisions import (
     ListItem,
     Opener,
@@ -53,6 +54,10 @@ __all__ = [
     "Shown",
     "admin_modal",
     "admin_saved",
+    "ats_checking",
+    "ats_modal",
+    "ats_push_requested",
+    "ats_saved",
     "click_replies",
     "clicked_item",
     "contact_added",

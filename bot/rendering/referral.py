@@ -5,6 +5,7 @@ from typing import Any
 
 from bot import i18n
 from bot.ids import Action, ReferralInput, View
+from bot.rendering.ats import ats_card_line, ats_send_button
 from bot.rendering.blocks import (
     MESSAGE_BLOCKS,
     Block,
@@ -214,9 +215,14 @@ def recruiter_card(locale: str, card: CandidateCard) -> Message:
     if card.may_take:  # a general referral every recruiter got: who owns it, and "Take it"
         take = button(label("take"), Action.CANDIDATE_TAKE, value=value)
         buttons.insert(1 if buttons else 0, take)
+    if send := ats_send_button(locale, card.ats, value):
+        buttons.append(send)
     title = card_title(locale, card)
     blocks = [header(title), section(text), *_referrer_blocks(locale, card)]
     blocks.append(context(i18n.mrkdwn(locale, "cards/owner", card=card)))
+    ats = ats_card_line(locale, card.ats)
+    if ats is not None and len(blocks) < REFERRERS_SHOWN + 3:  # room left for the buttons
+        blocks.append(ats)
     if buttons:
         # The owner it showed rides along: "Take it" from a copy someone else took since is
         # an outdated button (handlers.actions.candidate reads it back).

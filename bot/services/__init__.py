@@ -5,6 +5,7 @@ from typing import Any, Self
 
 from bot.outbox import Outbox
 from bot.services.admin import Admin
+from bot.services.ats import Ats
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -47,6 +48,7 @@ class Services:
     stats: Stats
     search: Search
     workspaces: Workspaces
+    ats: Ats
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -1,7 +1,9 @@
 """The candidate as the people allowed to see it: the read model behind every card."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,12 @@ from bot.services.next_step import Step, next_step
 from storage.db import Sessions
 from storage.models import Candidate
 from storage.repositories import candidates, deliveries, referrals
+
+if TYPE_CHECKING:
+    from bot.services.ats import AtsLine
+
+# The card's ATS line (bot.services.ats.Ats.line): (session, team, candidate public id).
+AtsLineQuery = Callable[[Session, str, str], "AtsLine | None"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class CandidateCard:
     viewer: str | None = None  # whose copy of the card this is (their "Take it", their answer)
     answer: Change | None = None  # the viewer's answer as hiring manager (interested, passed)
     intro: IntroLine | None = None  # the latest introduction asked, and its answer
+    ats: "AtsLine | None" = None  # where they are in the workspace's ATS (recruiter card)
 
     @property
     def may_take(self) -> bool:
@@ -188,13 +197,17 @@ STAGES = {
 class Cards:
     """Card contents at send time (the composers' queries)."""
 
-    def __init__(self, *, sessions: Sessions) -> None:
+    def __init__(self, *, sessions: Sessions, ats_line: AtsLineQuery | None = None) -> None:
         self.sessions = sessions
+        self.ats_line = ats_line
 
     def card(self, due: Due) -> CandidateCard | None:
         """The recipient's copy of the card."""
         with self.sessions() as s:
-            return candidate_card(s, due.team_id, due.payload["candidate"], viewer=due.recipient)
+            card = candidate_card(s, due.team_id, due.payload["candidate"], viewer=due.recipient)
+            if card is not None and self.ats_line is not None:
+                card = replace(card, ats=self.ats_line(s, due.team_id, card.public_id))
+            return card
 
     def unreviewed(self, due: Due) -> CandidateCard | None:
         """The SLA nudge's card, while nobody has reviewed the referral yet, and nobody else

@@ -1,5 +1,6 @@
 """Referring someone: validate, dedupe, credit, and tell the recruiters (DESIGN.md section 7)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,9 +15,11 @@ from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
 from bot.timecalc import add_months, in_business_days
 from storage.db import Sessions
-from storage.models import Candidate, Note, Referral, Role
+from storage.models import Candidate, Note, Referral, Role, Settings
 from storage.repositories import audit, candidates, members, referrals, roles, settings
 from storage.types import CandidateSource, DeliveryKind, NoteKind, ReferralStrength, RoleStatus
+
+ATS = "ats"  # the recipient of ATS deliveries (bot.services.ats.RECIPIENT; imported, a cycle)
 
 RELATIONSHIPS = (
     "worked_together",
@@ -75,13 +78,23 @@ class ReferralResult:
 
 class Referrals:
     def __init__(
-        self, *, sessions: Sessions, members: Members, roles: Roles, outbox: Outbox, clock: Clock
+        self,
+        *,
+        sessions: Sessions,
+        members: Members,
+        roles: Roles,
+        outbox: Outbox,
+        clock: Clock,
+        ats_auto_push: Callable[[Settings], bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.roles = roles
         self.outbox = outbox
         self.clock = clock
+        # Whether a new referral goes to the workspace's ATS at once (bot.services.ats), decided
+        # from the settings row read anyway: no statement of its own.
+        self.ats_auto_push = ats_auto_push
 
     def form(
         self,
@@ -236,6 +249,9 @@ class Referrals:
                 role,
                 sla_days=team.sla_business_days,
                 duplicate=duplicate,
+                to_ats=not duplicate
+                and self.ats_auto_push is not None
+                and self.ats_auto_push(team),
             )
         elif duplicate:  # the session's summary lists it; cards sent before show it too
             refresh_cards(s, self.outbox, team_id, public_id, referral)
@@ -308,9 +324,10 @@ class Referrals:
         *,
         sla_days: int,
         duplicate: bool,
+        to_ats: bool = False,
     ) -> None:
-        """Queue the recruiter cards, the hiring manager's card and the referrer's receipt, in
-        one INSERT (`candidate`, `referral`: public ids)."""
+        """Queue the recruiter cards, the hiring manager's card and the referrer's receipt, and
+        the ATS push when it is automatic, in one INSERT (`candidate`, `referral`: public ids)."""
         subject = f"candidate:{candidate}"
         card = {"render": "recruiter_card", "candidate": candidate}
         if duplicate:  # one card per recruiter, kept current: it now lists every referrer
@@ -343,6 +360,12 @@ class Referrals:
         }
         key = f"update:{referral}:received"
         queued.append(Queued(team_id, referrer_id, subject, key, receipt))
+        if to_ats:  # someone new to refbot: into the ATS (which may know her: bot.services.ats)
+            push = {"referral": referral}
+            key = f"ats_push:{referral}"
+            queued.append(
+                Queued(team_id, ATS, f"ats:{candidate}", key, push, kind=DeliveryKind.ATS_PUSH)
+            )
         self.outbox.add_all(s, queued)
 
     def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[tuple[str, str]]:
