@@ -2,12 +2,12 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, home, installs, outsiders, shortcuts, views
+from handlers import actions, ats, commands, home, installs, outsiders, shortcuts, views
 
 
 def register(app: App) -> None:
     # Outsiders first: Bolt runs the first listener whose matchers pass. Then by how often a
     # burst comes (each listener's matchers run for every request until one passes): commands,
     # then submissions (referrals in a sourcing session) before the many buttons.
-    for surface in (outsiders, commands, views, shortcuts, actions, home, installs):
+    for surface in (outsiders, commands, views, shortcuts, actions, home, installs, ats):
         surface.register(app)

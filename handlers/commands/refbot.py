@@ -10,6 +10,7 @@ from bot.rendering.blocks import Message
 from bot.services import Services
 from bot.services.members import Audience
 from bot.slack_errors import replying
+from handlers import ats
 
 ANSWERED_IN_ACK = {"", Subcommand.HELP}  # plus any unknown word: text-only answers
 
@@ -83,6 +84,8 @@ def refbot_invoked(
         client.views_open(trigger_id=command["trigger_id"], view=rendering.admin_modal(view))
     elif sub == Subcommand.ROLES:
         respond(**rendering.roles_list(svc.roles.board(team_id=team_id, actor_id=user_id)))
+    elif sub == Subcommand.ATS:
+        ats.ats_requested(actor, command, client, svc)
     else:
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
         audience = svc.members.audience(team_id=team_id, user_id=user_id)

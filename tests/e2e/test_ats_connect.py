@@ -160,7 +160,9 @@ def test_an_employee_can_neither_open_nor_submit_the_ats_modal(
     atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator
 ) -> None:
     atsbot.command(EMPLOYEE, "/refbot", "ats")
-    assert slack.wait_for(lambda: any("admin" in m.text.lower() for m in slack.ephemerals(EMPLOYEE)))
+    assert slack.wait_for(
+        lambda: any("admin" in m.text.lower() for m in slack.ephemerals(EMPLOYEE))
+    )
     assert slack.open_views(EMPLOYEE) == []
 
     open_ats(atsbot)  # the admin's modal, submitted by someone else (a forged payload)

@@ -7,17 +7,13 @@ from bot.ats.greenhouse_emulator import GreenhouseEmulator
 from bot.ats.lever_emulator import LeverEmulator
 from bot.slack_emulator import SlackEmulator
 from tests.conftest import EMPLOYEE, RECRUITER, Clock, Refbot
-from tests.e2e.test_ats_connect import (  # noqa: F401 - fixtures
-    atsbot,
-    connect,
-    connect_greenhouse,
-    connect_lever,
-    gh,
-    lever,
-)
+from tests.e2e import test_ats_connect as connecting
+from tests.e2e.test_ats_connect import connect_greenhouse, connect_lever
 from tests.e2e.test_referral import refer
 
 ADA = "ada@example.org"
+# The emulators and refbot with a secret key, as test_ats_connect sets them up.
+atsbot, gh, lever = connecting.atsbot, connecting.gh, connecting.lever
 
 
 def refer_ada(refbot: Refbot, **extra: Any) -> None:
