@@ -34,6 +34,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.admin import Admin
 from bot.services.ats import Ats, AtsUrls, env_connection
+from bot.services.ats_pull import AtsPull
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -68,6 +69,7 @@ from storage.notify import Listener
 from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
+ATS_JOBS_SECONDS = 3600  # the ATS poll's interval when REFBOT_ATS_POLL_SECONDS is 0
 
 
 @dataclass
@@ -178,6 +180,7 @@ def build(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         ats=ats,
@@ -193,7 +196,7 @@ def build(
             token_caches=(clients, dispatch_clients),
         ),
         stats=Stats(sessions=sessions, members=members, clock=clock),
-        privacy=Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock),
+        privacy=privacy,
         sourcing=Sourcing(
             sessions=sessions,
             members=members,
@@ -216,6 +219,18 @@ def build(
         ),
         snoozes=Snoozes(
             sessions=sessions, members=members, candidates=candidates, outbox=outbox, clock=clock
+        ),
+        # Webhooks and polling; it takes the ATS_PULL rows of `ats` (after the ack).
+        ats_pull=AtsPull(
+            sessions=sessions,
+            ats=ats,
+            candidates=candidates,
+            privacy=privacy,
+            roles=roles,
+            outbox=outbox,
+            clock=clock,
+            people=SlackDirectory(dispatch_clients),
+            poll_seconds=settings.refbot_ats_poll_seconds,
         ),
     )
     composer = Composer()
@@ -284,6 +299,10 @@ def build(
                 services.requests.purge,
                 *([oauth_states.purge] if oauth_states else []),  # installs never finished
             ],
+            # 0 turns polling off for webhook connections; jobs still sync, hourly.
+            every=[(services.ats_pull.poll, settings.refbot_ats_poll_seconds or ATS_JOBS_SECONDS)]
+            if services.ats_pull
+            else [],
         )
     return runtime
 

@@ -27,6 +27,7 @@ class Scheduler:
         clock: Clock,
         hourly: Sequence[Job] = (),
         daily: Sequence[Job] = (),
+        every: Sequence[tuple[Job, int]] = (),
     ) -> None:
         self._sweep = sweep
         self._clock = clock
@@ -48,6 +49,15 @@ class Scheduler:
             self._add_cron(job, minute=0)
         for job in daily:
             self._add_cron(job, hour=3, minute=17)  # a quiet hour, off the round minute
+        for job, seconds in every:  # e.g. the ATS poll, every REFBOT_ATS_POLL_SECONDS
+            self._scheduler.add_job(
+                _logged(job),
+                "interval",
+                seconds=seconds,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
 
     def _add_cron(self, job: Job, **when: int) -> None:
         self._scheduler.add_job(

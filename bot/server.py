@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from bot import metrics
 from bot.slack_requests import SlackRequests
@@ -23,6 +24,9 @@ SLACK_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"  # Bolt's defaults, answered in multi-workspace OAuth mode
 REDIRECT_PATH = "/slack/oauth_redirect"
 KNOWN_METHODS = frozenset({"GET", "POST", "HEAD"})
+# Inbound ATS webhooks (bot.services.ats_pull): path -> ATS.
+ATS_WEBHOOKS = {"/ats/greenhouse/webhook": "greenhouse", "/ats/lever/webhook": "lever"}
+MAX_WEBHOOK_BYTES = 1_000_000
 
 
 def health(runtime: "Runtime") -> tuple[int, dict[str, Any]]:
@@ -66,6 +70,8 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
         for_slack = (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET")
         if for_slack and slack_requests:
             result = slack(environ, recording_start)
+        elif path in ATS_WEBHOOKS and method == "POST" and slack_requests:
+            result = _ats_webhook(runtime, ATS_WEBHOOKS[path], environ, recording_start)
         elif path == "/healthz" and method in ("GET", "HEAD"):
             code, body = health(runtime)
             result = _json(recording_start, code, body)
@@ -77,7 +83,9 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
             result = _json(recording_start, 404, {"error": "not found"})
         # Labels only from closed sets: a client's path or method (any string) would make a new
         # time series per request, growing memory and the /metrics answer without bound.
-        known = path if path in (SLACK_PATH, "/healthz", "/metrics", *oauth) else "other"
+        known = (
+            path if path in (SLACK_PATH, "/healthz", "/metrics", *oauth, *ATS_WEBHOOKS) else "other"
+        )
         verb = method if method in KNOWN_METHODS else "other"
         status = status_seen[0].split(" ", 1)[0] if status_seen else "500"
         metrics.HTTP_REQUESTS.labels(path=known, method=verb, status=status).inc()
@@ -87,9 +95,44 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
     return route
 
 
+def _ats_webhook(
+    runtime: "Runtime", ats: str, environ: dict[str, Any], start_response: StartResponse
+) -> list[bytes]:
+    """Verify and queue an ATS webhook: 200 when genuine and new, 401 when forged, stale or
+    replayed (nothing changes), 413 when too big to be one. No ATS or Slack call here."""
+    pull = runtime.services.ats_pull
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if pull is None:
+        return _json(start_response, 404, {"error": "not found"})
+    if not 0 <= length <= MAX_WEBHOOK_BYTES:
+        return _json(start_response, 413, {"error": "too large"})
+    body = environ["wsgi.input"].read(length) if length else b""
+    headers = {
+        key[5:].replace("_", "-"): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    }
+    # Optional ?team=T…: a multi-workspace deployment names the workspace, so only its
+    # secret is tried (without it, every workspace connected to this ATS is).
+    team = (parse_qs(environ.get("QUERY_STRING") or "").get("team") or [None])[0]
+    if not pull.receive(ats, body, headers, team_id=team):
+        log.info("ATS webhook refused ats=%s", ats)  # never the body: it names a person
+        return _json(start_response, 401, {"error": "invalid signature"})
+    return _json(start_response, 200, {"ok": True})
+
+
 def _json(start_response: StartResponse, code: int, body: dict[str, Any]) -> list[bytes]:
     data = json.dumps(body).encode()
-    reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[code]
+    reason = {
+        200: "OK",
+        401: "Unauthorized",
+        404: "Not Found",
+        413: "Content Too Large",
+        503: "Service Unavailable",
+    }[code]
     start_response(
         f"{code} {reason}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],

@@ -143,6 +143,18 @@ class SlackDirectory:
             email=(user.get("profile") or {}).get("email"),
         )
 
+    def user_id_for_email(self, team_id: str, email: str) -> str | None:
+        """The Slack user with this email (users.lookupByEmail, users:read.email): an ATS's
+        hiring managers and recruiters become refbot's by it. None when Slack knows nobody;
+        raises when Slack could not say."""
+        try:
+            user = self.client_for(team_id).users_lookupByEmail(email=email)["user"]
+        except SlackApiError as error:
+            if error.response.get("error") in ("users_not_found", *UNKNOWN_USER_ERRORS):
+                return None
+            raise
+        return None if user.get("deleted") or user.get("is_bot") else str(user["id"])
+
 
 # Slack's error codes, by what they mean for a delivery. Sources: the "Errors" tables of
 # https://api.slack.com/methods/chat.postMessage#errors and of conversations.open,

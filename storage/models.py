@@ -376,3 +376,49 @@ class AtsLink(Base):
     credited_to: Mapped[SlackId | None]  # the referrer the ATS credits, or a note names
     created_at: Mapped[UtcDateTime]
     updated_at: Mapped[UtcDateTime]
+
+
+class AtsApplicationState(Base):
+    """The last state refbot applied of an ATS application (Greenhouse) or opportunity (Lever):
+    "hired", "rejected" or "active:<stage id>". A webhook and a poll reporting the same change
+    both try to move it; only the first finds it different, so each change is applied once."""
+
+    __tablename__ = "ats_applications"
+    __table_args__ = (UniqueConstraint("team_id", "ats", "application_id"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    ats: Mapped[AtsKind]
+    application_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(120))
+    changed_at: Mapped[UtcDateTime | None]  # the ATS's time of that state: older news is ignored
+    updated_at: Mapped[UtcDateTime]
+
+
+class AtsJobLink(Base):
+    """The refbot role an ATS job (Greenhouse) or posting (Lever) became."""
+
+    __tablename__ = "ats_jobs"
+    __table_args__ = (UniqueConstraint("team_id", "ats", "job_id"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    ats: Mapped[AtsKind]
+    job_id: Mapped[str] = mapped_column(String(64))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    updated_at: Mapped[UtcDateTime]
+
+
+class AtsCursor(Base):
+    """Where polling resumes, per workspace, ATS and resource (an environment connection has
+    no ats_connections row, so the cursors live here for both)."""
+
+    __tablename__ = "ats_cursors"
+    __table_args__ = (UniqueConstraint("team_id", "ats", "resource"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    ats: Mapped[AtsKind]
+    resource: Mapped[str] = mapped_column(String(32))
+    position: Mapped[UtcDateTime]
+    updated_at: Mapped[UtcDateTime]

@@ -45,6 +45,8 @@ NEEDS: dict[str, frozenset[str]] = {
     "conversations.info": frozenset({"channels:read", "groups:read", "im:read", "mpim:read"}),
     # users:read.email too: the referrer's email, by which an ATS credits them (bot.services.ats).
     "users.info": frozenset({"users:read", "users:read.email"}),
+    # An ATS job's hiring manager and recruiter, found in Slack by email (bot.services.ats_pull).
+    "users.lookupByEmail": frozenset({"users:read.email"}),
     "views.open": frozenset(),
     "views.push": frozenset(),
     "views.update": frozenset(),

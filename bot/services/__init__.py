@@ -6,6 +6,7 @@ from typing import Any, Self
 from bot.outbox import Outbox
 from bot.services.admin import Admin
 from bot.services.ats import Ats
+from bot.services.ats_pull import AtsPull
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -49,6 +50,7 @@ class Services:
     search: Search
     workspaces: Workspaces
     ats: Ats
+    ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

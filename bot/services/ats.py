@@ -39,7 +39,7 @@ from storage.repositories import ats as repo
 from storage.repositories import audit, candidates, deliveries, referrals
 from storage.repositories import members as members_repo
 from storage.repositories import settings as settings_repo
-from storage.types import AtsKind, AtsMode, AtsPush, DeliveryKind
+from storage.types import AtsKind, AtsMode, AtsPush, DeliveryKind, RoleStatus
 
 log = logging.getLogger("refbot.ats")
 
@@ -202,6 +202,8 @@ class Ats:
         self.env = env
         self._clients: dict[tuple[str, str], GreenhouseClient | LeverClient] = {}
         self._lock = threading.Lock()
+        # Carries out ATS_PULL rows (a verified webhook's change): bot.services.ats_pull.
+        self.pull: Callable[[Due], bool] | None = None
 
     # -- the referral path (no statement of its own) --------------------------------------------
 
@@ -512,6 +514,8 @@ class Ats:
     def send(self, due: Due) -> bool:
         """Carry out one ATS delivery; False when it no longer applies (the ATS was
         disconnected, the candidate forgotten). Raises SendError (AtsError) as classified."""
+        if due.kind == DeliveryKind.ATS_PULL:
+            return self.pull(due) if self.pull is not None else False
         with self.sessions() as s:
             conn = self.connection(s, due.team_id)
             referral = referrals.by_public_id(s, due.team_id, due.payload["referral"])
@@ -529,6 +533,10 @@ class Ats:
                 profile_url=candidate.profile_url,
                 note=referral.note,
                 referrer_id=referral.referrer_id,
+                # A role that came from an open ATS job: the application goes on that job.
+                job_id=repo.job_for_role(s, referral.role.id, conn.kind)
+                if referral.role is not None and referral.role.status == RoleStatus.OPEN
+                else None,
             )
         if due.kind == DeliveryKind.ATS_NOTE:
             if link is None or link.outcome == "existing":
@@ -552,6 +560,7 @@ class Ats:
             referrer_email=referrer[1] or NO_EMAIL,
             referrer_name=referrer[0],
             links=(facts.profile_url,) if facts.profile_url else (),
+            job_id=facts.job_id,
         )
         return self._calling(due.team_id, conn, lambda: client.push_referral(referral))
 
@@ -679,6 +688,7 @@ class _Facts:
     profile_url: str | None
     note: str | None
     referrer_id: str
+    job_id: str | None = None
 
 
 def scope_words(scope: str | None) -> str | None:

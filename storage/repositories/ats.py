@@ -3,19 +3,31 @@ credentials the ATS accepts."""
 
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.encryption import Secrets
-from storage.models import AtsConnection, AtsLink, Delivery
+from storage.models import (
+    AtsApplicationState,
+    AtsConnection,
+    AtsCursor,
+    AtsJobLink,
+    AtsLink,
+    Delivery,
+    Member,
+    Role,
+)
 from storage.types import AtsKind, AtsMode, AtsPush, DeliveryKind, DeliveryStatus
 
 # last_error prefix of an ATS delivery that waits for credentials the ATS accepts (revoked key,
 # missing permission): retried slowly without counting attempts, resumed when an admin
 # reconnects. Not WAITING_FOR_TOKEN: a Slack reinstall says nothing about the ATS.
 WAITING_FOR_ATS = "waiting for working ATS credentials: "
-ATS_KINDS = (DeliveryKind.ATS_PUSH, DeliveryKind.ATS_NOTE)
+ATS_KINDS = (DeliveryKind.ATS_PUSH, DeliveryKind.ATS_NOTE, DeliveryKind.ATS_PULL)
 
 
 def connection(s: Session, team_id: str) -> AtsConnection | None:
@@ -185,3 +197,139 @@ def cancel_pending(s: Session, team_id: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- pull (phase 2b) ---------------------------------------------------------------------------
+
+
+def connections(s: Session, kind: AtsKind | None = None) -> list[AtsConnection]:
+    """Every workspace's stored connection (of one ATS)."""
+    query = select(AtsConnection).order_by(AtsConnection.team_id)
+    if kind is not None:
+        query = query.where(AtsConnection.kind == kind)
+    return list(s.scalars(query))
+
+
+def member_teams(s: Session) -> list[str]:
+    """The workspaces refbot has seen someone in (an environment connection serves them)."""
+    return list(s.scalars(select(Member.team_id).distinct().order_by(Member.team_id)))
+
+
+def linked_candidates(s: Session, team_id: str, ats: AtsKind) -> set[str]:
+    """The ATS person ids refbot has a candidate for: a poll skips everyone else cheaply."""
+    return set(
+        s.scalars(
+            select(AtsLink.ats_candidate_id).where(AtsLink.team_id == team_id, AtsLink.ats == ats)
+        )
+    )
+
+
+def first_link_at(s: Session, team_id: str, ats: AtsKind) -> datetime | None:
+    return s.scalar(
+        select(func.min(AtsLink.created_at)).where(AtsLink.team_id == team_id, AtsLink.ats == ats)
+    )
+
+
+def advance_state(
+    s: Session,
+    *,
+    team_id: str,
+    ats: AtsKind,
+    application_id: str,
+    state: str,
+    changed_at: datetime | None,
+    now: datetime,
+) -> str | None:
+    """Move the application to `state`; the state it had before ("" the first time), or None
+    when there is nothing to apply: the same state (a webhook and a poll both saw it, or a
+    replay) or older news than the state already applied.
+
+    The row is locked for the rest of the transaction (PostgreSQL: FOR UPDATE after an insert
+    that waits on a concurrent one; SQLite: writes are serialised), so two reports of one
+    change cannot both find it new."""
+    created = _insert_state(s).values(
+        team_id=team_id,
+        ats=ats.value,
+        application_id=application_id,
+        state="",
+        changed_at=None,
+        updated_at=now,
+    )
+    s.execute(created)
+    found = s.scalars(
+        select(AtsApplicationState)
+        .where(
+            AtsApplicationState.team_id == team_id,
+            AtsApplicationState.ats == ats,
+            AtsApplicationState.application_id == application_id,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if found.state == state:
+        return None
+    if changed_at is not None and found.changed_at is not None and changed_at < found.changed_at:
+        return None
+    before = found.state
+    found.state = state
+    found.changed_at = changed_at or found.changed_at
+    found.updated_at = now
+    s.flush()
+    return before
+
+
+def _insert_state(s: Session) -> Any:
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = AtsApplicationState.__table__
+    return insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.team_id, table.c.ats, table.c.application_id]
+    )
+
+
+def cursor(s: Session, team_id: str, ats: AtsKind, resource: str) -> datetime | None:
+    return s.scalar(
+        select(AtsCursor.position).where(
+            AtsCursor.team_id == team_id, AtsCursor.ats == ats, AtsCursor.resource == resource
+        )
+    )
+
+
+def save_cursor(
+    s: Session, team_id: str, ats: AtsKind, resource: str, *, position: datetime, now: datetime
+) -> None:
+    found = s.scalar(
+        select(AtsCursor).where(
+            AtsCursor.team_id == team_id, AtsCursor.ats == ats, AtsCursor.resource == resource
+        )
+    )
+    if found is None:
+        s.add(
+            AtsCursor(
+                team_id=team_id, ats=ats, resource=resource, position=position, updated_at=now
+            )
+        )
+    elif position > found.position:  # a slower concurrent poll never moves it back
+        found.position, found.updated_at = position, now
+    s.flush()
+
+
+def role_for_job(s: Session, team_id: str, ats: AtsKind, job_id: str) -> Role | None:
+    return s.scalar(
+        select(Role)
+        .join(AtsJobLink, AtsJobLink.role_id == Role.id)
+        .where(AtsJobLink.team_id == team_id, AtsJobLink.ats == ats, AtsJobLink.job_id == job_id)
+    )
+
+
+def job_for_role(s: Session, role_id: int, ats: AtsKind) -> str | None:
+    """The ATS job a role came from: a push attaches the application to it."""
+    return s.scalar(
+        select(AtsJobLink.job_id).where(AtsJobLink.role_id == role_id, AtsJobLink.ats == ats)
+    )
+
+
+def link_job(
+    s: Session, *, team_id: str, ats: AtsKind, job_id: str, role_id: int, now: datetime
+) -> None:
+    s.add(AtsJobLink(team_id=team_id, ats=ats, job_id=job_id, role_id=role_id, updated_at=now))
+    s.flush()

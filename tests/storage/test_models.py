@@ -9,6 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, ping
 from storage.models import (
+    AtsApplicationState,
+    AtsConnection,
+    AtsCursor,
+    AtsJobLink,
+    AtsLink,
     AuditLog,
     Base,
     Candidate,
@@ -26,6 +31,9 @@ from storage.models import (
     Template,
 )
 from storage.types import (
+    AtsKind,
+    AtsMode,
+    AtsPush,
     CandidateSource,
     CandidateStatus,
     ContactKind,
@@ -153,6 +161,47 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                     kind=ContactKind.EMAIL,
                     value="ada.lovelace@example.org",
                     created_at=NOW,
+                ),
+                AtsConnection(
+                    team_id=TEAM,
+                    kind=AtsKind.GREENHOUSE,
+                    credentials="encrypted",
+                    acting_user_id="4080",
+                    mode=AtsMode.WEBHOOKS,
+                    push=AtsPush.AUTO,
+                    connected_by=RECRUITER,
+                    connected_at=NOW,
+                    cursors={},
+                ),
+                AtsLink(
+                    team_id=TEAM,
+                    candidate_id=ada.id,
+                    ats=AtsKind.GREENHOUSE,
+                    ats_candidate_id="1001",
+                    outcome="created",
+                    created_at=NOW,
+                    updated_at=NOW,
+                ),
+                AtsApplicationState(
+                    team_id=TEAM,
+                    ats=AtsKind.GREENHOUSE,
+                    application_id="2002",
+                    state="active:1",
+                    updated_at=NOW,
+                ),
+                AtsJobLink(
+                    team_id=TEAM,
+                    ats=AtsKind.GREENHOUSE,
+                    job_id="3003",
+                    role_id=role.id,
+                    updated_at=NOW,
+                ),
+                AtsCursor(
+                    team_id=TEAM,
+                    ats=AtsKind.GREENHOUSE,
+                    resource="applications",
+                    position=NOW,
+                    updated_at=NOW,
                 ),
                 AuditLog(
                     team_id=TEAM,
