@@ -11,6 +11,7 @@ mutmut is an extra of its own: `pip install -e ".[test,mutation]"`.
     python benchmarks/mutation.py bot/contacts.py        # one module (or bot.contacts)
     python benchmarks/mutation.py --sample 60            # 60 random mutants of modules >= 300
     python benchmarks/mutation.py --fresh                # forget cached stats and results
+    python benchmarks/mutation.py --sample 60 --resume   # a stopped run, from where it stopped
 
 mutmut works on a copy of the tree in --workdir (default build/mutation, git-ignored), so the
 working tree is never touched and edits made meanwhile do not leak into the run. mutmut stops
@@ -155,6 +156,11 @@ def main() -> None:
         help="run on the workdir as it is (a `git archive` of a commit), not a copy of the tree",
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a stopped run: only the chosen mutants without a result yet",
+    )
+    parser.add_argument(
         "--report",
         action="store_true",
         help="only print the scores of the last run (say, after listing an equivalent mutant)",
@@ -164,7 +170,7 @@ def main() -> None:
     workdir = args.workdir.resolve()
     log = workdir / "mutmut.log"
 
-    if not args.report:
+    if not (args.report or args.resume):
         if not args.no_sync:
             sync(workdir, args.fresh)
         log.unlink(missing_ok=True)
@@ -183,6 +189,9 @@ def main() -> None:
             names = sorted(rng.sample(names, min(args.sample, len(names))))
         chosen[module] = names
     everything = [name for names in chosen.values() for name in names]
+    if args.resume:  # mutmut reruns every mutant it is given: give it only the unfinished
+        codes = {n: c for module in chosen for n, c in exit_codes(workdir, module).items()}
+        everything = [name for name in everything if codes.get(name) is None]
     if not args.report:
         print(f"running {len(everything)} mutants with {args.max_children} worker(s); log: {log}")
         mutmut(workdir, log, "run", "--max-children", str(args.max_children), *everything)
