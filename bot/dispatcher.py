@@ -507,32 +507,20 @@ class Dispatcher:
     ) -> None:
         now = self.clock()
         note = (UNCERTAIN if uncertain else "") + error.reason
-        if error.kind == "unauthorized" and due.kind in ATS_KINDS:
-            # The ATS refused the credentials (revoked, a permission missing): the row waits
-            # until an admin reconnects (bot.services.ats resumes it), tried now and then in
-            # case the ATS side was fixed; the admins were told once by the ATS service.
-            out.settled.append(
-                _outcome(
-                    due,
-                    DeliveryStatus.PENDING,
-                    attempts=due.attempts,
-                    next_at=now + PARK_RECHECK,
-                    error=WAITING_FOR_ATS + note,
-                )
-            )
-            out.report.waiting += 1
-            metrics.DELIVERIES_RETRIED.labels(reason=error.kind).inc()
-            return
         if error.kind == "unauthorized":
             # Not the row's fault: it waits, attempts untouched, and is tried now and then in
-            # case the token works again (single-workspace mode); a reinstall resumes it.
+            # case the credentials work again. A Slack token: a reinstall (or a working send in
+            # single-workspace mode) resumes it. An ATS that refused refbot's credentials (revoked,
+            # a permission missing): an admin's reconnection does (bot.services.ats), and the
+            # admins were told once by the ATS service.
+            waiting = WAITING_FOR_ATS if due.kind in ATS_KINDS else WAITING_FOR_TOKEN
             out.settled.append(
                 _outcome(
                     due,
                     DeliveryStatus.PENDING,
                     attempts=due.attempts,
                     next_at=now + PARK_RECHECK,
-                    error=WAITING_FOR_TOKEN + note,
+                    error=waiting + note,
                 )
             )
             out.report.waiting += 1
