@@ -424,7 +424,7 @@ def test_stats_in_the_terminal(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path}/stats.db"
     fixture = Path(__file__).parent / "fixtures" / "lever_export.csv"
     env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME")},
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")},
         "DATABASE_URL": database,
     }
     subprocess.run(

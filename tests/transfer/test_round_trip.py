@@ -392,7 +392,10 @@ def everything(sessions: Sessions) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def stats(url: str, cwd: Path) -> str:
-    env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}, "DATABASE_URL": url}
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")},
+        "DATABASE_URL": url,
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "stats", "--days", "3650"],
         cwd=cwd,
