@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot import metrics
 from bot.app import Runtime, build
 from bot.outbox import text_notice
 from bot.services.referrals import ReferralForm
@@ -15,6 +16,7 @@ from bot.slack_emulator import SlackEmulator
 from storage.models import Delivery
 from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, settings_for
+from tests.e2e.test_foundation import sample
 from tests.services.conftest import FixedClock
 
 
@@ -302,12 +304,19 @@ def stopped(slack: SlackEmulator, migrated_url: str, now: FixedClock) -> Iterato
     runtime.close()
 
 
+def retried(reason: str) -> float:
+    """refbot_deliveries_retried_total for one reason, as /metrics shows it."""
+    text = metrics.exposition()[0].decode()
+    return sample(text, "refbot_deliveries_retried_total", reason=reason)
+
+
 def test_a_rate_limited_reminder_is_retried_at_retry_after_and_not_before(
     stopped: Runtime, slack: SlackEmulator, now: FixedClock
 ) -> None:
     reminder = remind(stopped, RECRUITER, "wait for it", in_days=1)
     now.travel(days=1)
     slack.fail("chat.postMessage", status=429, retry_after=30)
+    before = retried("rate_limited")
 
     stopped.sweep()
     limited = status_of(stopped, reminder)
@@ -321,6 +330,7 @@ def test_a_rate_limited_reminder_is_retried_at_retry_after_and_not_before(
     assert limited.next_attempt_at == now.at
     assert early == Counter()
     assert posts(slack) == Counter({str(reminder): 1})
+    assert retried("rate_limited") == before + 1  # an operator sees Slack throttling in /metrics
 
 
 def test_each_failed_try_counts_once_backs_off_within_its_jitter_and_the_last_one_fails(
@@ -420,3 +430,47 @@ def test_one_sweep_sends_everything_due_beyond_its_first_full_batch(
 
     assert report.sent == 5
     assert posts(slack) == Counter({str(i): 1 for i in ids})
+
+
+# -- a token that works again (single-workspace mode: no install callback says so) ------------
+
+
+def token_fails_twice_then_works(runtime: Runtime, slack: SlackEmulator, now: FixedClock) -> int:
+    """Two reminders that met a dead token ten minutes apart, so each waits for its own
+    recheck; at the first one's, the token works again. The second one's id."""
+    remind(runtime, EMPLOYEE, "first", in_days=1)
+    second = remind(runtime, EMPLOYEE, "second", in_days=1 + 10 / (24 * 60))
+    now.travel(days=1)
+    slack.fail("chat.postMessage", error="invalid_auth")
+    runtime.sweep()
+    now.travel(minutes=10)
+    slack.fail("chat.postMessage", error="invalid_auth")
+    runtime.sweep()
+    now.travel(minutes=6)  # the first one's recheck (15 minutes): it goes out
+    runtime.sweep()
+    return second
+
+
+def test_when_the_token_works_again_the_rest_goes_out_at_once_not_at_its_own_recheck(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    # No admin known yet, so no notice to them: only the resume itself wakes the dispatcher.
+    second = token_fails_twice_then_works(stopped, slack, now)
+
+    assert slack.wait_for(lambda: posts(slack)[str(second)] == 1)
+    assert slack.wait_for(lambda: status_of(stopped, second).status == DeliveryStatus.SENT)
+
+
+def test_when_the_token_works_again_the_admins_are_told_everything_that_waited(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    stopped.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # the admin
+
+    token_fails_twice_then_works(stopped, slack, now)
+
+    def told() -> list[str]:
+        return [m.plain_text() for m in slack.dms(RECRUITER) if "reach this workspace" in m.text]
+
+    # One sent by the recheck, one resumed by it: two waited.
+    assert slack.wait_for(lambda: len(told()) == 1)
+    assert "*2* messages" in told()[0]

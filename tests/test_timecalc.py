@@ -1,7 +1,8 @@
 """bot.timecalc: worked examples around DST and odd offsets, then properties over many dates."""
 
 import calendar
-from collections.abc import Callable
+import time as host_clock
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
@@ -143,6 +144,16 @@ def walls_near_transitions(draw: st.DrawFn) -> tuple[str, datetime]:
     return tz, edge + draw(nearby)
 
 
+@pytest.fixture
+def host_in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The server's own zone (what `astimezone()` with no argument uses) is not UTC."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    host_clock.tzset()
+    yield
+    monkeypatch.undo()
+    host_clock.tzset()
+
+
 # --- add_months -------------------------------------------------------------------------------
 
 
@@ -249,6 +260,14 @@ def test_spring_forward_gap_moves_to_the_end_of_the_gap() -> None:
     assert result == datetime(2027, 3, 14, 7, tzinfo=UTC)
 
 
+def test_the_first_skipped_wall_time_is_the_transition_itself_in_utc(host_in_tokyo: None) -> None:
+    # New York's clocks jump from 01:59:59.999999 EST to 03:00 EDT on 14 March 2027: 02:00 sharp,
+    # the gap's very start, is that instant, in UTC even on a server whose own zone is not.
+    result = local_instant(date(2027, 3, 14), "America/New_York", time(2))
+    assert result.isoformat() == "2027-03-14T07:00:00+00:00"
+    assert_first_instant_at(result, date(2027, 3, 14), time(2), ZoneInfo("America/New_York"))
+
+
 def test_fall_back_overlap_takes_the_first_occurrence() -> None:
     # 01:30 happens twice in New York on 1 November 2026; the first is still EDT (UTC-4).
     result = local_instant(date(2026, 11, 1), "America/New_York", time(1, 30))
@@ -283,6 +302,12 @@ def test_business_days_use_the_given_time() -> None:
     now = datetime(2026, 11, 6, 12, tzinfo=UTC)  # Friday
     result = in_business_days(now, 3, ZoneInfo("Europe/London"), time(14, 30))
     assert result == datetime(2026, 11, 11, 14, 30, tzinfo=UTC)
+
+
+def test_a_picked_date_at_a_given_time_of_day() -> None:
+    # "On 2 November at 14:30" in Paris (CET, UTC+1) is 13:30 UTC, not the default 09:00.
+    result = on_date(date(2026, 11, 2), "Europe/Paris", time(14, 30))
+    assert result == datetime(2026, 11, 2, 13, 30, tzinfo=UTC)
 
 
 def test_kathmandu_quarter_hour_offset() -> None:

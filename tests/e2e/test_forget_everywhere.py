@@ -5,7 +5,7 @@ and a message that was being posted when the forget came."""
 import threading
 
 from bot.services.referrals import ReferralForm
-from bot.slack_emulator import SlackEmulator
+from bot.slack_emulator import Message, SlackEmulator
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
 from tests.e2e.test_decisions import MANAGER, referred, role
 from tests.e2e.test_outreach import reach_out
@@ -118,12 +118,14 @@ def test_forget_crossing_a_send_in_flight_still_leaves_no_name(
         assert nudge.status.value == "cancelled", "the send did not bring the row back"
 
 
-def test_forget_keeps_the_other_reminders_of_a_grouped_message(
-    refbot: Refbot, slack: SlackEmulator, clock: Clock
-) -> None:
+PEOPLE = ["Ada Lovelace", "Ben One", "Cy Two", "Di Three", "Ed Four"]
+
+
+def late_snooze_ends_in_one_message(refbot: Refbot, slack: SlackEmulator, clock: Clock) -> Message:
+    """Five snoozed candidates (Ada first) whose ends came due while refbot was down: one
+    grouped DM to the recruiter."""
     svc = refbot.runtime.services
-    people = ["Ada Lovelace", "Ben One", "Cy Two", "Di Three", "Ed Four"]
-    for name in people:
+    for name in PEOPLE:
         email = "ada@example.com" if name == "Ada Lovelace" else f"{name.split()[0]}@example.com"
         referral = svc.referrals.refer(
             team_id=TEAM, referrer_id=EMPLOYEE, form=ReferralForm(name=name, email=email)
@@ -140,14 +142,41 @@ def test_forget_keeps_the_other_reminders_of_a_grouped_message(
     refbot.sweep()
     clock.travel(days=45)  # refbot was down: five snooze ends, late, in one message
     refbot.sweep()
-    grouped = [m for m in slack.dms(RECRUITER) if all(p in m.plain_text() for p in people)]
+    grouped = [m for m in slack.dms(RECRUITER) if all(p in m.plain_text() for p in PEOPLE)]
     assert len(grouped) == 1
+    return grouped[0]
+
+
+def test_forget_keeps_the_other_reminders_of_a_grouped_message(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    grouped = late_snooze_ends_in_one_message(refbot, slack, clock)
 
     forget(refbot)
     refbot.sweep()
 
     assert slack.wait_for(lambda: naming(slack) == []), naming(slack)
-    (after,) = [m for m in slack.dms(RECRUITER) if m.ts == grouped[0].ts]
-    for name in people[1:]:
+    (after,) = [m for m in slack.dms(RECRUITER) if m.ts == grouped.ts]
+    for name in PEOPLE[1:]:
         assert name in after.plain_text() and after.has_button("candidate_reactivate")
     assert "removed" in after.plain_text()
+
+
+def test_a_french_recruiters_grouped_message_says_each_removal_in_french(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    slack.add_user(RECRUITER, name="rita", locale="fr-FR", tz="Europe/Paris")
+    grouped = late_snooze_ends_in_one_message(refbot, slack, clock)
+
+    forget(refbot)
+    refbot.sweep()
+    slack.close_views(RECRUITER)
+    forget(refbot, "ben@example.com")  # the message is rebuilt again, Ada's removal included
+    refbot.sweep()
+
+    def now() -> str:
+        return next(m for m in slack.dms(RECRUITER) if m.ts == grouped.ts).plain_text()
+
+    assert slack.wait_for(lambda: "Ben" not in now()), now()
+    assert now().count("ont été supprimées") == 2
+    assert "removed" not in now()

@@ -89,6 +89,8 @@ def test_only_the_referrer_answers_an_intro_request(refbot: Refbot, slack: Slack
     assert slack.wait_for(
         lambda: any("not allowed" in m.plain_text() for m in slack.ephemerals(RECRUITER))
     )
+    refused = next(m for m in slack.ephemerals(RECRUITER) if "not allowed" in m.plain_text())
+    assert "only the person who was asked can answer" in refused.plain_text()  # says who may
     assert not any(m.channel.startswith("G") for m in slack.messages())
 
 

@@ -2,7 +2,10 @@
 
 import json
 
+from sqlalchemy import select
+
 from bot.slack_emulator import Message, SlackEmulator
+from storage.models import AuditLog, SourcingSession
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, Clock, Refbot
 from tests.e2e.test_decisions import role
 from tests.e2e.test_referral import refer
@@ -159,3 +162,60 @@ def test_refer_in_a_channel_running_a_session_offers_to_count_it(
     assert "Added" in json.dumps(answer.json()["view"])
     final = card(slack)
     assert final is not None and "*1* / 10" in final.plain_text()
+
+
+def said_to(refbot: Refbot, user: str, words: str, *, channel: str = "C0ELSEWHERE") -> str:
+    """What `words` (after /sourcing) answer `user` in `channel`."""
+    shown = len(refbot.slack.ephemerals(user))
+    refbot.command(user, "/sourcing", words, channel_id=channel)
+    assert refbot.slack.wait_for(lambda: len(refbot.slack.ephemerals(user)) > shown)
+    return refbot.slack.ephemerals(user)[-1].plain_text()
+
+
+def test_sourcing_lists_running_sessions_by_role_and_offers_start_to_who_may(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    start(refbot, slack)  # Platform Engineer, whose hiring manager is MANAGER
+
+    to_manager = said_to(refbot, MANAGER, "")
+    to_employee = said_to(refbot, EMPLOYEE, "")
+
+    for said in (to_manager, to_employee):
+        assert f"Running now: *Platform Engineer* in <#{CHANNEL}>" in said
+    assert "/sourcing start" in to_manager  # a hiring manager may start one
+    assert "/sourcing start" not in to_employee
+
+
+def test_ending_where_nothing_runs_says_how_to_start_only_to_who_may(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    role(refbot, "Platform Engineer")  # MANAGER hires for it
+
+    to_manager = said_to(refbot, MANAGER, "end")
+    to_employee = said_to(refbot, EMPLOYEE, "end")
+
+    for said in (to_manager, to_employee):
+        assert "nothing to end" in said
+    assert "`/sourcing start` starts one here" in to_manager
+    assert "/sourcing start" not in to_employee
+
+
+def test_the_audit_trail_says_who_ended_a_session_early_and_when(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    start(refbot, slack, duration="1h")
+    clock.travel(minutes=20)
+
+    assert "Session ended" in said_to(refbot, RECRUITER, "end", channel=CHANNEL)
+
+    with refbot.runtime.dispatcher.sessions() as s:
+        session = s.scalars(select(SourcingSession)).one()
+        trail = [
+            (a.action, a.actor_id, a.created_at)
+            for a in s.scalars(select(AuditLog).order_by(AuditLog.id))
+            if a.subject == f"session:{session.public_id}"
+        ]
+    assert trail == [
+        ("session.start", RECRUITER, session.starts_at),
+        ("session.end", RECRUITER, session.ended_at),
+    ]
