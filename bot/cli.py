@@ -285,16 +285,25 @@ def _db_rotate_secrets(args: argparse.Namespace) -> int:
     if not settings.secret_keys:
         raise ConfigError("REFBOT_SECRET_KEY is missing: set it to the new key, then the old ones")
     _prepare_database(settings)
-    from storage.db import make_engine
+    from storage.db import make_engine, make_sessions
     from storage.encryption import Secrets
     from storage.installations import rotate_secrets
+    from storage.repositories import ats
 
     engine = make_engine(settings.database_url)
+    secrets = Secrets(settings.secret_keys)
     try:
-        rows = rotate_secrets(engine, Secrets(settings.secret_keys))
+        rows = rotate_secrets(engine, secrets)
+        # Apart from the tokens' transaction: a row left on an old key still opens with it.
+        with make_sessions(engine).begin() as s:
+            connections = ats.rotate(s, secrets)
     finally:
         engine.dispose()
-    print(f"{rows} installation rows re-encrypted with the first key of REFBOT_SECRET_KEY")
+    plural = "" if connections == 1 else "s"
+    print(
+        f"{rows} installation rows and {connections} ATS connection{plural} re-encrypted with "
+        "the first key of REFBOT_SECRET_KEY"
+    )
     return 0
 
 

@@ -3,6 +3,8 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,8 +12,11 @@ from sqlalchemy import select
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.slack_emulator import SlackEmulator
+from storage.db import Sessions
 from storage.encryption import Secrets, UndecryptableSecret, is_encrypted
 from storage.installations import SECRET_COLUMNS, SLACK_METADATA
+from storage.models import AtsConnection
+from storage.types import AtsKind, AtsMode, AtsPush
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Refbot
 from tests.e2e import test_workspaces
 from tests.e2e.test_referral import cards, refer
@@ -125,3 +130,45 @@ def test_oauth_mode_refuses_to_start_without_a_secret_key(
     assert "\n" not in str(missing.value)
     assert load_settings().secret_keys == (NEW_KEY, SECRET_KEY)
     assert SECRET_KEY not in repr(load_settings())
+
+
+def test_ats_credentials_are_re_encrypted_by_the_rotation_too(
+    sessions: Sessions, migrated_url: str, tmp_path: Path
+) -> None:
+    old = Secrets([SECRET_KEY])
+    with sessions.begin() as s:
+        s.add(
+            AtsConnection(
+                team_id=TEAM,
+                kind=AtsKind.LEVER,
+                credentials=old.encrypt('{"api_key": "lever-key"}'),
+                webhook_secret=old.encrypt("lever-token"),
+                acting_user_id="u-1",
+                mode=AtsMode.POLLING,
+                push=AtsPush.AUTO,
+                connected_by=RECRUITER,
+                connected_at=datetime(2026, 11, 2, tzinfo=UTC),
+                cursors={},
+            )
+        )
+
+    rotation = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "rotate-secrets"],
+        env={
+            **os.environ,
+            "DATABASE_URL": migrated_url,
+            "REFBOT_SECRET_KEY": f"{NEW_KEY},{SECRET_KEY}",
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert rotation.returncode == 0, rotation.stderr
+    assert "1 ATS connection re-encrypted" in rotation.stdout
+    with sessions() as s:
+        stored = s.scalars(select(AtsConnection)).one()
+    new_only = Secrets([NEW_KEY])
+    assert new_only.decrypt(stored.credentials) == '{"api_key": "lever-key"}'
+    assert new_only.decrypt(stored.webhook_secret or "") == "lever-token"
