@@ -193,7 +193,8 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
         for scope, words in ((None, None), ("harvest:notes:create", "create notes"))
     ],
     "ats/failed": lambda e: [
-        {"kind": kind, "reason": "unexpected answer"} for kind in ("ats_push", "ats_note")
+        {"kind": kind, "reason": "unexpected answer"}
+        for kind in ("ats_push", "ats_note", "ats_pull")
     ],
     "ats/note": lambda e: [
         {"referrer": e.name, "email": email, "credit": credit, "note": note}
@@ -338,6 +339,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "is_archived",
                 "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
                 "ratelimited",
+                "request_timeout",
             ],
             strict=True,
         )
