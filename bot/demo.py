@@ -2,7 +2,8 @@
 
 Starts the fake Slack Web API and refbot's real HTTP app on loopback with a temporary SQLite
 database, plays a scripted story through real signed requests, and prints what each person saw.
-Exit 0 only if every step happened as expected; otherwise exit 1 naming the step.
+Exit 0 only if every step happened as expected; otherwise exit 1 naming the step. A fake
+Greenhouse (bot.ats.greenhouse_emulator) on loopback plays the team's ATS in the last chapter.
 """
 
 import re
@@ -17,16 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import get_day_names, get_month_names
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import Runtime, build
+from bot.ats.greenhouse_emulator import GreenhouseEmulator
 from bot.config import Settings
 from bot.loopback import serving
 from bot.server import wsgi_app
+from bot.services.ats_pull import PollReport
 from bot.slack_emulator import Message, SlackEmulator
 from bot.workspace import Workspace
 from storage import migrate
-from storage.models import Delivery
+from storage.models import Delivery, Role
 from storage.types import DeliveryKind, DeliveryStatus
 
 SIGNING_SECRET = "demo-signing-secret"
@@ -38,6 +43,7 @@ class Person:
     name: str  # as the terminal introduces them: "Rita (recruiter)"
     locale: str = "en-US"
     tz: str = "Europe/London"
+    email: str | None = None  # in Slack: how the ATS finds her (referrer credit, job owner)
 
     @property
     def real_name(self) -> str:
@@ -45,9 +51,9 @@ class Person:
         return self.name.split(" (")[0]
 
 
-ALICE = Person("U0ALICE", "Alice (employee)", tz="America/New_York")
+ALICE = Person("U0ALICE", "Alice (employee)", tz="America/New_York", email="alice@acme.example")
 CAMILLE = Person("U0CAMILLE", "Camille (employee, French)", locale="fr-FR", tz="Europe/Paris")
-RITA = Person("U0RITA", "Rita (recruiter)")
+RITA = Person("U0RITA", "Rita (recruiter)", email="rita@acme.example")
 SOPHIE = Person("U0SOPHIE", "Sophie (recruiter, French)", locale="fr-FR", tz="Europe/Paris")
 HUGO = Person("U0HUGO", "Hugo (hiring manager)")
 PEOPLE = (ALICE, CAMILLE, RITA, SOPHIE, HUGO)
@@ -76,6 +82,7 @@ class Story:
     workspace: Workspace
     runtime: Runtime
     clock: DemoClock
+    greenhouse: GreenhouseEmulator
     out: Callable[[str], None] = print
     steps: int = 0
     seen: dict[str, list[str]] = field(default_factory=dict)
@@ -618,6 +625,157 @@ def chapter_hiring_manager(story: Story) -> None:
         story.saw_message(SOPHIE, "dans le même DM, après son clic", done)
 
 
+def _in_greenhouse(story: Story, email: str) -> dict[str, Any] | None:
+    """The application Greenhouse holds for the person with this email, if any."""
+    gh = story.greenhouse
+    for person in gh.candidates():
+        if any(e["value"] == email for e in person["email_addresses"]):
+            applications = gh.applications(person["id"])
+            return applications[0] if applications else None
+    return None
+
+
+def _interviewing(story: Story, name: str) -> list[Message]:
+    """Alice's DMs telling her `name` is interviewing."""
+    return [
+        m for m in story.slack.dms(ALICE.user_id) if name in m.text and "is interviewing" in m.text
+    ]
+
+
+def _poll(story: Story) -> PollReport:
+    """refbot's ATS poll, as its scheduler runs it every REFBOT_ATS_POLL_SECONDS (5 minutes),
+    then the sweep that sends what it changed."""
+    assert story.runtime.services.ats_pull is not None
+    story.clock.travel(minutes=5)
+    report = story.runtime.services.ats_pull.poll()
+    story.expect(report.failed == 0, "refbot's poll of Greenhouse failed")
+    story.runtime.sweep()
+    return report
+
+
+def chapter_greenhouse(story: Story) -> None:
+    slack, ws, gh = story.slack, story.workspace, story.greenhouse
+    role_title = "Analytics Engineer"
+    # What the team set up in Greenhouse: its users (found by email) and an open job.
+    alice = gh.add_user(str(ALICE.email), "Alice", "Martin")  # a referrer there
+    rita = gh.add_user(str(RITA.email), "Rita", "Okafor", referrer=False)
+    robot = gh.add_user("refbot@acme.example", "refbot", "(Slack)", referrer=False)
+    job = int(gh.add_job(role_title, recruiters=(rita,)))
+    gh.webhook_url = f"{ws.server_url}/ats/greenhouse/webhook"
+
+    with story.step("Rita connects Greenhouse (/refbot ats); refbot's poll makes its job a role"):
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/refbot", "ats")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the ATS form did not open")
+        ws.submit(
+            RITA.user_id,
+            "ats_submit",
+            ats="greenhouse",
+            client_id="gh-client",
+            secret="gh-secret",
+            acting_user=robot,
+            webhook_secret=gh.webhook_secret,
+            mode="webhooks",
+            push="auto",
+        )
+
+        def connected() -> str:
+            views = slack.open_views(RITA.user_id)
+            text = readable(views[-1]["blocks"]) if views else ""
+            return text if "Connected to *Greenhouse*" in text else ""
+
+        story.wait(connected, "Greenhouse was not connected")
+        story.saw(RITA, "in the form", connected())
+        slack.close_views(RITA.user_id)
+        _poll(story)
+        with story.runtime.dispatcher.sessions() as s:
+            role = s.scalar(select(Role).where(Role.title == role_title))
+        story.expect(role is not None and role.recruiter_id == RITA.user_id, "no role for Rita")
+
+    def refer(name: str, email: str) -> dict[str, Any]:
+        slack.close_views(ALICE.user_id)
+        ws.command(ALICE.user_id, "/refer")
+        story.wait(lambda: slack.open_views(ALICE.user_id), "the referral form did not open")
+        form = slack.open_views(ALICE.user_id)[-1]
+        answer = ws.submit(
+            ALICE.user_id,
+            "referral_submit",
+            name=name,
+            email=email,
+            role=_option(form, "role", role_title),
+            relationship="worked_together",
+            strength="strong",
+            candidate_knows="yes",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the form was refused")
+        story.runtime.sweep()
+        story.wait(lambda: _in_greenhouse(story, email), f"{name} never reached Greenhouse")
+        application = _in_greenhouse(story, email)
+        assert application is not None
+        story.expect(
+            application["job_id"] == job
+            and application["referrer_id"] == int(gh.referrer_id(alice) or 0)
+            and application["source_id"] == int(gh.source_id("Referral")),
+            f"Greenhouse does not show {name} as a referral for {role_title} credited to Alice",
+        )
+        return application
+
+    ada_email = "ada.yonath@example.com"
+    with story.step(f"Alice refers Ada Yonath for {role_title}: Ada appears in Greenhouse"):
+        ada = refer("Ada Yonath", ada_email)  # checked: on the job, source and referrer
+        person = gh.candidate(str(ada["candidate_id"]))
+        story.out("   Greenhouse shows:")
+        story.out(
+            f"   │ {person['first_name']} {person['last_name']} ({ada_email}), applied to "
+            f"{role_title}\n   │ Source: Referral · Referrer: Alice Martin ({ALICE.email})"
+        )
+
+        def card() -> Message | None:
+            found = _dm_with(story, RITA, "candidate_snooze", "Ada Yonath")
+            return found if found and "credited to" in found.plain_text() else None
+
+        story.wait(card, "Rita's card does not say Ada is in Greenhouse, credited to Alice")
+        shown = card()
+        assert shown is not None
+        story.saw_message(RITA, "in a DM from refbot", shown)
+
+    with story.step("The recruiter moves Ada to Technical Interview in Greenhouse"):
+        sent = gh.move_stage(str(ada["id"]), "Technical Interview")
+        story.expect(sent is not None and sent.status == 200, "refbot refused the webhook")
+        assert sent is not None
+        story.out(
+            "   Greenhouse sends: POST /ats/greenhouse/webhook (candidate_stage_change, "
+            f"signed {sent.headers['Signature'][:14]}…) → {sent.status}"
+        )
+        story.runtime.sweep()
+        story.wait(lambda: _interviewing(story, "Ada Yonath"), "Alice was not told")
+        story.saw_message(ALICE, "in a DM from refbot", _interviewing(story, "Ada Yonath")[-1])
+
+    with story.step("Five minutes later refbot's poll reads the same move: nothing is told twice"):
+        before = len(slack.dms(ALICE.user_id))
+        report = _poll(story)
+        story.expect(report.changes > 0 and report.applied == 0, "the poll did not read it")
+        story.expect(len(slack.dms(ALICE.user_id)) == before, "Alice was told twice")
+        story.out("   Alice hears nothing new: refbot had this move from the webhook.")
+
+    with story.step("Now by polling alone: Alice refers Katherine Johnson, who moves to a screen"):
+        gh.webhook_url = None  # as for refbot in Socket Mode: no public URL, no webhook
+        katherine = refer("Katherine Johnson", "katherine.johnson@example.com")
+        moved = gh.move_stage(str(katherine["id"]), "Recruiter Screen")
+        story.expect(moved is None, "Greenhouse sent a webhook")
+        story.out("   Greenhouse: Katherine Johnson moved to Recruiter Screen; no webhook is sent")
+        story.runtime.sweep()
+        story.expect(not _interviewing(story, "Katherine Johnson"), "told before any poll")
+
+    with story.step("Five minutes later refbot's poll finds the move: Alice is told, once"):
+        story.expect(_poll(story).applied == 1, "the poll did not apply the move")
+        story.wait(lambda: _interviewing(story, "Katherine Johnson"), "Alice was not told")
+        told = _interviewing(story, "Katherine Johnson")
+        story.saw_message(ALICE, "in a DM from refbot", told[-1])
+        _poll(story)
+        story.expect(len(_interviewing(story, "Katherine Johnson")) == 1, "told twice")
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_help_and_home,
     chapter_referral,
@@ -625,6 +783,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_sourcing,
     chapter_follow_up,
     chapter_hiring_manager,
+    chapter_greenhouse,
 ]
 
 
@@ -632,7 +791,12 @@ def play(
     out: Callable[[str], None] = print, chapters: list[Callable[[Story], None]] | None = None
 ) -> int:
     """Run every chapter; 0 when each step happened as expected, else 1 naming the step."""
-    with tempfile.TemporaryDirectory(prefix="refbot-demo-") as tmp, SlackEmulator() as slack:
+    clock = DemoClock()
+    with (
+        tempfile.TemporaryDirectory(prefix="refbot-demo-") as tmp,
+        SlackEmulator() as slack,
+        GreenhouseEmulator(clock=clock) as greenhouse,  # on the story's time, as refbot is
+    ):
         for person in PEOPLE:
             slack.add_user(
                 person.user_id,
@@ -640,6 +804,7 @@ def play(
                 real_name=person.real_name,
                 locale=person.locale,
                 tz=person.tz,
+                email=person.email,
             )
         url = f"sqlite:///{Path(tmp) / 'refbot.db'}"
         migrate.upgrade(url)
@@ -649,8 +814,11 @@ def play(
             slack_api_url=slack.url,
             database_url=url,
             refbot_recruiters=(RITA.user_id,),
+            # A key made for this run: it encrypts the ATS credentials Rita saves.
+            refbot_secret_key=SecretStr(Fernet.generate_key().decode()),
+            greenhouse_api_url=greenhouse.api_url,
+            greenhouse_auth_url=greenhouse.auth_url,
         )
-        clock = DemoClock()
         runtime = build(settings, clock=clock, scheduler=False)
         try:
             with serving(wsgi_app(runtime)) as server_url:
@@ -662,7 +830,12 @@ def play(
                     team_id=slack.team_id,
                 )
                 story = Story(
-                    slack=slack, workspace=workspace, runtime=runtime, clock=clock, out=out
+                    slack=slack,
+                    workspace=workspace,
+                    runtime=runtime,
+                    clock=clock,
+                    greenhouse=greenhouse,
+                    out=out,
                 )
                 for chapter in CHAPTERS if chapters is None else chapters:
                     chapter(story)

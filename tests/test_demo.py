@@ -40,6 +40,20 @@ def test_demo_story_happens() -> None:
     assert "run Kubernetes in production" in decision
     card = step(output, "Hugo's card now says")
     assert "You passed — you said so" in card and "[Pass]" not in card
+    # Greenhouse: the referral credited to Alice there; a stage moved in Greenhouse told to her
+    # once by its webhook, once by polling alone.
+    pushed = step(output, "Alice refers Ada Yonath")
+    assert "Referrer: Alice Martin" in pushed and "In Greenhouse ✓ (credited to @Alice)" in pushed
+    webhook = step(output, "The recruiter moves Ada to Technical Interview")
+    assert "POST /ats/greenhouse/webhook" in webhook and "→ 200" in webhook
+    assert "Ada Yonath is interviewing" in webhook
+    assert "no webhook is sent" in step(output, "Now by polling alone")
+    assert "Katherine Johnson is interviewing" in step(
+        output, "Five minutes later refbot's poll finds"
+    )
+    story = output.split("\nWhat each person saw")[0]
+    assert story.count("Ada Yonath is interviewing") == 1
+    assert story.count("Katherine Johnson is interviewing") == 1
 
 
 def test_demo_tells_a_french_date_from_an_english_one() -> None:
