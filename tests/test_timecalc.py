@@ -372,25 +372,26 @@ AWARE = NAIVE.replace(tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("call", "args"),
+    ("call", "args", "says"),
     [
-        (local_date, (NAIVE, "UTC")),
-        (in_months, (NAIVE, 6, "UTC")),
-        (in_business_days, (NAIVE, 3, "UTC")),
-        (describe_lateness, (NAIVE, AWARE)),
-        (describe_lateness, (AWARE, NAIVE)),
+        (local_date, (NAIVE, "UTC"), "instant must be timezone-aware"),
+        (in_months, (NAIVE, 6, "UTC"), "now must be timezone-aware"),
+        (in_business_days, (NAIVE, 3, "UTC"), "now must be timezone-aware"),
+        (describe_lateness, (NAIVE, AWARE), "due must be timezone-aware"),
+        (describe_lateness, (AWARE, NAIVE), "now must be timezone-aware"),
         # A datetime where a date is expected would silently keep its time of day.
-        (add_months, (NAIVE, 1)),
-        (add_business_days, (AWARE, 1)),
-        (local_instant, (NAIVE, "UTC")),
-        (on_date, (AWARE, "UTC")),
-        (local_instant, (date(2026, 11, 2), "UTC", time(9, tzinfo=UTC))),
+        (add_months, (NAIVE, 1), "date"),
+        (add_business_days, (AWARE, 1), "date"),
+        (local_instant, (NAIVE, "UTC"), "date"),
+        (on_date, (AWARE, "UTC"), "date"),
+        (local_instant, (date(2026, 11, 2), "UTC", time(9, tzinfo=UTC)), "at must be a naive"),
     ],
 )
-def test_rejects_naive_datetimes_and_datetimes_for_dates(
-    call: Callable[..., Any], args: tuple[Any, ...]
+def test_rejects_naive_datetimes_and_datetimes_for_dates_naming_the_culprit(
+    call: Callable[..., Any], args: tuple[Any, ...], says: str
 ) -> None:
-    with pytest.raises(ValueError):
+    # The programmer who passed it reads which argument was wrong.
+    with pytest.raises(ValueError, match=says):
         call(*args)
 
 
