@@ -384,10 +384,10 @@ class Referrals:
         public_id: str,
         *,
         duplicate: bool,
+        noted: bool,
         lead: bool = False,
         again: bool = False,
         yours: bool = False,
-        noted: bool = False,
     ) -> ReferralResult:
         return ReferralResult(
             locale=locale,
