@@ -310,13 +310,18 @@ def retried(reason: str) -> float:
     return sample(text, "refbot_deliveries_retried_total", reason=reason)
 
 
+def sent(kind: str) -> float:
+    """refbot_deliveries_sent_total for one kind, as /metrics shows it."""
+    return sample(metrics.exposition()[0].decode(), "refbot_deliveries_sent_total", kind=kind)
+
+
 def test_a_rate_limited_reminder_is_retried_at_retry_after_and_not_before(
     stopped: Runtime, slack: SlackEmulator, now: FixedClock
 ) -> None:
     reminder = remind(stopped, RECRUITER, "wait for it", in_days=1)
     now.travel(days=1)
     slack.fail("chat.postMessage", status=429, retry_after=30)
-    before = retried("rate_limited")
+    before, notices = retried("rate_limited"), sent("notice")
 
     stopped.sweep()
     limited = status_of(stopped, reminder)
@@ -331,6 +336,7 @@ def test_a_rate_limited_reminder_is_retried_at_retry_after_and_not_before(
     assert early == Counter()
     assert posts(slack) == Counter({str(reminder): 1})
     assert retried("rate_limited") == before + 1  # an operator sees Slack throttling in /metrics
+    assert sent("notice") == notices + 1  # and what went out, by kind
 
 
 def test_each_failed_try_counts_once_backs_off_within_its_jitter_and_the_last_one_fails(

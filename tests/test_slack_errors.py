@@ -143,6 +143,22 @@ def test_a_token_that_stops_working_makes_the_reminder_wait_without_burning_atte
     assert status_of(runtime, reminder).status == DeliveryStatus.SENT
 
 
+def test_when_the_token_fails_every_reminder_of_the_workspace_waits_without_burning_attempts(
+    runtime: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    # More recipients than sender threads: those after the first failure are not even tried.
+    people = [f"U0P{i:02d}" for i in range(20)]
+    reminders = [remind(runtime, person, f"call {person}", in_days=1) for person in people]
+    now.travel(days=1)
+    slack.fail("chat.postMessage", error="invalid_auth", times=100)
+
+    runtime.sweep()
+
+    rows = [status_of(runtime, reminder) for reminder in reminders]
+    assert {(row.status, row.attempts) for row in rows} == {(DeliveryStatus.PENDING, 0)}
+    assert len([c for c in slack.calls_to("chat.postMessage") if not c.ok]) < len(people)
+
+
 def test_a_rate_limit_in_an_ok_false_answer_waits_for_its_retry_after(
     runtime: Runtime, slack: SlackEmulator, now: FixedClock
 ) -> None:

@@ -127,6 +127,12 @@ def test_every_entry_point_opens_the_referral_modal(
         ({"name": "Ada", "profile_url": "javascript:alert(1)"}, "profile_url", "http"),
         ({"name": "A" * 121, "email": "a@example.com"}, "name", "too long"),
         ({"name": "Ada", "email": "a@example.com", "note": "x" * 2001}, "note", "too long"),
+        # A forged payload: a strength the select never offered.
+        (
+            {"name": "Ada", "email": "a@example.com", "strength": "legendary"},
+            "strength",
+            "pick one",
+        ),
     ],
 )
 def test_bad_input_is_refused_inline_and_nothing_is_saved(
@@ -138,6 +144,23 @@ def test_bad_input_is_refused_inline_and_nothing_is_saved(
     assert message in answer["errors"][block]
     assert (count(refbot, Candidate), count(refbot, Referral)) == (0, 0)
     assert cards(slack) == []
+
+
+def test_a_forged_strength_the_select_never_offered_is_refused_inline(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    open_referral(refbot, EMPLOYEE)
+    payload = refbot.submission_payload(
+        EMPLOYEE, "referral_submit", name="Ada", email="ada@example.com", strength="strong"
+    )
+    (chosen,) = payload["view"]["state"]["values"]["strength"].values()
+    chosen["selected_option"]["value"] = "legendary"
+
+    answer = refbot.post_payload(payload).json()
+
+    assert answer["response_action"] == "errors"
+    assert "pick one of the options" in answer["errors"]["strength"]
+    assert (count(refbot, Candidate), count(refbot, Referral)) == (0, 0)
 
 
 def test_same_person_referred_twice_is_one_candidate_and_one_card_listing_both(
