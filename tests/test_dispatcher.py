@@ -480,3 +480,12 @@ def test_when_the_token_works_again_the_admins_are_told_everything_that_waited(
     # One sent by the recheck, one resumed by it: two waited.
     assert slack.wait_for(lambda: len(told()) == 1)
     assert "*2* messages" in told()[0]
+
+
+def test_a_notice_due_this_very_instant_goes_out_right_after_its_commit(
+    stopped: Runtime, slack: SlackEmulator
+) -> None:
+    # The clock stands still: the notice is due exactly now, not a tick ago (a coarse clock).
+    remind(stopped, RECRUITER, "call Ada back")
+
+    assert slack.wait_for(lambda: len(slack.dms(RECRUITER)) == 1)  # no sweep was asked for
