@@ -3,7 +3,7 @@
 import calendar
 import time as host_clock
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -371,10 +371,18 @@ NAIVE = datetime(2026, 11, 2, 9)
 AWARE = NAIVE.replace(tzinfo=UTC)
 
 
+class _NoOffset(tzinfo):
+    """A tzinfo that knows no offset: such a datetime is naive by Python's own definition."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+
 @pytest.mark.parametrize(
     ("call", "args", "says"),
     [
         (local_date, (NAIVE, "UTC"), "instant must be timezone-aware"),
+        (local_date, (NAIVE.replace(tzinfo=_NoOffset()), "UTC"), "instant must be timezone-aware"),
         (in_months, (NAIVE, 6, "UTC"), "now must be timezone-aware"),
         (in_business_days, (NAIVE, 3, "UTC"), "now must be timezone-aware"),
         (describe_lateness, (NAIVE, AWARE), "due must be timezone-aware"),
