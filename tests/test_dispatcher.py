@@ -1,5 +1,8 @@
 """The delivery engine against the fake Slack, on SQLite and PostgreSQL (DESIGN.md section 6)."""
 
+import os
+import socket
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -489,3 +492,23 @@ def test_a_notice_due_this_very_instant_goes_out_right_after_its_commit(
     remind(stopped, RECRUITER, "call Ada back")
 
     assert slack.wait_for(lambda: len(slack.dms(RECRUITER)) == 1)  # no sweep was asked for
+
+
+def test_a_delivery_being_sent_names_the_host_and_process_holding_it(
+    stopped: Runtime, slack: SlackEmulator, now: FixedClock
+) -> None:
+    # What an operator reads in deliveries.lease_owner when a send seems stuck, and what keeps
+    # two replicas' leases apart.
+    reminder = remind(stopped, RECRUITER, "call Ada back", in_days=1)
+    now.travel(days=1)
+    slack.hang("chat.postMessage", 2.0)
+
+    sweeping = threading.Thread(target=stopped.sweep)
+    sweeping.start()
+    try:
+        assert slack.wait_for(lambda: status_of(stopped, reminder).status == DeliveryStatus.CLAIMED)
+        holder = status_of(stopped, reminder).lease_owner
+    finally:
+        sweeping.join()
+
+    assert holder is not None and holder.startswith(f"{socket.gethostname()}:{os.getpid()}:")
