@@ -2,9 +2,9 @@
 
 Exactly once, across restarts, crashes and replicas:
 - a row is leased before it is sent (storage.repositories.deliveries.claim_due), and the lease
-  is checked and renewed right before each post: a worker whose lease lapsed (a slow batch)
-  posts nothing more, since another worker may have claimed the row; a batch starts no post
-  after half its lease and gives the rest back;
+  is checked right before each post: a worker whose lease lapsed (a slow batch) posts nothing
+  more, since another worker may have claimed the row; a batch starts no post or edit after
+  half its lease and gives the rest back, so the lease outlasts every post it starts;
 - every message carries Slack metadata naming its deliveries;
 - a row whose lease lapsed, or whose last send ended without an answer, is looked for in the
   recipient's history (back to when it could first have been posted) before it is sent again;
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from bot import i18n, metrics, rendering
 from bot.clock import Clock
 from bot.composer import Composer
+from bot.foreground import Foreground
 from bot.messenger import Messenger, SendError
 from bot.outbox import Due, Outbox, text_notice
 from bot.rendering.blocks import Message
@@ -120,6 +121,7 @@ class Dispatcher:
         max_attempts: int = 12,  # backoff 10 s doubling to 1 h: about 2 to 3.5 hours of tries
         threads: int = 8,
         ats: AtsSender | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.sessions = sessions
         self.messenger = messenger
@@ -131,6 +133,7 @@ class Dispatcher:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.ats = ats
+        self.foreground = foreground or Foreground()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._senders = ThreadPoolExecutor(threads, thread_name_prefix="refbot-send")
         self._kicker = ThreadPoolExecutor(1, thread_name_prefix="refbot-kick")
@@ -196,6 +199,9 @@ class Dispatcher:
     # -- one batch -------------------------------------------------------------------------------
 
     def _kicked(self) -> None:
+        # Let the request that committed (and those behind it) be answered first; a burst of
+        # them then finds its cards claimed and settled together.
+        self.foreground.lull(at_most=0.25)
         self._kick_queued.clear()
         try:
             self.sweep()
@@ -264,6 +270,8 @@ class Dispatcher:
             locale, zone = self._reader(team_id, recipient, locale)
             i18n.READER_TZ.set(zone)  # a sender thread serves one recipient at a time
             for due in [d for d in waiting if d.payload.get("edit")]:
+                if self.clock() >= deadline:
+                    break  # given back below, with the rest
                 if not self._taken_over(out, [due]):
                     edited = self._edit(out, due, locale)
                     out.settled.append(edited)
@@ -271,7 +279,11 @@ class Dispatcher:
                         self._went_out(out, due)
                 waiting.remove(due)
             ready: list[tuple[Due, Message]] = []
+            if self.clock() >= deadline:
+                out.released += [due.id for due in waiting]
+                return out
             for due in list(waiting):
+                self.foreground.lull(at_most=0.02)
                 composed = self._compose(out, due, locale)
                 if composed is None:
                     waiting.remove(due)  # settled by _compose (cancelled, or failed)
@@ -489,13 +501,16 @@ class Dispatcher:
             out.resumed_by[due.team_id] = out.resumed_by.get(due.team_id, 0) + 1
 
     def _taken_over(self, out: _Outcomes, batch: list[Due]) -> set[int]:
-        """Renew the lease on `batch` right before posting it; the ids this worker no longer
-        holds (its lease lapsed and another worker claimed them, or they were cancelled),
-        which it must not post."""
+        """Check, right before posting `batch`, that this worker still holds it; the ids it no
+        longer does (another worker claimed them after the lease lapsed, or they were
+        cancelled), which it must not post. A read: no post or edit starts after half the
+        lease (the batch deadline), so the lease outlasts any of them (10 s timeout) without
+        being renewed: no write transaction per card (on SQLite, none queued behind the
+        requests' writes)."""
         ids = [d.id for d in batch]
         now = self.clock()
-        with self.sessions.begin() as s:
-            held = repo.renew(s, self.owner, ids, now=now, lease_until=now + self.lease)
+        with self.sessions() as s:
+            held = {i for i, until in repo.leases(s, self.owner, ids).items() if until > now}
         lost = set(ids) - held
         if lost:
             log.info("lease lost on %s: left to the worker that holds them", sorted(lost))

@@ -145,29 +145,19 @@ def claim_due(
     return claimed
 
 
-def renew(
-    s: Session, owner: str, ids: Sequence[int], *, now: datetime, lease_until: datetime
-) -> set[int]:
-    """Extend this owner's lease on the rows it still validly holds; the ids it holds.
-
-    A row missing from the answer was taken over (its lease lapsed and another worker claimed
-    it) or settled by someone else (cancelled): the caller must not post it.
-    """
+def leases(s: Session, owner: str, ids: Sequence[int]) -> dict[int, datetime]:
+    """When this owner's lease on each of `ids` it still holds ends (a read: no write lock)."""
     if not ids:
-        return set()
-    held = s.scalars(
-        update(Delivery)
-        .where(
-            Delivery.id.in_(list(ids)),
-            Delivery.lease_owner == owner,
-            Delivery.status == DeliveryStatus.CLAIMED,
-            Delivery.lease_expires_at > now,
-        )
-        .values(lease_expires_at=lease_until, next_attempt_at=lease_until)
-        .returning(Delivery.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(held)
+        return {}
+    values = {"ids": list(ids), "owner": owner, "status": DeliveryStatus.CLAIMED}
+    return {row.id: row.lease_expires_at for row in s.execute(_LEASES, values)}
+
+
+_LEASES = select(Delivery.id, Delivery.lease_expires_at).where(
+    Delivery.id.in_(bindparam("ids", expanding=True)),
+    Delivery.lease_owner == bindparam("owner"),
+    Delivery.status == bindparam("status"),
+)
 
 
 def settle(s: Session, owner: str, outcomes: Sequence[dict[str, Any]]) -> None:
