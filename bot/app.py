@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.composer import Composer, composed
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, SweepReport
+from bot.foreground import Foreground
 from bot.ids import BOT_SCOPES, View
 from bot.outbox import Outbox, dispatch_after_commit, hand_off_after_commit
 from bot.scheduler import Scheduler
@@ -79,6 +80,7 @@ class Runtime:
     services: Services
     bolt: App
     dispatcher: Dispatcher
+    foreground: Foreground
     scheduler: Scheduler | None = None
     listener: Listener | None = None
 
@@ -258,6 +260,7 @@ def build(
     composer.register_notice(
         "referrer_update", composed(cards.referrer_update, rendering.referrer_update)
     )
+    foreground = Foreground()
     dispatcher = Dispatcher(
         sessions=sessions,
         messenger=SlackMessenger(dispatch_clients),
@@ -266,6 +269,7 @@ def build(
         members=members,
         outbox=outbox,
         clock=clock,
+        foreground=foreground,
     )
     if hand_off and engine.dialect.name == "postgresql":
         hand_off_after_commit(sessions)
@@ -285,7 +289,12 @@ def build(
     _install_middleware(bolt, services, settings)
     handlers.register(bolt)
     runtime = Runtime(
-        settings=settings, engine=engine, services=services, bolt=bolt, dispatcher=dispatcher
+        settings=settings,
+        engine=engine,
+        services=services,
+        bolt=bolt,
+        dispatcher=dispatcher,
+        foreground=foreground,
     )
     if scheduler:
         runtime.scheduler = Scheduler(

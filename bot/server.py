@@ -69,9 +69,11 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
 
         for_slack = (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET")
         if for_slack and slack_requests:
-            result = slack(environ, recording_start)
+            with runtime.foreground.serving():  # the dispatcher waits for a lull (bot.foreground)
+                result = slack(environ, recording_start)
         elif path in ATS_WEBHOOKS and method == "POST" and slack_requests:
-            result = _ats_webhook(runtime, ATS_WEBHOOKS[path], environ, recording_start)
+            with runtime.foreground.serving():
+                result = _ats_webhook(runtime, ATS_WEBHOOKS[path], environ, recording_start)
         elif path == "/healthz" and method in ("GET", "HEAD"):
             code, body = health(runtime)
             result = _json(recording_start, code, body)

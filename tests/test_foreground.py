@@ -1,0 +1,47 @@
+"""The dispatcher in a web process waits for a lull between requests, never for long."""
+
+import threading
+import time
+
+from bot.foreground import Foreground
+
+
+def test_background_work_starts_at_once_when_no_request_is_in_flight() -> None:
+    started = time.monotonic()
+    Foreground().lull(at_most=30)
+    assert time.monotonic() - started < 10
+
+
+def test_background_work_waits_for_the_request_in_flight_to_end() -> None:
+    foreground = Foreground()
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def request() -> None:
+        with foreground.serving():
+            inside.set()
+            release.wait(30)
+            order.append("answered")
+
+    def card() -> None:
+        foreground.lull(at_most=30)
+        order.append("card")
+
+    serving = threading.Thread(target=request)
+    serving.start()
+    inside.wait(30)
+    waiting = threading.Thread(target=card)
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive() and order == []  # still waiting for the request
+    release.set()
+    serving.join(30)
+    waiting.join(30)
+    assert order == ["answered", "card"]
+
+
+def test_requests_that_never_stop_only_pace_background_work() -> None:
+    foreground = Foreground()
+    with foreground.serving():
+        started = time.monotonic()
+        foreground.lull(at_most=0.05)
+        assert time.monotonic() - started < 10  # bounded: never starved
