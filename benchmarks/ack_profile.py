@@ -9,7 +9,8 @@ bytes in-process (the framework's floor); the CPU each referral costs (this thre
 whole process's); the SQL statements and the write transactions each runs; then the top
 functions by cumulative and by own time. By default the dispatcher is stopped before
 measuring, so the cards it would send after each commit do not share the GIL with the measured
-thread (--dispatch keeps it).
+thread (--dispatch keeps it, and profiles the dispatcher's threads apart: where a card's CPU
+goes).
 
     python benchmarks/ack_profile.py [--requests 500] [--top 25] [--out referral.prof]
 """
@@ -22,6 +23,7 @@ import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -53,6 +55,28 @@ from bot.server import wsgi_app  # noqa: E402
 from storage import migrate  # noqa: E402
 
 WARMUP = 50
+
+
+class ThreadProfiles:
+    """A cProfile per thread started from now on (the dispatcher's kicker and senders): cProfile
+    sees only the thread that enables it, so each new thread enables its own on its first event."""
+
+    def __init__(self) -> None:
+        self.profiles: list[cProfile.Profile] = []
+        threading.setprofile(self._boot)
+
+    def _boot(self, *_: Any) -> None:
+        sys.setprofile(None)
+        profile = cProfile.Profile(time.thread_time)  # CPU: the senders mostly wait on I/O
+        self.profiles.append(profile)
+        profile.enable()
+
+    def stats(self, out: io.StringIO) -> pstats.Stats | None:
+        threading.setprofile(None)  # type: ignore[arg-type]
+        for profile in self.profiles:
+            profile.disable()  # only stops it in this thread; the others stop with their pools
+        live = [p for p in self.profiles if p.getstats()]
+        return pstats.Stats(*live, stream=out) if live else None
 
 
 def bare_app(token: str, api_url: str) -> Callable[..., Iterable[bytes]]:
@@ -151,6 +175,7 @@ def main() -> None:
             database_url=url,
             refbot_recruiters=(RECRUITER,),
         )
+        threads = ThreadProfiles() if args.dispatch else None
         runtime = build(settings, scheduler=False)
         app = wsgi_app(runtime)
         feed = iter(submissions)
@@ -177,6 +202,8 @@ def main() -> None:
             profiler.disable()
             profiled.append(time.perf_counter() - started)
         runtime.close()
+        background = io.StringIO()
+        dispatch_stats = threads.stats(background) if threads else None
         floor = [0.0] * args.requests
         bare = bare_app(token, api_url)
         for i, item in enumerate(submissions[WARMUP : WARMUP + args.requests]):
@@ -211,6 +238,11 @@ def main() -> None:
         stats.print_stats(args.top)
         print(f"\n--- by {order} (totals over {args.requests} requests) ---")
         print(out.getvalue().split("\n\n", 1)[-1].rstrip())
+    if dispatch_stats is not None:
+        # Includes the warm-up and profiled phases: totals, not per referral.
+        dispatch_stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
+        print("\n--- the dispatcher's threads, CPU by cumulative (whole run) ---")
+        print(background.getvalue().split("\n\n", 1)[-1].rstrip())
 
 
 if __name__ == "__main__":

@@ -29,11 +29,11 @@ from benchmarks.ack import (  # noqa: E402 - benchmarks/ is not an installed pac
     SECRET,
     USER,
     Feed,
+    closed_loop,
     fake_slack,
     free_port,
     help_bodies,
     referral_submissions,
-    run_clients,
     server,
 )
 
@@ -101,12 +101,12 @@ def main() -> None:
     args = parser.parse_args()
     submissions = referral_submissions(20, "rss")
     users = [USER, RECRUITER, *REFERRERS]
-    with fake_slack(users) as (api_url, token, response_url), tempfile.TemporaryDirectory() as tmp:
+    with fake_slack(users) as slack, tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
-            "SLACK_BOT_TOKEN": token,
+            "SLACK_BOT_TOKEN": slack.token,
             "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api_url,
+            "SLACK_API_URL": slack.url,
             "DATABASE_URL": f"sqlite:///{tmp}/rss.db",
             "REFBOT_RECRUITERS": RECRUITER,
             "PYTHONPATH": str(ROOT),
@@ -119,10 +119,10 @@ def main() -> None:
         command = [*cli, "serve", "--port", str(port), "--workers", str(args.workers)]
         with server(command, env, port) as served:
             wait_healthy(port)
-            _, helped = run_clients(port, 2, 20, help_bodies(response_url))
-            _, referred = run_clients(port, 2, 20, Feed(submissions))
+            helped = closed_loop(port, 2, 20, help_bodies(slack.response_url), None)
+            referred = closed_loop(port, 2, 20, Feed(submissions), None)
             get(port, "/metrics")
-            bad = helped.bad + referred.bad
+            bad = helped.tally.bad + referred.tally.bad
             time.sleep(args.settle)
             master = served.process.pid
             pids = [("master", master)] + [("worker", pid) for pid in children(master)]
