@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.outbox import Outbox
-from storage.models import Candidate
+from storage.models import AuditLog, Candidate
 from storage.repositories import audit, deliveries
 
 STATUS = "candidate.status"
@@ -50,19 +50,13 @@ class Decision:
 def last_status(s: Session, team_id: str, candidate: str) -> Change | None:
     """The candidate's latest change of status (None: never moved since they were referred)."""
     found = audit.trail(s, team_id=team_id, subject=f"candidate:{candidate}", actions=(STATUS,))
-    if not found:
-        return None
-    line = found[0]
-    before, after = line.detail.get("from"), str(line.detail.get("to"))
-    # Back to review from a rest (snoozed, archived, not a fit): that is a reactivation.
-    what = "reactivated" if after == "reviewing" and before in RESTING else after
-    return Change(what, line.actor_id, line.created_at)
+    return _status(found[0]) if found else None
 
 
 def owner_since(s: Session, team_id: str, candidate: str) -> Change | None:
     """When the candidate's owner took them (None: owned from the start, or by nobody)."""
     found = audit.trail(s, team_id=team_id, subject=f"candidate:{candidate}", actions=(TAKE,))
-    return Change("taken", found[0].actor_id, found[0].created_at) if found else None
+    return _taken(found[0]) if found else None
 
 
 def hm_answer(s: Session, team_id: str, candidate: str, manager: str) -> Change | None:
@@ -75,10 +69,56 @@ def hm_answer(s: Session, team_id: str, candidate: str, manager: str) -> Change 
         actor_id=manager,
         limit=1,
     )
-    if not found:
-        return None
-    what = "interested" if found[0].detail.get("interested") else "passed"
-    return Change(what, manager, found[0].created_at)
+    return _answer(found[0]) if found else None
+
+
+@dataclass(frozen=True)
+class CardChanges:
+    last_status: Change | None
+    owner_since: Change | None
+    answer: Change | None  # the viewer's, when they are a hiring manager who answered
+
+
+def card_changes(s: Session, team_id: str, candidate: str, viewer: str | None) -> CardChanges:
+    """`last_status`, `owner_since` and `viewer`'s `hm_answer` in one read: every card a
+    dispatcher composes needs the three (benchmarks/ack_profile.py --dispatch)."""
+    lines = audit.trail(
+        s,
+        team_id=team_id,
+        subject=f"candidate:{candidate}",
+        actions=(STATUS, TAKE, HM_ANSWER),
+        limit=CARD_LINES,
+    )
+    status = next((line for line in lines if line.action == STATUS), None)
+    taken = next((line for line in lines if line.action == TAKE), None)
+    answer = next(
+        (line for line in lines if line.action == HM_ANSWER and line.actor_id == viewer), None
+    )
+    return CardChanges(
+        last_status=_status(status) if status else None,
+        owner_since=_taken(taken) if taken else None,
+        answer=_answer(answer) if answer and viewer else None,
+    )
+
+
+# A candidate's decisions are a handful; the newest of each kind is within these.
+CARD_LINES = 500
+
+
+def _status(line: AuditLog) -> Change:
+    before, after = line.detail.get("from"), str(line.detail.get("to"))
+    # Back to review from a rest (snoozed, archived, not a fit): that is a reactivation.
+    what = "reactivated" if after == "reviewing" and before in RESTING else after
+    return Change(what, line.actor_id, line.created_at)
+
+
+def _taken(line: AuditLog) -> Change:
+    return Change("taken", line.actor_id, line.created_at)
+
+
+def _answer(line: AuditLog) -> Change:
+    what = "interested" if line.detail.get("interested") else "passed"
+    return Change(what, line.actor_id, line.created_at)
 
 
 def follow_up_done(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import IntroRequest, Note, Outreach, Referral
@@ -169,14 +169,33 @@ def contact_facts(s: Session, candidate_ids: Sequence[int]) -> dict[int, Contact
             )
         )
     )
-    return {
-        i: ContactFacts(
-            lead=first_answer.get(i) is False and i not in latest_replied and i not in introduced,
-            awaiting_reply=latest_replied.get(i) is False,
-            introduced=i in introduced,
-        )
-        for i in ids
-    }
+    return {i: facts_of(first_answer.get(i), latest_replied.get(i), i in introduced) for i in ids}
+
+
+def facts_of(
+    first_answer: bool | None, latest_replied: bool | None, introduced: bool
+) -> ContactFacts:
+    """`first_answer`: the first referrer's "do they know?" (None: nobody answered);
+    `latest_replied`: whether the latest outreach has a reply (None: never contacted)."""
+    return ContactFacts(
+        lead=first_answer is False and latest_replied is None and not introduced,
+        awaiting_reply=latest_replied is False,
+        introduced=introduced,
+    )
+
+
+def latest_outreach_replied(s: Session, candidate_id: int) -> bool | None:
+    """Whether the candidate's latest outreach has a reply (None: never contacted)."""
+    replied = s.execute(_LATEST_OUTREACH, {"candidate_id": candidate_id}).first()
+    return None if replied is None else replied.replied_at is not None
+
+
+_LATEST_OUTREACH = (
+    select(Outreach.replied_at)
+    .where(Outreach.candidate_id == bindparam("candidate_id"))
+    .order_by(Outreach.created_at.desc(), Outreach.id.desc())
+    .limit(1)
+)
 
 
 def intros_waiting_for(
