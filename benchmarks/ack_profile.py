@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--dispatch", action="store_true", help="keep the dispatcher running")
     args = parser.parse_args()
     # A run of its own: a reused PostgreSQL database holds the emails of earlier runs.
-    submissions = referral_submissions(WARMUP + 2 * args.requests, secrets.token_hex(3))
+    submissions = referral_submissions(2 * (WARMUP + args.requests), secrets.token_hex(3))
     signer = SignatureVerifier(SECRET)
     users = [RECRUITER, *REFERRERS]
     with fake_slack(users) as slack, tempfile.TemporaryDirectory() as tmp:
@@ -175,7 +175,6 @@ def main() -> None:
             database_url=url,
             refbot_recruiters=(RECRUITER,),
         )
-        threads = ThreadProfiles() if args.dispatch else None
         runtime = build(settings, scheduler=False)
         app = wsgi_app(runtime)
         feed = iter(submissions)
@@ -193,6 +192,16 @@ def main() -> None:
         cpu_thread = time.thread_time() - cpu_thread
         cpu_process = time.process_time() - cpu_process
         sql.stop()
+        threads = None
+        if args.dispatch:
+            # The dispatcher's threads are profiled from here on only: a fresh runtime (its
+            # threads start under the hook), warmed up like the first one.
+            runtime.close()
+            threads = ThreadProfiles()
+            runtime = build(settings, scheduler=False)
+            app = wsgi_app(runtime)
+            for _ in range(WARMUP):
+                call(app, signer, next(feed))
         profiler = cProfile.Profile()
         profiled: list[float] = []
         for _ in range(args.requests):
@@ -239,7 +248,7 @@ def main() -> None:
         print(f"\n--- by {order} (totals over {args.requests} requests) ---")
         print(out.getvalue().split("\n\n", 1)[-1].rstrip())
     if dispatch_stats is not None:
-        # Includes the warm-up and profiled phases: totals, not per referral.
+        # The second warm-up and the profiled phase: totals, not per referral.
         dispatch_stats.strip_dirs().sort_stats("cumulative").print_stats(args.top)
         print("\n--- the dispatcher's threads, CPU by cumulative (whole run) ---")
         print(background.getvalue().split("\n\n", 1)[-1].rstrip())
