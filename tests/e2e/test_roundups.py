@@ -3,6 +3,7 @@ channels an admin picked, once per channel per week whatever the replicas and re
 "Refer someone" that opens the modal with the role chosen; personal DM roundups for those who
 asked; a monthly thank-you that names referrers who agreed to it and never a candidate."""
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from bot.app import Runtime, build
 from bot.errors import NotAllowed
+from bot.slack import CHANNEL_PACE
 from bot.slack_emulator import Message, SlackEmulator
 from storage.models import Referral
 from storage.repositories import roundups
@@ -141,6 +143,22 @@ def test_a_channel_with_60_open_roles_gets_valid_block_kit_within_limits(
     assert all(len(m.blocks) <= 50 and m.text for m in sent)
     assert [value for m in sent for value in refer_buttons(m)] == ids
     assert slack.errors == []  # the fake Slack checked every block against Slack's limits
+
+
+def test_a_long_roundup_goes_out_at_slacks_pace_of_one_message_a_second_per_channel(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    for n in range(45):  # three posts
+        role(refbot, f"Role {n}")
+    weekly(refbot, JOBS)
+    refbot.runtime.services.roundups.queue_due()
+
+    started = time.monotonic()
+    refbot.sweep()
+    took = time.monotonic() - started
+
+    assert len(posts(slack, JOBS)) == 3
+    assert took >= 2 * CHANNEL_PACE  # a second between the first and second, second and third
 
 
 def test_refer_someone_from_the_roundup_opens_the_modal_with_the_role_chosen(
