@@ -56,6 +56,8 @@ UNCERTAIN = "uncertain: "  # last_error prefix: the send may have reached Slack
 # After a sender's lease ends it posts nothing more; one post started under it may still land
 # within the dispatch client's timeout (10 s). An edit waiting on that post looks until then.
 POST_MARGIN = timedelta(seconds=15)
+CHANNEL_PACE = 1.0  # seconds between two paced posts to one channel
+PACED_CHANNELS = 10_000  # channels remembered for pacing
 ALERT_TEMPLATE = "notices/delivery_failed"
 ATS_ALERT_TEMPLATE = "ats/failed"
 
@@ -141,6 +143,8 @@ class Dispatcher:
         # without another call to Slack.
         self._unauthorized: dict[str, str] = {}
         self._started = False
+        self._last_paced: dict[tuple[str, str], float] = {}  # (team, channel) -> monotonic
+        self._pace_lock = threading.Lock()
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -299,6 +303,8 @@ class Dispatcher:
                     waiting = [due for due, _ in ready]
                     continue  # compose the group again without them
                 posting = batch
+                if any(due.payload.get("pace") for due in batch):
+                    self._wait_turn(team_id, channel)
                 started = time.perf_counter()
                 ts = self.messenger.post(team_id, channel, message, [d.id for d in batch])
                 metrics.SEND_SECONDS.observe(time.perf_counter() - started)
@@ -333,6 +339,20 @@ class Dispatcher:
                 error = SendError("permanent", "internal error")
                 self._failed_send(out, due, error, tried=True, uncertain=due.id in unsure)
         return out
+
+    def _wait_turn(self, team_id: str, channel: str) -> None:
+        """Posts that ask for it (a roundup in several parts) go out one a second per channel,
+        Slack's pace for chat.postMessage (https://api.slack.com/methods/chat.postMessage#rate_limiting).
+        Within this process; a replica's post to the same channel meets a 429 (Retry-After)."""
+        key = (team_id, channel)
+        with self._pace_lock:
+            now = time.monotonic()
+            turn = max(now, self._last_paced.get(key, 0.0) + CHANNEL_PACE)
+            self._last_paced[key] = turn
+            if len(self._last_paced) > PACED_CHANNELS:
+                self._last_paced = {key: turn}
+        if turn > now:
+            time.sleep(turn - now)
 
     def _call_ats(self, due: Due, deadline: datetime) -> _Outcomes:
         """One ATS delivery (a push, a note): the adapters look the person up before creating

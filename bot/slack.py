@@ -264,7 +264,6 @@ HISTORY_PAGES = 25  # a lookup stops after this many pages (5000 messages) and s
 # moment the delivery could have been posted.
 HISTORY_SKEW = timedelta(minutes=10)
 DM_CACHE_SIZE = 50_000
-CHANNEL_PACE = 1.0  # seconds between two posts to one channel
 
 
 def dispatch_client(token: str | None, base_url: str) -> WebClient:
@@ -293,8 +292,6 @@ class SlackMessenger:
     def __init__(self, client_for: Callable[[str], WebClient]) -> None:
         self.client_for = client_for
         self._dm_channels: dict[tuple[str, str], str] = {}  # a bot's DM with a user never changes
-        self._last_post: dict[tuple[str, str], float] = {}  # channel -> monotonic time
-        self._pace_lock = threading.Lock()
 
     def channel_for(self, team_id: str, recipient: str) -> str:
         if recipient[:1] not in ("U", "W"):
@@ -311,8 +308,6 @@ class SlackMessenger:
     def post(
         self, team_id: str, channel: str, message: dict[str, Any], delivery_ids: Sequence[int]
     ) -> str:
-        if channel[:1] in ("C", "G"):
-            self._pace(team_id, channel)
         metadata = {
             "event_type": METADATA_EVENT,
             "event_payload": {"delivery_ids": ",".join(str(i) for i in delivery_ids)},
@@ -326,20 +321,6 @@ class SlackMessenger:
             **message,
         )
         return str(answer["ts"])
-
-    def _pace(self, team_id: str, channel: str) -> None:
-        """One message per second per channel, Slack's pace for chat.postMessage
-        (https://api.slack.com/methods/chat.postMessage#rate_limiting): a roundup in several
-        posts waits between them. Within this process; another replica's post meets a 429."""
-        key = (team_id, channel)
-        with self._pace_lock:
-            now = time.monotonic()
-            turn = max(now, self._last_post.get(key, 0.0) + CHANNEL_PACE)
-            self._last_post[key] = turn
-            if len(self._last_post) > DM_CACHE_SIZE:
-                self._last_post = {key: turn}
-        if turn > now:
-            time.sleep(turn - now)
 
     def update(self, team_id: str, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", team_id, channel=channel, ts=ts, **message)

@@ -268,7 +268,7 @@ class Roundups:
         ):
             return 0
         if posts[1:]:
-            # Same due time: the dispatcher sends them in id order, paced per channel.
+            # Same due time: the dispatcher sends them in id order, a second apart.
             self.outbox.add_all(s, posts[1:])
         return len(posts)
 
@@ -412,6 +412,7 @@ def _post_payload(
         "more": more,
         # A channel refbot is not in fails every post there: the admins hear it once.
         "alert_once": f"{ROUNDUP}:{team_id}:{channel}",
+        "pace": True,  # one post a second per channel (bot.dispatcher)
     }
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Runtime, build
+from bot.dispatcher import CHANNEL_PACE
 from bot.errors import NotAllowed
-from bot.slack import CHANNEL_PACE
 from bot.slack_emulator import Message, SlackEmulator
 from storage.models import Referral
 from storage.repositories import roundups
