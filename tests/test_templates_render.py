@@ -472,7 +472,13 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "roundups/hour_hint": lambda e: [{"tz": "Europe/Paris"}],
     "roundups/settings_saved": lambda e: [
-        {"saved": ns(channels=c, weekday=w, announce=a, recognition_channel=r)}
+        {
+            "saved": ns(
+                channels=c, weekday=w, announce=a, recognition_channel=r, timezone="Europe/Paris"
+            ),
+            "day": "Monday" if w is not None else "",
+            "at": "10:00",
+        }
         for c, w, a, r in (
             ((), None, False, None),
             (("C0JOBS", "C0ENG"), 0, True, "C0THANKS"),

@@ -150,8 +150,13 @@ def roundup_settings_modal(view: RoundupSettingsView) -> dict[str, Any]:
 
 
 def roundup_settings_saved(result: RoundupSettingsResult) -> dict[str, Any]:
-    t = result.locale
-    text = i18n.mrkdwn(t, "roundups/settings_saved", saved=result.saved)
+    t, saved = result.locale, result.saved
+    language = i18n.normalize_locale(t)
+    day = at = ""
+    if saved is not None and saved.weekday is not None:
+        day = get_day_names("wide", locale=language)[saved.weekday]
+        at = format_time(time(saved.hour), "short", locale=language)
+    text = i18n.mrkdwn(t, "roundups/settings_saved", saved=saved, day=day, at=at)
     return modal(
         View.ROUNDUP_SETTINGS, _label(t, "settings_title"), [section(text)], close=_label(t, "done")
     )
