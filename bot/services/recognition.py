@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from bot.clock import Clock
 from bot.outbox import Due, Outbox
 from bot.services.members import Members
+from bot.services.roundups import alert_once
 from bot.timecalc import TzLike, add_months, local_instant, zone
 from storage.db import Sessions
 from storage.repositories import roundups as repo
@@ -71,7 +72,7 @@ class Recognition:
                             "render": RECOGNITION,
                             "month": month.isoformat(),
                             "tz": tz.key,
-                            "alert_once": f"{RECOGNITION}:{row.team_id}:{channel}",
+                            "alert_once": alert_once(RECOGNITION, row, channel),
                         },
                     )
                     is not None

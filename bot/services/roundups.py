@@ -21,7 +21,7 @@ from bot.outbox import Due, Outbox, Queued
 from bot.services.members import Members
 from bot.timecalc import local_instant, zone
 from storage.db import Sessions
-from storage.models import Role
+from storage.models import Role, RoundupSettings
 from storage.repositories import roundups as repo
 from storage.repositories import settings as settings_repo
 from storage.types import DeliveryKind
@@ -192,7 +192,7 @@ class Roundups:
                     continue
                 roles = repo.open_roles(s, row.team_id)
                 for channel in row.channels:
-                    queued += self._queue_posts(s, row.team_id, channel, week, roles)
+                    queued += self._queue_posts(s, row, channel, week, roles)
             for person in repo.subscribers(s):
                 row = configured.get(person.team_id)
                 weekday = DEFAULT_WEEKDAY if row is None or row.weekday is None else row.weekday
@@ -230,8 +230,9 @@ class Roundups:
         return f"{year}-W{number:02d}"
 
     def _queue_posts(
-        self, s: Session, team_id: str, channel: str, week: str, roles: Sequence[Role]
+        self, s: Session, row: RoundupSettings, channel: str, week: str, roles: Sequence[Role]
     ) -> int:
+        team_id = row.team_id
         if not roles:
             return 0
         chunks = [
@@ -246,7 +247,7 @@ class Roundups:
                 recipient=channel,
                 subject=f"channel:{channel}",
                 dedupe_key=head if part == 1 else f"{head}:{part}",
-                payload=_post_payload(team_id, channel, "weekly", chunk, part, len(chunks), more),
+                payload=_post_payload(row, channel, "weekly", chunk, part, len(chunks), more),
             )
             for part, chunk in enumerate(chunks, start=1)
         ]
@@ -293,9 +294,7 @@ class Roundups:
                                 subject=f"channel:{channel}",
                                 due_at=now,
                                 dedupe_key=f"role-opened:{row.team_id}:{channel}:{role.public_id}",
-                                payload=_post_payload(
-                                    row.team_id, channel, "opened", [role], 1, 1, 0
-                                ),
+                                payload=_post_payload(row, channel, "opened", [role], 1, 1, 0),
                             )
                             is not None
                         )
@@ -395,7 +394,7 @@ class Roundups:
 
 
 def _post_payload(
-    team_id: str,
+    row: RoundupSettings,
     channel: str,
     kind: str,
     roles: Sequence[Role],
@@ -410,10 +409,15 @@ def _post_payload(
         "part": part,
         "parts": parts,
         "more": more,
-        # A channel refbot is not in fails every post there: the admins hear it once.
-        "alert_once": f"{ROUNDUP}:{team_id}:{channel}",
+        "alert_once": alert_once(ROUNDUP, row, channel),
         "pace": True,  # one post a second per channel (bot.dispatcher)
     }
+
+
+def alert_once(what: str, row: RoundupSettings, channel: str) -> str:
+    """A channel refbot is not in fails every post there, week after week: its admins are told
+    once, and once more after they save the settings again (they may have fixed it)."""
+    return f"{what}:{row.team_id}:{channel}:{int(row.updated_at.timestamp())}"
 
 
 def _role(role: Role) -> RoundupRole:

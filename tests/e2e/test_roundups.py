@@ -5,6 +5,7 @@ asked; a monthly thank-you that names referrers who agreed to it and never a can
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -77,13 +78,16 @@ def weekly(refbot: Refbot, *channels: str) -> dict:
 
 
 def roundup_time(*runtimes: Runtime) -> None:
-    """The hourly job and the dispatcher, in each process."""
-    for runtime in runtimes:
+    """The hourly job, then the dispatcher, in each process at the same time."""
+
+    def jobs(runtime: Runtime) -> None:
         runtime.services.roundups.queue_due()
         runtime.services.roundups.announce_opened()
         runtime.services.recognition.queue_due()
-    for runtime in runtimes:
-        runtime.sweep()
+
+    with ThreadPoolExecutor(len(runtimes)) as processes:
+        list(processes.map(jobs, runtimes))
+        list(processes.map(lambda runtime: runtime.sweep(), runtimes))
 
 
 def posts(slack: SlackEmulator, channel: str) -> list[Message]:
