@@ -615,7 +615,8 @@ class Dispatcher:
             payload = text_notice(ATS_ALERT_TEMPLATE, kind=due.kind.value, reason=reason)
         else:
             payload = text_notice(
-                ALERT_TEMPLATE,
+                # a recurring post (a roundup) says it will be tried again at its next time
+                due.payload.get("alert_template") or ALERT_TEMPLATE,
                 # what was lost, in words: a notice names what it rendered (a card…)
                 kind=due.payload.get("render") or due.kind.value,
                 recipient=due.recipient,

@@ -460,6 +460,11 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
         for t, p, w in ((None, None, None), (ROLE, NOTE, "€1,000"))
     ],
     "roundups/more": lambda e: [{"count": e.n}],
+    "roundups/failed": lambda e: [
+        {"kind": k, "recipient": "C0JOBS", "reason": why}
+        for k in ("roundup", "recognition")
+        for why in ("not_in_channel", "channel_not_found", "is_archived", "weird_code")
+    ],
     "roundups/home": lambda e: [
         {"choices": ns(dm=d, dm_team=t, dm_keywords=k, unnamed=u)}
         for d, t, k, u in (

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from bot.clock import Clock
 from bot.outbox import Due, Outbox
 from bot.services.members import Members
-from bot.services.roundups import alert_once
+from bot.services.roundups import ALERT_TEMPLATE, alert_once
 from bot.timecalc import TzLike, add_months, local_instant, zone
 from storage.db import Sessions
 from storage.repositories import roundups as repo
@@ -73,6 +73,7 @@ class Recognition:
                             "month": month.isoformat(),
                             "tz": tz.key,
                             "alert_once": alert_once(RECOGNITION, row, channel),
+                            "alert_template": ALERT_TEMPLATE,
                         },
                     )
                     is not None

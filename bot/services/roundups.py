@@ -38,6 +38,7 @@ WEEK_WINDOW = timedelta(days=1)  # a roundup missed for longer waits for next we
 _NOTICE = DeliveryKind.NOTICE
 ROUNDUP = "roundup"  # payload "render" keys (bot.app registers their composers)
 PERSONAL = "roundup_dm"
+ALERT_TEMPLATE = "roundups/failed"  # what admins read when a channel post fails
 
 
 @dataclass(frozen=True)
@@ -410,6 +411,7 @@ def _post_payload(
         "parts": parts,
         "more": more,
         "alert_once": alert_once(ROUNDUP, row, channel),
+        "alert_template": ALERT_TEMPLATE,
         "pace": True,  # one post a second per channel (bot.dispatcher)
     }
 

@@ -350,7 +350,7 @@ def test_a_channel_refbot_is_not_in_tells_the_admins_once_in_plain_words(
     clock.travel(**NEXT_WEEK)
     roundup_time(refbot.runtime)
 
-    told = [m for m in slack.dms(RECRUITER) if "isn't in the channel" in m.plain_text()]
+    told = [m for m in slack.dms(RECRUITER) if "isn't in that channel" in m.plain_text()]
     assert len(told) == 1
     assert "/invite @refbot" in told[0].plain_text()
 
