@@ -32,6 +32,7 @@ PERSONAL_ROLES = 20
 PROFILE_LINE = 150  # characters of the ideal profile's first line
 MAX_CHANNELS = 10
 MAX_KEYWORDS = 200
+MAX_TEAM = 100
 DEFAULT_WEEKDAY, DEFAULT_HOUR = 0, 10  # Mondays 10:00: the DM roundup without a schedule
 ANNOUNCE_WITHIN = timedelta(days=2)  # a role opened while refbot was down is still news
 WEEK_WINDOW = timedelta(days=1)  # a roundup missed for longer waits for next week
@@ -373,7 +374,7 @@ class Roundups:
                 user_id,
                 now=self.clock(),
                 dm=True,
-                dm_team=(team_name or None),
+                dm_team=(team_name or "")[:MAX_TEAM] or None,  # as long as a role's team
                 dm_keywords=words,
             )
         return self.choices(team_id=team_id, user_id=user_id)
