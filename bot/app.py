@@ -45,10 +45,12 @@ from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.outreach import Outreaches
 from bot.services.privacy import Privacy
+from bot.services.recognition import RECOGNITION, Recognition
 from bot.services.referrals import Referrals
 from bot.services.requests import AlreadyHandled, Requests
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.roundups import PERSONAL, ROUNDUP, Roundups
 from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
@@ -71,6 +73,7 @@ from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
 ATS_JOBS_SECONDS = 3600  # the ATS poll's interval when REFBOT_ATS_POLL_SECONDS is 0
+ANNOUNCE_SECONDS = 60  # how soon a role that opened is announced in the roundup channels
 
 
 @dataclass
@@ -183,10 +186,11 @@ def build(
     )
     candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         ats=ats,
-        home=Home(sessions=sessions, members=members, desks=desks, roles=roles),
+        home=Home(sessions=sessions, members=members, desks=desks, roles=roles, roundups=roundups),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
         search=Search(sessions=sessions, members=members),
@@ -222,6 +226,8 @@ def build(
         snoozes=Snoozes(
             sessions=sessions, members=members, candidates=candidates, outbox=outbox, clock=clock
         ),
+        roundups=roundups,
+        recognition=Recognition(sessions=sessions, members=members, outbox=outbox, clock=clock),
         # Webhooks and polling; it takes the ATS_PULL rows of `ats` (after the ack).
         ats_pull=AtsPull(
             sessions=sessions,
@@ -259,6 +265,11 @@ def build(
     )
     composer.register_notice(
         "referrer_update", composed(cards.referrer_update, rendering.referrer_update)
+    )
+    composer.register_notice(ROUNDUP, composed(services.roundups.post, rendering.roundup))
+    composer.register_notice(PERSONAL, composed(services.roundups.personal, rendering.roundup))
+    composer.register_notice(
+        RECOGNITION, composed(services.recognition.thanks, rendering.recognition)
     )
     foreground = Foreground()
     dispatcher = Dispatcher(
@@ -301,7 +312,11 @@ def build(
             sweep=runtime.sweep,
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
-            hourly=[services.digests.queue_due],
+            hourly=[
+                services.digests.queue_due,
+                services.roundups.queue_due,
+                services.recognition.queue_due,
+            ],
             daily=[
                 services.retention.purge,
                 services.privacy.purge,
@@ -309,9 +324,14 @@ def build(
                 *([oauth_states.purge] if oauth_states else []),  # installs never finished
             ],
             # 0 turns polling off for webhook connections; jobs still sync, hourly.
-            every=[(services.ats_pull.poll, settings.refbot_ats_poll_seconds or ATS_JOBS_SECONDS)]
-            if services.ats_pull
-            else [],
+            every=[
+                (services.roundups.announce_opened, ANNOUNCE_SECONDS),
+                *(
+                    [(services.ats_pull.poll, settings.refbot_ats_poll_seconds or ATS_JOBS_SECONDS)]
+                    if services.ats_pull
+                    else []
+                ),
+            ],
         )
     return runtime
 

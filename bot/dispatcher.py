@@ -57,6 +57,8 @@ UNCERTAIN = "uncertain: "  # last_error prefix: the send may have reached Slack
 # After a sender's lease ends it posts nothing more; one post started under it may still land
 # within the dispatch client's timeout (10 s). An edit waiting on that post looks until then.
 POST_MARGIN = timedelta(seconds=15)
+CHANNEL_PACE = 1.0  # seconds between two paced posts to one channel
+PACED_CHANNELS = 10_000  # channels remembered for pacing
 ALERT_TEMPLATE = "notices/delivery_failed"
 ATS_ALERT_TEMPLATE = "ats/failed"
 
@@ -144,6 +146,8 @@ class Dispatcher:
         # without another call to Slack.
         self._unauthorized: dict[str, str] = {}
         self._started = False
+        self._last_paced: dict[tuple[str, str], float] = {}  # (team, channel) -> monotonic
+        self._pace_lock = threading.Lock()
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -312,6 +316,8 @@ class Dispatcher:
                     waiting = [due for due, _ in ready]
                     continue  # compose the group again without them
                 posting = batch
+                if any(due.payload.get("pace") for due in batch):
+                    self._wait_turn(team_id, channel)
                 started = time.perf_counter()
                 ts = self.messenger.post(team_id, channel, message, [d.id for d in batch])
                 metrics.SEND_SECONDS.observe(time.perf_counter() - started)
@@ -346,6 +352,20 @@ class Dispatcher:
                 error = SendError("permanent", "internal error")
                 self._failed_send(out, due, error, tried=True, uncertain=due.id in unsure)
         return out
+
+    def _wait_turn(self, team_id: str, channel: str) -> None:
+        """Posts that ask for it (a roundup in several parts) go out one a second per channel,
+        Slack's pace for chat.postMessage (https://api.slack.com/methods/chat.postMessage#rate_limiting).
+        Within this process; a replica's post to the same channel meets a 429 (Retry-After)."""
+        key = (team_id, channel)
+        with self._pace_lock:
+            now = time.monotonic()
+            turn = max(now, self._last_paced.get(key, 0.0) + CHANNEL_PACE)
+            self._last_paced[key] = turn
+            if len(self._last_paced) > PACED_CHANNELS:
+                self._last_paced = {key: turn}
+        if turn > now:
+            time.sleep(turn - now)
 
     def _call_ats(self, due: Due, deadline: datetime) -> _Outcomes:
         """One ATS delivery (a push, a note): the adapters look the person up before creating
@@ -611,19 +631,23 @@ class Dispatcher:
             payload = text_notice(ATS_ALERT_TEMPLATE, kind=due.kind.value, reason=reason)
         else:
             payload = text_notice(
-                ALERT_TEMPLATE,
+                # a recurring post (a roundup) says it will be tried again at its next time
+                due.payload.get("alert_template") or ALERT_TEMPLATE,
                 # what was lost, in words: a notice names what it rendered (a card…)
                 kind=due.payload.get("render") or due.kind.value,
                 recipient=due.recipient,
                 reason=reason,
             )
+        # A post that says "alert_once" (a roundup: the channel refbot is not in fails every
+        # week's, each part) tells the admins once for all of them.
+        once = due.payload.get("alert_once") or due.id
         for admin in members_repo.admins(s, due.team_id):
             self.outbox.notice(
                 s,
                 team_id=due.team_id,
                 recipient=admin,
                 subject=f"delivery:{due.id}",
-                dedupe_key=f"delivery-failed:{due.id}:{admin}",
+                dedupe_key=f"delivery-failed:{once}:{admin}",
                 payload=payload,
             )
 

@@ -64,6 +64,8 @@ class View(StrEnum):
     ADMIN = "admin_submit"
     FORGET = "forget_submit"
     ATS = "ats_submit"
+    ROUNDUP_SETTINGS = "roundup_settings_submit"  # pushed from the admin modal
+    ROUNDUP_DM = "roundup_dm_submit"  # Home: a personal weekly DM of matching roles
 
 
 class Action(StrEnum):
@@ -88,6 +90,11 @@ class Action(StrEnum):
     INTRO_DECLINE = "intro_decline"
     SOURCING_ADD_CONTACT = "sourcing_add_contact"
     SOURCING_END = "sourcing_end"
+    ROUNDUP_REFER = "roundup_refer"  # a roundup's "Refer someone" (value = role public id)
+    ADMIN_ROUNDUPS = "admin_roundups"  # the admin modal's "Roundups and thank-yous…"
+    HOME_ROUNDUP_DM = "home_roundup_dm"  # ask for the weekly DM (opens its modal)
+    HOME_ROUNDUP_STOP = "home_roundup_stop"  # stop it, in one click
+    HOME_THANKS_NAME = "home_thanks_name"  # value "hide" / "show": named in thank-yous or not
 
 
 class Event(StrEnum):
@@ -132,6 +139,21 @@ class AdminInput(StrEnum):
     TEMPLATE_BODY = "template_body"
     RECRUITERS = "recruiters"
     ADMINS = "admins"
+
+
+class RoundupInput(StrEnum):
+    """Blocks of the roundup settings modal; each input's block_id equals its action_id."""
+
+    CHANNELS = "roundup_channels"
+    WEEKDAY = "roundup_weekday"
+    HOUR = "roundup_hour"
+    ANNOUNCE = "roundup_announce"
+    RECOGNITION_CHANNEL = "recognition_channel"
+
+
+class RoundupDmInput(StrEnum):
+    TEAM = "roundup_team"
+    KEYWORDS = "roundup_keywords"
 
 
 class ReachOutInput(StrEnum):

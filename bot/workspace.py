@@ -369,6 +369,10 @@ def _input_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"type": kind, "selected_user": value}
     if kind == "multi_users_select":
         return {"type": kind, "selected_users": list(value)}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": value}
+    if kind == "multi_conversations_select":
+        return {"type": kind, "selected_conversations": list(value)}
     if kind == "number_input":
         return {"type": kind, "value": str(value)}
     raise LookupError(f"cannot fill a {kind}")

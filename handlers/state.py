@@ -6,7 +6,8 @@ from bot.user_input import without_controls
 
 
 def read_state(view: dict[str, Any]) -> dict[str, Any]:
-    """A flat dict keyed by block_id: text, selected value(s), date or user; None when empty."""
+    """A flat dict keyed by block_id: text, selected value(s), date, user or conversation(s);
+    None when empty."""
     values: dict[str, Any] = {}
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         for element in actions.values():
@@ -27,6 +28,10 @@ def _value(element: dict[str, Any]) -> Any:
         return element.get("selected_user")
     if kind == "multi_users_select":
         return element.get("selected_users") or []
+    if kind == "conversations_select":
+        return element.get("selected_conversation")
+    if kind == "multi_conversations_select":
+        return element.get("selected_conversations") or []
     value = element.get("value")
     if not isinstance(value, str):
         return value

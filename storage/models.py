@@ -422,3 +422,37 @@ class AtsCursor(Base):
     resource: Mapped[str] = mapped_column(String(32))
     position: Mapped[UtcDateTime]
     updated_at: Mapped[UtcDateTime]
+
+
+class RoundupSettings(Base):
+    """Where and when a workspace's open roles are posted for referral, and whether a monthly
+    thank-you goes out (issue 17; edited by admins from `/refbot admin`)."""
+
+    __tablename__ = "roundup_settings"
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId] = mapped_column(unique=True)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # channel ids
+    weekday: Mapped[int | None]  # 0 = Monday, in the workspace's zone; None: no weekly post
+    hour: Mapped[int] = mapped_column(default=10)
+    # Roles that open from this instant on are announced once; None: no announcements (and an
+    # admin turning it on does not flood the channels with every role already open).
+    announce_since: Mapped[UtcDateTime | None]
+    recognition_channel: Mapped[SlackId | None]  # None: no monthly thank-you
+    updated_at: Mapped[UtcDateTime]
+
+
+class RoundupPreference(Base):
+    """One person's choices: a weekly DM of matching roles, and staying unnamed in thank-yous."""
+
+    __tablename__ = "roundup_preferences"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    user_id: Mapped[SlackId]
+    dm: Mapped[bool] = mapped_column(default=False)
+    dm_team: Mapped[str | None] = mapped_column(String(100))  # a role's team, as roles name it
+    dm_keywords: Mapped[str | None] = mapped_column(String(200))
+    unnamed: Mapped[bool] = mapped_column(default=False)  # "Don't name me in thank-you posts"
+    updated_at: Mapped[UtcDateTime]

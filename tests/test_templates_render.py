@@ -24,6 +24,7 @@ from bot.services.outreach import ReachOutForm, ReachOutResult
 from bot.services.privacy import ForgetPreview
 from bot.services.referrals import ReferralFormView, ReferralResult
 from bot.services.roles import RoleForm, RoleLine
+from bot.services.roundups import RoundupChoices, RoundupSettingsResult, RoundupSettingsView
 from bot.services.snoozes import SnoozeResult
 from bot.services.sourcing import AddResult, StartForm
 from storage.types import CandidateStatus, DeliveryKind, OutreachChannel
@@ -159,6 +160,24 @@ def _env() -> Any:
 
 def one(**values: Any) -> Callable[[Edge], list[dict[str, Any]]]:
     return lambda e: [values]
+
+
+def roundup_samples(e: Edge) -> list[ns]:
+    roles = [ns(title=e.name, team_name=ROLE, profile_line=NOTE, reward=None)] * min(e.n, 3)
+    return [
+        ns(
+            kind=kind,
+            roles=roles or [ns(title=e.name)],
+            part=part,
+            parts=parts,
+            more=e.n,
+            matching_team=team,
+            matching_keywords=words,
+        )
+        for kind in ("weekly", "opened", "personal")
+        for part, parts in ((1, 1), (2, 3))
+        for team, words in ((None, None), (ROLE, "python"))
+    ]
 
 
 S = dict[str, Any]
@@ -431,6 +450,54 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "roles/pool_more": lambda e: [{"count": e.n}],
     "roles/upcoming_line": lambda e: [{"role": ns(title=e.name)}],
+    # issue 17: role roundups and the monthly thank-you
+    **{
+        name: (lambda e: [{"roundup": r} for r in roundup_samples(e)])
+        for name in ("roundups/title", "roundups/fallback", "roundups/footer")
+    },
+    "roundups/role": lambda e: [
+        {"role": ns(title=e.name, team_name=t, profile_line=p, reward=w)}
+        for t, p, w in ((None, None, None), (ROLE, NOTE, "€1,000"))
+    ],
+    "roundups/more": lambda e: [{"count": e.n}],
+    "roundups/failed": lambda e: [
+        {"kind": k, "recipient": "C0JOBS", "reason": why}
+        for k in ("roundup", "recognition")
+        for why in ("not_in_channel", "channel_not_found", "is_archived", "weird_code")
+    ],
+    "roundups/home": lambda e: [
+        {"choices": ns(dm=d, dm_team=t, dm_keywords=k, unnamed=u)}
+        for d, t, k, u in (
+            (False, None, None, False),
+            (True, None, None, True),
+            (True, ROLE, None, False),
+            (True, None, "python", False),
+            (True, ROLE, "python", True),
+        )
+    ],
+    "roundups/hour_hint": lambda e: [{"tz": "Europe/Paris"}],
+    "roundups/settings_saved": lambda e: [
+        {
+            "saved": ns(
+                channels=c, weekday=w, announce=a, recognition_channel=r, timezone="Europe/Paris"
+            ),
+            "day": "Monday" if w is not None else "",
+            "at": "10:00",
+        }
+        for c, w, a, r in (
+            ((), None, False, None),
+            (("C0JOBS", "C0ENG"), 0, True, "C0THANKS"),
+            (("C0JOBS",), None, True, None),
+        )
+    ],
+    "roundups/thanks": lambda e: [
+        {
+            "thanks": ns(
+                referrals=e.n, intros=e.n, hires=e.n, top=[(u, e.n) for u in USERS[: min(e.n, 3)]]
+            ),
+            "month": "November 2026",
+        }
+    ],
     "search/denied": one(),
     "search/hit": lambda e: [
         {
@@ -801,6 +868,13 @@ def modals(locale: str) -> Iterator[dict[str, Any]]:
     yield rendering.outside_modal(locale, "referral_submit")
     yield rendering.session_start_modal(StartForm(locale=locale, channel_id="C1", roles=(role,)))
     yield rendering.contact_added(locale, AddResult(locale=locale, outcome="ended"))
+    yield rendering.roundup_settings_modal(RoundupSettingsView(locale=locale, timezone="UTC"))
+    yield rendering.roundup_settings_saved(
+        RoundupSettingsResult(
+            locale=locale, saved=RoundupSettingsView(locale=locale, timezone="UTC")
+        )
+    )
+    yield rendering.roundup_dm_modal(RoundupChoices(locale=locale, teams=(ROLE,)))
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])

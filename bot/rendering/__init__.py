@@ -35,6 +35,15 @@ from bot.rendering.referral import (
     sla_nudge,
 )
 from bot.rendering.roles import role_created, role_modal, role_pool, role_target, roles_list
+from bot.rendering.roundups import (
+    recognition,
+    roundup,
+    roundup_dm_modal,
+    roundup_home_sections,
+    roundup_settings_button,
+    roundup_settings_modal,
+    roundup_settings_saved,
+)
 from bot.rendering.search import search_results
 from bot.rendering.snooze import snooze_done, snooze_due_dm, snooze_modal
 from bot.rendering.sourcing import (
@@ -88,6 +97,7 @@ __all__ = [
     "reach_out_done",
     "reach_out_modal",
     "reason_modal",
+    "recognition",
     "recruiter_card",
     "referral_done",
     "referral_modal",
@@ -97,6 +107,12 @@ __all__ = [
     "role_pool",
     "role_target",
     "roles_list",
+    "roundup",
+    "roundup_dm_modal",
+    "roundup_home_sections",
+    "roundup_settings_button",
+    "roundup_settings_modal",
+    "roundup_settings_saved",
     "search_results",
     "session_card",
     "session_end",

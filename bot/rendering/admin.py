@@ -19,6 +19,7 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.rendering.roundups import roundup_settings_button
 from bot.services.admin import BOUNDS, FOLLOWUP, AdminResult, AdminView
 
 BODY_LIMIT = 3000  # a plain_text_input's max_length
@@ -72,6 +73,7 @@ def admin_modal(view: AdminView) -> dict[str, Any]:
             *numbers,
             header(_label(t, "people")),
             *people,
+            roundup_settings_button(t),  # pushes a modal of its own (bot.rendering.roundups)
             header(_label(t, "templates")),
             section(i18n.mrkdwn(t, "admin/template_help")),
             *_wording(view),

@@ -16,6 +16,7 @@ from bot.rendering.blocks import (
     section,
 )
 from bot.rendering.desk import desk_sections
+from bot.rendering.roundups import roundup_home_sections
 from bot.services.home import HomeState
 
 
@@ -38,6 +39,8 @@ def home(state: HomeState) -> dict[str, Any]:
         blocks += [divider(), section(i18n.mrkdwn(t, "home/open_roles", roles=state.open_roles))]
     if state.desk is not None:
         blocks = [*blocks[:3], divider(), *desk_sections(state.desk), *blocks[3:]]
+    if state.roundups is not None:
+        blocks += roundup_home_sections(state.roundups)
     blocks += [divider(), context(i18n.mrkdwn(t, "home/help"))]
     if state.decisions or state.decisions_more:  # a hiring manager with answers to give
         # What is left of the view's 100 blocks, so the sections below are never cut off.

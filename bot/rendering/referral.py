@@ -102,11 +102,14 @@ def referral_modal(
             )
             for r in form.roles
         ]
+        # A role chosen already (a roundup's "Refer someone") comes first: a select shows
+        # 100 options at most, and its initial option must be one of them.
+        roles.sort(key=lambda o: o["value"] != p.role)
         blocks.append(
             input_block(
                 ReferralInput.ROLE,
                 _label(t, "role"),
-                static_select(roles, placeholder=_label(t, "role_placeholder")),
+                static_select(roles, initial=p.role, placeholder=_label(t, "role_placeholder")),
                 optional=True,
             )
         )

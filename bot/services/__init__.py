@@ -16,10 +16,12 @@ from bot.services.intros import Intros
 from bot.services.members import Members
 from bot.services.outreach import Outreaches
 from bot.services.privacy import Privacy
+from bot.services.recognition import Recognition
 from bot.services.referrals import Referrals
 from bot.services.requests import Requests
 from bot.services.retention import Retention
 from bot.services.roles import Roles
+from bot.services.roundups import Roundups
 from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
@@ -50,6 +52,8 @@ class Services:
     search: Search
     workspaces: Workspaces
     ats: Ats
+    roundups: Roundups  # issue 17: roles posted for referral
+    recognition: Recognition  # issue 17: the monthly thank-you
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:

@@ -9,6 +9,7 @@ from bot.services.cards import CandidateCard, candidate_card
 from bot.services.desk import Desk, Desks
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
+from bot.services.roundups import RoundupChoices, Roundups
 from storage.repositories import audit, candidates, referrals
 
 MY_REFERRALS_SHOWN = 20
@@ -34,16 +35,24 @@ class HomeState:
     # Hiring managers: candidates for their roles still waiting for their answer.
     decisions: tuple[CandidateCard, ...] = ()
     decisions_more: int = 0
+    roundups: RoundupChoices | None = None  # the weekly DM and thank-you naming choices
 
 
 class Home:
     def __init__(
-        self, *, sessions: sessionmaker[Session], members: Members, desks: Desks, roles: Roles
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        members: Members,
+        desks: Desks,
+        roles: Roles,
+        roundups: Roundups | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.desks = desks
         self.roles = roles
+        self.roundups = roundups
 
     def state(self, *, team_id: str, user_id: str) -> HomeState:
         """The Home tab of one person: their referrals and the roles open for referral."""
@@ -51,6 +60,7 @@ class Home:
         desk = (
             self.desks.desk(team_id=team_id, recruiter_id=user_id) if profile.is_recruiter else None
         )
+        choices = self.roundups.choices(team_id=team_id, user_id=user_id) if self.roundups else None
         with self.sessions() as s:
             mine = referrals.by_referrer(s, team_id, user_id, limit=MY_REFERRALS_SHOWN)
             waiting = self._waiting_for(s, team_id, user_id)
@@ -74,6 +84,7 @@ class Home:
                     if (card := candidate_card(s, team_id, c, viewer=user_id)) is not None
                 ),
                 decisions_more=max(len(waiting) - DECISIONS_SHOWN, 0),
+                roundups=choices,
             )
 
     @staticmethod

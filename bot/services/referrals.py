@@ -1,7 +1,7 @@
 """Referring someone: validate, dedupe, credit, and tell the recruiters (DESIGN.md section 7)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +54,7 @@ class ReferralPrefill:
     email: str | None = None
     profile_url: str | None = None
     note: str | None = None
+    role: str | None = None  # a role's public id, chosen already (a roundup's "Refer someone")
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Referrals:
         text: str = "",
         message: str = "",
         permalink: str | None = None,
+        role: str | None = None,
     ) -> ReferralFormView:
         """What the referral modal offers: open roles, and fields pre-filled from what was typed
         after /refer or from the message a shortcut was used on."""
@@ -123,9 +125,12 @@ class Referrals:
                 email=contacts.find_email(message),
                 profile_url=contacts.find_profile_url(message),
             )
+        roles = self.roles.referable(team_id=team_id)
+        if role and any(r.public_id == role for r in roles):  # still open to referrals
+            prefill = replace(prefill, role=role)
         return ReferralFormView(
             locale=self.members.locale(team_id=team_id, user_id=user_id),
-            roles=self.roles.referable(team_id=team_id),
+            roles=roles,
             prefill=prefill,
         )
 

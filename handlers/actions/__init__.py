@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.actions import admin, candidate, home, intro, role, sourcing
+from handlers.actions import admin, candidate, home, intro, role, roundup, sourcing
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     sourcing.register(app)
     role.register(app)
     admin.register(app)
+    roundup.register(app)

@@ -1,6 +1,16 @@
 from slack_bolt import App
 
-from handlers.views import admin, decision, privacy, reach_out, referral, role, snooze, sourcing
+from handlers.views import (
+    admin,
+    decision,
+    privacy,
+    reach_out,
+    referral,
+    role,
+    roundup,
+    snooze,
+    sourcing,
+)
 
 
 def register(app: App) -> None:
@@ -12,3 +22,4 @@ def register(app: App) -> None:
     admin.register(app)
     privacy.register(app)
     sourcing.register(app)
+    roundup.register(app)

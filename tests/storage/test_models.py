@@ -25,6 +25,8 @@ from storage.models import (
     Outreach,
     Referral,
     Role,
+    RoundupPreference,
+    RoundupSettings,
     SeenRequest,
     Settings,
     SourcingSession,
@@ -212,6 +214,8 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                 ),
                 delivery(payload={"referral": ref.public_id, "attempt": [1, 2]}),
                 SeenRequest(key="Ev0001", team_id=TEAM, seen_at=NOW),
+                RoundupSettings(team_id=TEAM, updated_at=NOW),
+                RoundupPreference(team_id=TEAM, user_id=RECRUITER, updated_at=NOW),
             ]
         )
 
@@ -219,6 +223,10 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
         for table in Base.metadata.sorted_tables:
             count = s.scalar(select(func.count()).select_from(table).where(table.c.team_id == TEAM))
             assert count == 1, table.name
+        roundup = s.scalars(select(RoundupSettings)).one()
+        assert (roundup.channels, roundup.hour, roundup.announce_since) == ([], 10, None)
+        choice = s.scalars(select(RoundupPreference)).one()
+        assert (choice.dm, choice.unnamed) == (False, False)
         ada = s.scalars(select(Candidate)).one()
         assert (ada.status, ada.tags, ada.consent) == (CandidateStatus.NEW, "", False)
         assert len(ada.public_id) == 12
