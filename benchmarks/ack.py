@@ -31,7 +31,7 @@ Figures, not verdicts: nothing here asserts a timing. Ratios compare with the ba
 same run, so they hold up better than absolute milliseconds on a busy machine.
 
     python benchmarks/ack.py [--scenario help|referral|all] [--requests 300]
-                             [--rate 100] [--seconds 15] [--workers 2]
+                             [--rate 100] [--seconds 15] [--workers 1] [--repeat 3]
                              [--database-url postgresql+psycopg://...]
     python benchmarks/ack.py --sustained --database-url postgresql+psycopg://...
                              [--rates 100,150,200,250,300,400] [--seconds 10]
@@ -586,7 +586,7 @@ def exactly_once(new: dict[str, int], submissions: Sequence[Referred]) -> tuple[
     return ok, f"{text}: {'OK' if ok else 'MISMATCH'}"
 
 
-def print_comparison(title: str, results: dict[str, Figures], rate: float) -> None:
+def print_comparison(title: str, results: dict[str, Figures], rate: float) -> list[float]:
     print(title)
     print(f"{'':12}{'p50 @1':>10}{'p50 open':>10}{'p99 open':>10}   (open loop: {rate:g}/s)")
     for name, f in results.items():
@@ -602,6 +602,7 @@ def print_comparison(title: str, results: dict[str, Figures], rate: float) -> No
     ]
     print(f"{'ratio':12}" + "".join(f"{v:9.2f}x" for v in ratios))
     print("targets: p50 @1 ratio <= 0.5x; p99 open-loop ratio <= 1.0x")
+    return ratios
 
 
 def print_tallies(tallies: dict[str, Tally], logs: dict[str, str]) -> None:
@@ -614,7 +615,10 @@ def print_tallies(tallies: dict[str, Tally], logs: dict[str, str]) -> None:
             print(f"  {name}'s log ends with:\n" + logs[name])
 
 
-def scenario_help(env: dict[str, str], args: argparse.Namespace, slack: FakeSlack) -> bool:
+Outcome = tuple[bool, list[float]]  # all answers and deliveries right; the three ratios
+
+
+def scenario_help(env: dict[str, str], args: argparse.Namespace, slack: FakeSlack) -> Outcome:
     results: dict[str, Figures] = {}
     tallies: dict[str, Tally] = {}
     logs: dict[str, str] = {}
@@ -624,14 +628,14 @@ def scenario_help(env: dict[str, str], args: argparse.Namespace, slack: FakeSlac
             bodies = help_bodies(slack.response_url)
             results[name], tallies[name] = measure(port, args, bodies, None)
             logs[name] = served.first_error()
-    print_comparison("ack latency of /refbot help (ms)", results, args.rate)
+    ratios = print_comparison("ack latency of /refbot help (ms)", results, args.rate)
     print_tallies(tallies, logs)
-    return all(t.bad == 0 for t in tallies.values())
+    return all(t.bad == 0 for t in tallies.values()), ratios
 
 
 def scenario_referral(
     env: dict[str, str], args: argparse.Namespace, url: str, slack: FakeSlack
-) -> bool:
+) -> Outcome:
     run = secrets.token_hex(3)  # unique emails, so a reused PostgreSQL database dedupes nothing
     taken = consumed(args)
     started = time.perf_counter()
@@ -651,11 +655,12 @@ def scenario_referral(
                 new = delivered(url, slack, before)
             logs[name] = served.first_error()
         assert feed.taken == taken, (feed.taken, taken)
-    print_comparison("ack latency of a referral_submit view_submission (ms)", results, args.rate)
+    title = "ack latency of a referral_submit view_submission (ms)"
+    ratios = print_comparison(title, results, args.rate)
     print_tallies(tallies, logs)
     ok, text = exactly_once(new, submissions)
     print(f"refbot's database and the fake Slack: {text}")
-    return ok and all(t.bad == 0 for t in tallies.values())
+    return ok and all(t.bad == 0 for t in tallies.values()), ratios
 
 
 # -- sustained --------------------------------------------------------------------------------
@@ -781,7 +786,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="one-client requests")
     parser.add_argument("--rate", type=float, default=100.0, help="open-loop requests/s")
     parser.add_argument("--seconds", type=float, default=15.0, help="open-loop duration")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both apps")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="gunicorn workers of both apps (refbot's default: 1)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs; prints the median ratios")
     parser.add_argument(
         "--database-url", help="refbot's database (migrated here); default: SQLite in a temp dir"
     )
@@ -808,13 +816,23 @@ def main() -> None:
             ok = sustained(env, args, url, slack)
         else:
             scenarios = ("help", "referral") if args.scenario == "all" else (args.scenario,)
-            for i, scenario in enumerate(scenarios):
-                if i:
-                    print()
-                if scenario == "help":
-                    ok &= scenario_help(env, args, slack)
-                else:
-                    ok &= scenario_referral(env, args, url, slack)
+            runs: dict[str, list[list[float]]] = {name: [] for name in scenarios}
+            for run in range(args.repeat):
+                for i, scenario in enumerate(scenarios):
+                    if i or run:
+                        print()
+                    if scenario == "help":
+                        good, ratios = scenario_help(env, args, slack)
+                    else:
+                        good, ratios = scenario_referral(env, args, url, slack)
+                    ok &= good
+                    runs[scenario].append(ratios)
+            if args.repeat > 1:
+                print(f"\nmedian of {args.repeat} runs (ratio to the bare app):")
+                print(f"{'':12}{'p50 @1':>10}{'p50 open':>10}{'p99 open':>10}")
+                for scenario, rows in runs.items():
+                    medians = [statistics.median(column) for column in zip(*rows, strict=True)]
+                    print(f"{scenario:12}" + "".join(f"{v:9.2f}x" for v in medians))
     if not ok:
         raise SystemExit("some answers were errors, or what was saved or sent is not exact")
 
