@@ -47,6 +47,7 @@ from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.requests import AlreadyHandled, Requests
 from bot.services.retention import Retention
+from bot.services.rewards import Rewards
 from bot.services.roles import Roles
 from bot.services.search import Search
 from bot.services.snoozes import Snoozes
@@ -159,12 +160,14 @@ def build(
         env=env_connection(settings),
     )
     desks = Desks(sessions=sessions, members=members, clock=clock)
+    rewards = Rewards(sessions=sessions, members=members, outbox=outbox, clock=clock)
     digests = Digests(
         sessions=sessions,
         outbox=outbox,
         clock=clock,
         default_tz=settings.refbot_timezone,
         desks=desks,
+        rewards=rewards,
     )
     roles = Roles(sessions=sessions, members=members, outbox=outbox, clock=clock)
     cards = Cards(sessions=sessions, ats_line=ats.line)
@@ -179,12 +182,14 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
-    candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    candidates = Candidates(
+        sessions=sessions, members=members, outbox=outbox, clock=clock, rewards=rewards
+    )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         ats=ats,
-        home=Home(sessions=sessions, members=members, desks=desks, roles=roles),
+        home=Home(sessions=sessions, members=members, desks=desks, roles=roles, rewards=rewards),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
         search=Search(sessions=sessions, members=members),
@@ -232,8 +237,10 @@ def build(
             people=SlackDirectory(dispatch_clients),
             poll_seconds=settings.refbot_ats_poll_seconds,
         ),
+        rewards=rewards,
     )
     composer = Composer()
+    composer.register(DeliveryKind.REWARD, composed(rewards.due, rendering.reward_due))
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))

@@ -45,6 +45,7 @@ class Subcommand(StrEnum):
     FORGET = "forget"
     EXPORT = "export"
     ATS = "ats"
+    REWARDS = "rewards"  # admins: referral rewards to pay (list, mark paid, payroll CSV)
 
 
 class Shortcut(StrEnum):
@@ -88,6 +89,8 @@ class Action(StrEnum):
     INTRO_DECLINE = "intro_decline"
     SOURCING_ADD_CONTACT = "sourcing_add_contact"
     SOURCING_END = "sourcing_end"
+    REWARD_MARK_PAID = "reward_mark_paid"  # admins only, value = reward public id
+    REWARD_EXPORT = "reward_export"  # admins only: the payable rewards as CSV, in a DM
 
 
 class Event(StrEnum):
@@ -132,6 +135,14 @@ class AdminInput(StrEnum):
     TEMPLATE_BODY = "template_body"
     RECRUITERS = "recruiters"
     ADMINS = "admins"
+
+
+class RewardInput(StrEnum):
+    """A reward rule's inputs, on the role modal and the admin modal (admins only)."""
+
+    AMOUNT = "reward_amount"
+    CURRENCY = "reward_currency"
+    DAYS = "reward_days"
 
 
 class ReachOutInput(StrEnum):

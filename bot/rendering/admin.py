@@ -19,6 +19,7 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.rendering.rewards import reward_inputs
 from bot.services.admin import BOUNDS, FOLLOWUP, AdminResult, AdminView
 
 BODY_LIMIT = 3000  # a plain_text_input's max_length
@@ -70,6 +71,7 @@ def admin_modal(view: AdminView) -> dict[str, Any]:
         [
             header(_label(t, "defaults")),
             *numbers,
+            *reward_inputs(t, view.reward, default=True),
             header(_label(t, "people")),
             *people,
             header(_label(t, "templates")),

@@ -19,6 +19,7 @@ from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.requests import Requests
 from bot.services.retention import Retention
+from bot.services.rewards import Rewards
 from bot.services.roles import Roles
 from bot.services.search import Search
 from bot.services.snoozes import Snoozes
@@ -51,6 +52,7 @@ class Services:
     workspaces: Workspaces
     ats: Ats
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
+    rewards: Rewards | None = None  # referral rewards (bot.services.rewards)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

@@ -8,6 +8,7 @@ from bot.services import changes
 from bot.services.cards import CandidateCard, candidate_card
 from bot.services.desk import Desk, Desks
 from bot.services.members import Members
+from bot.services.rewards import RewardLine, Rewards
 from bot.services.roles import RoleLine, Roles
 from storage.repositories import audit, candidates, referrals
 
@@ -34,16 +35,24 @@ class HomeState:
     # Hiring managers: candidates for their roles still waiting for their answer.
     decisions: tuple[CandidateCard, ...] = ()
     decisions_more: int = 0
+    rewards: tuple[RewardLine, ...] = ()  # the person's own referral rewards
 
 
 class Home:
     def __init__(
-        self, *, sessions: sessionmaker[Session], members: Members, desks: Desks, roles: Roles
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        members: Members,
+        desks: Desks,
+        roles: Roles,
+        rewards: Rewards | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.desks = desks
         self.roles = roles
+        self.rewards = rewards
 
     def state(self, *, team_id: str, user_id: str) -> HomeState:
         """The Home tab of one person: their referrals and the roles open for referral."""
@@ -74,6 +83,9 @@ class Home:
                     if (card := candidate_card(s, team_id, c, viewer=user_id)) is not None
                 ),
                 decisions_more=max(len(waiting) - DECISIONS_SHOWN, 0),
+                rewards=self.rewards.mine(s, team_id=team_id, user_id=user_id)
+                if self.rewards
+                else (),
             )
 
     @staticmethod

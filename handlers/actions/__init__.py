@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.actions import admin, candidate, home, intro, role, sourcing
+from handlers.actions import admin, candidate, home, intro, rewards, role, sourcing
 
 
 def register(app: App) -> None:
@@ -10,3 +10,4 @@ def register(app: App) -> None:
     sourcing.register(app)
     role.register(app)
     admin.register(app)
+    rewards.register(app)
