@@ -17,7 +17,6 @@ MAX_DAYS = 3650
 MAX_MINOR = 999_999_999  # nine digits: fits any INTEGER column, and any sane reward
 # Thousands separators people type: spaces (also Babel's no-break ones) and apostrophes.
 _GROUPING = re.compile("[ \u00a0\u202f'’]")
-_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -66,26 +65,32 @@ def parse_rule(
 
 
 def _minor(typed: str, digits: int) -> int | None:
-    """ "1,000.50" in a two-digit currency is 100050; None when it is not such an amount. A
-    lone separator followed by at most `digits` digits is the decimal one ("1,5" is 1.50);
-    otherwise separators group thousands ("1,000", "1.000.000")."""
+    """ "1,000.50" in a two-digit currency is 100050; None when it is not such an amount. With
+    both "," and "." the last one is the decimal mark; a lone mark followed by three digits
+    after one to three is grouping ("1,000"), else the decimal mark ("1,5", "1000.999")."""
     text = _GROUPING.sub("", typed)
-    marks = [i for i, c in enumerate(text) if c in ",."]
-    if marks:
-        last = marks[-1]
-        decimal_mark = len(text) - last - 1 <= digits and (
-            len(marks) == 1 or text[last] != text[marks[0]]
-        )
-        whole = text[:last] if decimal_mark else text
-        fraction = text[last + 1 :] if decimal_mark else ""
-        text = re.sub("[,.]", "", whole) + ("." + fraction if fraction else "")
-    if not _NUMBER.fullmatch(text):
+    if not re.fullmatch(r"[0-9.,]+", text):
+        return None
+    marks = [c for c in text if c in ",."]
+    decimal_mark = None
+    if len(set(marks)) == 2:
+        decimal_mark = marks[-1]
+    elif len(marks) == 1:
+        before, after = text.split(marks[0])
+        grouping = len(after) == 3 and 1 <= len(before) <= 3 and digits < 3
+        decimal_mark = None if grouping else marks[0]
+    whole, _, fraction = text.rpartition(decimal_mark) if decimal_mark else (text, "", "")
+    groups = re.split("[,.]", whole)
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return None
+    whole = "".join(groups)
+    if not whole.isdigit() or (decimal_mark and not fraction.isdigit()) or len(fraction) > digits:
         return None
     try:
-        value = Decimal(text).scaleb(digits)
+        value = Decimal(whole + ("." + fraction if fraction else "")).scaleb(digits)
     except InvalidOperation:
         return None
-    return int(value) if value == value.to_integral_value() else None
+    return int(value)
 
 
 def rule_form(amount: int | None, currency: str | None, days: int | None) -> RuleForm:

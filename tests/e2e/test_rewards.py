@@ -111,3 +111,215 @@ def test_a_hire_creates_one_reward_for_the_credited_referrer_and_tells_them(
     assert reward.referrer_id == EMPLOYEE
     # Nobody else hears of it: not the recruiter (no reward words in her DMs).
     assert not told(slack, RECRUITER, "€1,000")
+
+
+def test_a_double_click_on_hired_creates_one_reward(refbot: Refbot, slack: SlackEmulator) -> None:
+    role = rewarded_role(refbot)
+    referred(refbot, role)
+    card = next(m for m in slack.dms(RECRUITER) if m.has_button("candidate_snooze"))
+
+    refbot.click(RECRUITER, "candidate_stage", choose="hired", on=card)
+    refbot.click(RECRUITER, "candidate_stage", choose="hired", on=card)
+    refbot.sweep()
+
+    assert slack.wait_for(lambda: status(refbot) == "hired")
+    assert len(rewards(refbot)) == 1
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    refbot.sweep()
+    assert len(told(slack, EMPLOYEE, "€1,000")) == 1
+
+
+def test_on_its_date_the_referrer_and_the_admins_are_told_once_across_a_restart(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    hired(refbot, slack)
+
+    clock.travel(days=89)
+    refbot.sweep()
+    early = told(slack, EMPLOYEE, "now due")
+    clock.travel(days=2)  # 2027-02-01, a Monday: past 09:00 in Alice's New York
+    refbot.sweep()
+    refbot.restart()
+    refbot.sweep()
+    clock.travel(hours=19)  # Tuesday 09:00 in Rita's London: the admins' digest
+    refbot.runtime.services.digests.queue_due()
+    refbot.runtime.services.digests.queue_due()
+    refbot.sweep()
+
+    assert early == []
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "now due")) == 1)
+    assert "€1,000" in told(slack, EMPLOYEE, "now due")[0].plain_text()
+    assert slack.wait_for(lambda: len(told(slack, RECRUITER, "referral reward to pay")) == 1)
+    digest = told(slack, RECRUITER, "referral reward to pay")[0].plain_text()
+    assert "€1,000" in digest and "Ada Lovelace" in digest
+    assert [r.status.value for r in rewards(refbot)] == ["pending"]  # payable, until paid
+
+
+def test_undoing_the_hire_in_slack_before_the_date_cancels_the_reward_kindly(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    hired(refbot, slack)
+
+    clock.travel(days=30)
+    move(refbot, "interviewing")
+    clock.travel(days=70)
+    refbot.sweep()
+
+    assert [r.status.value for r in rewards(refbot)] == ["cancelled"]
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "won't be paid")) == 1)
+    assert "thank you" in told(slack, EMPLOYEE, "won't be paid")[0].plain_text()
+    assert told(slack, EMPLOYEE, "now due") == []
+    refbot.command(RECRUITER, "/refbot", "rewards")
+    assert slack.wait_for(
+        lambda: any("Nothing to pay" in m.plain_text() for m in slack.ephemerals(RECRUITER))
+    )
+
+
+def test_two_referrers_of_one_person_only_the_credited_one_is_rewarded(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    role = rewarded_role(refbot)
+    referred(refbot, role, EMPLOYEE)
+    refer(refbot, FRENCH_EMPLOYEE, name="Ada Lovelace", email=ADA, candidate_knows="yes", role=role)
+
+    move(refbot, "hired")
+
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    assert [r.referrer_id for r in rewards(refbot)] == [EMPLOYEE]
+    refbot.sweep()
+    assert not any("€" in m.plain_text() for m in slack.dms(FRENCH_EMPLOYEE))
+
+
+def test_the_workspace_default_applies_to_a_role_without_its_own_in_the_referrers_language(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    from tests.e2e.test_admin import VALID, open_admin
+
+    open_admin(refbot)
+    refbot.submit(
+        RECRUITER,
+        "admin_submit",
+        **VALID,
+        reward_amount="500",
+        reward_currency="eur",
+        reward_days="30",
+    )
+    role_modal(refbot)
+    refbot.submit(
+        RECRUITER, "role_submit", title="Data Analyst", recruiter=RECRUITER, status="open"
+    )
+    with refbot.runtime.dispatcher.sessions() as s:
+        role = s.scalars(select(Role.public_id)).one()
+    referred(refbot, role, FRENCH_EMPLOYEE)
+
+    move(refbot, "hired")
+
+    assert slack.wait_for(lambda: len(told(slack, FRENCH_EMPLOYEE, "500")) == 1)
+    promise = told(slack, FRENCH_EMPLOYEE, "500")[0].plain_text()
+    assert "500\xa0€" in promise and "30 jours" in promise
+    assert [(r.amount, r.currency, r.days) for r in rewards(refbot)] == [(50000, "EUR", 30)]
+
+
+def test_a_bad_amount_or_currency_in_the_role_modal_is_an_inline_error(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    fields = {"title": "Platform Engineer", "recruiter": RECRUITER, "status": "open"}
+
+    role_modal(refbot)
+    bad = refbot.submit(
+        RECRUITER, "role_submit", **fields, reward_amount="1000.999", reward_currency="EURO"
+    )
+    negative = refbot.submit(
+        RECRUITER, "role_submit", **fields, reward_amount="-5", reward_currency="XXY"
+    )
+    no_currency = refbot.submit(RECRUITER, "role_submit", **fields, reward_amount="1000")
+
+    assert bad.json()["response_action"] == "errors"
+    assert set(bad.json()["errors"]) == {"reward_amount", "reward_currency"}
+    assert "ISO" in bad.json()["errors"]["reward_currency"]
+    assert set(negative.json()["errors"]) == {"reward_amount", "reward_currency"}
+    assert set(no_currency.json()["errors"]) == {"reward_currency"}
+    with refbot.runtime.dispatcher.sessions() as s:
+        assert s.scalars(select(Role)).all() == []
+
+
+def test_admins_mark_payable_rewards_paid_and_export_exactly_those_for_payroll(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    hired(refbot, slack)
+    clock.travel(days=92)
+    refbot.sweep()
+
+    refbot.command(RECRUITER, "/refbot", "rewards export")
+    assert slack.wait_for(lambda: len(slack.uploads()) == 1)
+    refbot.command(RECRUITER, "/refbot", "rewards")
+    assert slack.wait_for(
+        lambda: any(m.has_button("reward_mark_paid") for m in slack.ephemerals(RECRUITER))
+    )
+    refbot.click(RECRUITER, "reward_mark_paid")
+    assert slack.wait_for(lambda: [r.status.value for r in rewards(refbot)] == ["paid"])
+    refbot.command(RECRUITER, "/refbot", "rewards export")
+    assert slack.wait_for(lambda: len(slack.uploads()) == 2)
+
+    first, second = slack.uploads()
+    assert first.channel == slack.dm_channel(RECRUITER)
+    rows = list(csv.DictReader(io.StringIO(first.content.decode())))
+    assert [(r["referrer_slack_id"], r["amount"], r["currency"]) for r in rows] == [
+        (EMPLOYEE, "1000.00", "EUR")
+    ]
+    assert rows[0]["candidate"] == "Ada Lovelace"
+    assert list(csv.DictReader(io.StringIO(second.content.decode()))) == []
+
+
+def test_a_not_yet_payable_reward_is_not_in_the_payroll_export(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    hired(refbot, slack)
+
+    refbot.command(RECRUITER, "/refbot", "rewards export")
+
+    assert slack.wait_for(lambda: len(slack.uploads()) == 1)
+    assert list(csv.DictReader(io.StringIO(slack.uploads()[0].content.decode()))) == []
+
+
+def test_a_non_admin_cannot_list_rewards_or_mark_one_paid_with_a_forged_payload(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    hired(refbot, slack)
+    clock.travel(days=92)
+    refbot.sweep()
+    refbot.command(RECRUITER, "/refbot", "rewards")
+    assert slack.wait_for(
+        lambda: any(m.has_button("reward_mark_paid") for m in slack.ephemerals(RECRUITER))
+    )
+    forged = refbot.click_payload(RECRUITER, "reward_mark_paid")
+    # Alice replays the admin's button as her own click (her user, her response_url).
+    forged["user"] = {"id": EMPLOYEE, "team_id": TEAM}
+    forged["response_url"] = slack.response_url(EMPLOYEE, forged["channel"]["id"])
+
+    refbot.command(EMPLOYEE, "/refbot", "rewards")
+    refbot.command(EMPLOYEE, "/refbot", "rewards export")
+    refbot.post_payload(forged)
+
+    assert slack.wait_for(
+        lambda: (
+            sum("not allowed" in m.plain_text().lower() for m in slack.ephemerals(EMPLOYEE)) == 3
+        )
+    )
+    assert [r.status.value for r in rewards(refbot)] == ["pending"]
+    assert slack.uploads() == []
+    assert all("Mark paid" not in str(m.blocks) for m in slack.ephemerals(EMPLOYEE))
+
+
+def test_the_referrer_sees_their_reward_on_home_and_nobody_else_does(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    hired(refbot, slack)
+
+    refbot.open_home(EMPLOYEE)
+    refbot.open_home(FRENCH_EMPLOYEE)
+
+    assert slack.wait_for(lambda: "€1,000" in str(slack.home(EMPLOYEE)))
+    assert "Your referral rewards" in str(slack.home(EMPLOYEE))
+    assert slack.wait_for(lambda: slack.home(FRENCH_EMPLOYEE) is not None)
+    assert "€" not in str(slack.home(FRENCH_EMPLOYEE))
