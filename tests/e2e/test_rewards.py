@@ -4,14 +4,17 @@ admins list, pay and export the payable ones; nobody else sees or touches them."
 
 import csv
 import io
-import json
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.ats.greenhouse_emulator import GreenhouseEmulator
 from bot.slack_emulator import SlackEmulator
 from storage.models import Candidate, Reward, Role
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
+from tests.e2e import test_ats_connect as connecting
+from tests.e2e import test_ats_pull as pulling
+from tests.e2e.test_admin import VALID, open_admin
 from tests.e2e.test_referral import cards, refer
 
 ADA = "ada@example.com"
@@ -193,8 +196,6 @@ def test_two_referrers_of_one_person_only_the_credited_one_is_rewarded(
 def test_the_workspace_default_applies_to_a_role_without_its_own_in_the_referrers_language(
     refbot: Refbot, slack: SlackEmulator
 ) -> None:
-    from tests.e2e.test_admin import VALID, open_admin
-
     open_admin(refbot)
     refbot.submit(
         RECRUITER,
@@ -323,3 +324,56 @@ def test_the_referrer_sees_their_reward_on_home_and_nobody_else_does(
     assert "Your referral rewards" in str(slack.home(EMPLOYEE))
     assert slack.wait_for(lambda: slack.home(FRENCH_EMPLOYEE) is not None)
     assert "€" not in str(slack.home(FRENCH_EMPLOYEE))
+
+
+# -- from the ATS -----------------------------------------------------------------------------
+
+atsbot, gh, lever, rita = connecting.atsbot, connecting.gh, connecting.lever, pulling.rita
+
+
+def default_reward(refbot: Refbot) -> None:
+    """The admin sets the workspace's default reward: €1,000, 90 days after the start."""
+    open_admin(refbot)
+    answer = refbot.submit(
+        RECRUITER,
+        "admin_submit",
+        **VALID,
+        reward_amount="1,000",
+        reward_currency="EUR",
+        reward_days="90",
+    )
+    assert answer.json()["response_action"] == "update", answer.json()
+
+
+def test_the_same_hire_from_slack_and_from_the_ats_creates_one_reward(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = pulling.ada_in_greenhouse(atsbot, gh, slack, "both")
+    default_reward(atsbot)
+
+    move(atsbot, "hired")
+    pulling.in_ats(atsbot, clock, "both", lambda: gh.hire(application))
+
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    assert len(rewards(atsbot)) == 1
+    pulling.poll(atsbot)
+    assert len(told(slack, EMPLOYEE, "€1,000")) == 1
+
+
+def test_a_hire_undone_in_the_ats_before_the_date_cancels_the_reward_and_nothing_is_due(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = pulling.ada_in_greenhouse(atsbot, gh, slack, "webhooks")
+    default_reward(atsbot)
+    pulling.in_ats(atsbot, clock, "webhooks", lambda: gh.move_stage(application, "Onsite"))
+    pulling.in_ats(atsbot, clock, "webhooks", lambda: gh.hire(application))
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+
+    pulling.in_ats(atsbot, clock, "webhooks", lambda: gh.unhire(application))
+    clock.travel(days=100)
+    atsbot.sweep()
+
+    assert slack.wait_for(lambda: status(atsbot) == "interviewing")
+    assert [r.status.value for r in rewards(atsbot)] == ["cancelled"]
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "won't be paid")) == 1)
+    assert told(slack, EMPLOYEE, "now due") == []
