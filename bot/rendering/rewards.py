@@ -20,7 +20,7 @@ from bot.rendering.blocks import (
     section,
     text_input,
 )
-from bot.services.reward_rules import RuleForm
+from bot.reward_rules import RuleForm
 from bot.services.rewards import RewardBoard, RewardDue, RewardLine
 
 HOME_SHOWN = 10

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from bot import outreach_templates, transfer
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES
+from bot.reward_rules import RuleForm, parse_rule, rule_form
 from bot.services.members import Members
-from bot.services.reward_rules import RuleForm, parse_rule, rule_form
 from bot.user_input import whole_number
 from storage.db import Sessions
 from storage.models import Template

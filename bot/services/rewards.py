@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import NotFound
 from bot.outbox import Due, Outbox, text_notice
+from bot.reward_rules import rule_of
 from bot.services.members import Members
 from bot.services.referrals import _months_ago
-from bot.services.reward_rules import rule_of
 from bot.timecalc import local_date, local_instant, zone
 from bot.transfer import cells
 from storage.db import Sessions

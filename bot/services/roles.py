@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import NotFound
 from bot.outbox import Due, Outbox
+from bot.reward_rules import RewardRule, RuleForm, parse_rule, rule_form, rule_of
 from bot.services.members import Members
 from bot.services.next_step import Step, next_step
-from bot.services.reward_rules import RewardRule, RuleForm, parse_rule, rule_form, rule_of
 from storage.db import Sessions
 from storage.models import Role
 from storage.repositories import audit, candidates, referrals, roles
