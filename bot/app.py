@@ -47,6 +47,7 @@ from bot.services.privacy import Privacy
 from bot.services.referrals import Referrals
 from bot.services.requests import AlreadyHandled, Requests
 from bot.services.retention import Retention
+from bot.services.rewards import NOTE as REWARD_NOTE
 from bot.services.rewards import Rewards
 from bot.services.roles import Roles
 from bot.services.search import Search
@@ -240,7 +241,8 @@ def build(
         rewards=rewards,
     )
     composer = Composer()
-    composer.register(DeliveryKind.REWARD, composed(rewards.due, rendering.reward_due))
+    composer.register(DeliveryKind.REWARD, composed(rewards.note, rendering.reward_note))
+    composer.register_notice(REWARD_NOTE, composed(rewards.note, rendering.reward_note))
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))

@@ -37,9 +37,9 @@ from bot.rendering.referral import (
 from bot.rendering.rewards import (
     digest_reward_blocks,
     home_reward_sections,
-    reward_due,
     reward_fields,
     reward_inputs,
+    reward_note,
     rewards_exported,
     rewards_list,
 )
@@ -103,9 +103,9 @@ __all__ = [
     "referral_done",
     "referral_modal",
     "referrer_update",
-    "reward_due",
     "reward_fields",
     "reward_inputs",
+    "reward_note",
     "rewards_exported",
     "rewards_list",
     "role_created",

@@ -21,7 +21,7 @@ from bot.rendering.blocks import (
     text_input,
 )
 from bot.reward_rules import RuleForm
-from bot.services.rewards import RewardBoard, RewardDue, RewardLine
+from bot.services.rewards import RewardBoard, RewardLine, RewardNote
 
 HOME_SHOWN = 10
 DIGEST_SHOWN = 5
@@ -100,8 +100,9 @@ def rewards_exported(locale: str) -> Message:
     return message(text, [section(text)], response_type="ephemeral", replace_original=False)
 
 
-def reward_due(locale: str, due: RewardDue) -> Message:
-    text = i18n.mrkdwn(locale, "rewards/payable", line=due.line)
+def reward_note(locale: str, note: RewardNote) -> Message:
+    """The referrer's DM: the reward promised, now due, or cancelled (a kind word)."""
+    text = i18n.mrkdwn(locale, f"rewards/{note.kind}", line=note.line)
     return message(text, [section(text)])
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.errors import NotFound
-from bot.outbox import Due, Outbox, text_notice
+from bot.outbox import Due, Outbox
 from bot.reward_rules import rule_of
 from bot.services.members import Members
 from bot.services.referrals import _months_ago
@@ -32,6 +32,7 @@ from storage.repositories.candidates import REMOVED_NAME
 from storage.types import CandidateStatus, DeliveryKind, RewardStatus
 
 SHOWN = 20  # lines of each list (/refbot rewards, Home); the rest are counted
+NOTE = "reward_note"  # the notice renderer of the promise and the cancellation
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,11 @@ class RewardBoard:
 
 
 @dataclass(frozen=True)
-class RewardDue:
-    """The referrer's DM when their reward becomes payable."""
+class RewardNote:
+    """A DM to the referrer about their reward: "promised" at the hire, "payable" on its
+    date, "cancelled" when the hire was undone first. Composed at send time from the row."""
 
+    kind: str
     line: RewardLine
 
 
@@ -144,14 +147,7 @@ class Rewards:
             recipient=reward.referrer_id,
             subject=subject,
             dedupe_key=f"reward:{reward.public_id}:promised",
-            payload=text_notice(
-                "rewards/promised",
-                amount=rule.amount,
-                currency=rule.currency,
-                days=rule.days,
-                candidate=candidate.name,
-                on=payable_on.isoformat(),
-            ),
+            payload={"render": NOTE, "reward": reward.public_id, "note": "promised"},
         )
         # The reminder engine sends it on the day, once across restarts and replicas.
         self.outbox.schedule(
@@ -162,7 +158,7 @@ class Rewards:
             subject=subject,
             due_at=payable_at,
             dedupe_key=f"reward:{reward.public_id}:payable",
-            payload={"reward": reward.public_id},
+            payload={"reward": reward.public_id, "note": "payable"},
         )
         audit.record(
             s,
@@ -187,12 +183,7 @@ class Rewards:
             recipient=reward.referrer_id,
             subject=subject,
             dedupe_key=f"reward:{reward.public_id}:cancelled",
-            payload=text_notice(
-                "rewards/cancelled",
-                amount=reward.amount,
-                currency=reward.currency,
-                candidate=candidate.name,
-            ),
+            payload={"render": NOTE, "reward": reward.public_id, "note": "cancelled"},
         )
         audit.record(
             s,
@@ -205,14 +196,15 @@ class Rewards:
 
     # -- the referrer's DM on the day (DeliveryKind.REWARD) -----------------------------------
 
-    def due(self, due: Due) -> RewardDue | None:
-        """What the referrer hears when the reward becomes payable; None once it no longer
-        applies (cancelled meanwhile), so the row is cancelled instead of sent."""
+    def note(self, due: Due) -> RewardNote | None:
+        """What the referrer hears about their reward, as it is now; None when it no longer
+        applies (a "now due" for a reward cancelled meanwhile: the row is cancelled)."""
+        kind = str(due.payload.get("note") or "payable")
         with self.sessions() as s:
             found = repo.by_public_id(s, due.team_id, str(due.payload.get("reward", "")))
-            if found is None or found.status == RewardStatus.CANCELLED:
+            if found is None or (kind == "payable" and found.status == RewardStatus.CANCELLED):
                 return None
-            return RewardDue(self._line(s, found, self.clock()))
+            return RewardNote(kind, self._line(s, found, self.clock()))
 
     # -- admins ------------------------------------------------------------------------------
 
