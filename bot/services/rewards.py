@@ -147,7 +147,7 @@ class Rewards:
             recipient=reward.referrer_id,
             subject=subject,
             dedupe_key=f"reward:{reward.public_id}:promised",
-            payload={"render": NOTE, "reward": reward.public_id, "note": "promised"},
+            payload={"render": NOTE, "reward": reward.public_id, "what": "promised"},
         )
         # The reminder engine sends it on the day, once across restarts and replicas.
         self.outbox.schedule(
@@ -158,7 +158,7 @@ class Rewards:
             subject=subject,
             due_at=payable_at,
             dedupe_key=f"reward:{reward.public_id}:payable",
-            payload={"reward": reward.public_id, "note": "payable"},
+            payload={"reward": reward.public_id, "what": "payable"},
         )
         audit.record(
             s,
@@ -183,7 +183,7 @@ class Rewards:
             recipient=reward.referrer_id,
             subject=subject,
             dedupe_key=f"reward:{reward.public_id}:cancelled",
-            payload={"render": NOTE, "reward": reward.public_id, "note": "cancelled"},
+            payload={"render": NOTE, "reward": reward.public_id, "what": "cancelled"},
         )
         audit.record(
             s,
@@ -199,7 +199,7 @@ class Rewards:
     def note(self, due: Due) -> RewardNote | None:
         """What the referrer hears about their reward, as it is now; None when it no longer
         applies (a "now due" for a reward cancelled meanwhile: the row is cancelled)."""
-        kind = str(due.payload.get("note") or "payable")
+        kind = str(due.payload.get("what") or "payable")
         with self.sessions() as s:
             found = repo.by_public_id(s, due.team_id, str(due.payload.get("reward", "")))
             if found is None or (kind == "payable" and found.status == RewardStatus.CANCELLED):
