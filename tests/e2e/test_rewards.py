@@ -377,3 +377,65 @@ def test_a_hire_undone_in_the_ats_before_the_date_cancels_the_reward_and_nothing
     assert [r.status.value for r in rewards(atsbot)] == ["cancelled"]
     assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "won't be paid")) == 1)
     assert told(slack, EMPLOYEE, "now due") == []
+
+
+# -- who sets and sees rewards ----------------------------------------------------------------
+
+
+def people(refbot: Refbot, *, recruiters: list[str], admins: list[str]) -> None:
+    open_admin(refbot)
+    answer = refbot.submit(RECRUITER, "admin_submit", **VALID, recruiters=recruiters, admins=admins)
+    assert answer.json()["response_action"] == "update", answer.json()
+    refbot.slack.close_views(RECRUITER)
+
+
+def test_an_admin_who_is_not_a_recruiter_gets_the_payable_rewards_in_a_french_digest(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    people(refbot, recruiters=[RECRUITER], admins=[RECRUITER, FRENCH_EMPLOYEE])
+    refbot.open_home(FRENCH_EMPLOYEE)  # refbot learns her language and time zone
+    assert slack.wait_for(lambda: slack.home(FRENCH_EMPLOYEE) is not None)
+    hired(refbot, slack)
+    clock.travel(days=91)
+    refbot.sweep()
+
+    clock.travel(hours=18)  # Tuesday 09:00 in Camille's Paris (08:00 in Rita's London)
+    refbot.runtime.services.digests.queue_due()
+    refbot.sweep()
+
+    assert slack.wait_for(lambda: len(told(slack, FRENCH_EMPLOYEE, "à verser")) == 1)
+    digest = told(slack, FRENCH_EMPLOYEE, "à verser")[0].plain_text()
+    assert (
+        "1 prime de cooptation à verser" in digest
+        and "Ada Lovelace" in digest
+        and "1\u202f000" in digest
+    )
+    assert told(slack, RECRUITER, "to pay for referrals") == []  # not her 09:00 yet
+
+
+def test_a_recruiter_who_is_not_an_admin_sees_no_reward_inputs_and_cannot_forge_one(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    people(refbot, recruiters=[RECRUITER, FRENCH_EMPLOYEE], admins=[RECRUITER])
+
+    modal = role_modal(refbot, FRENCH_EMPLOYEE)
+    forged = refbot.submission_payload(
+        FRENCH_EMPLOYEE, "role_submit", title="Data Analyst", status="open"
+    )
+    forged["view"]["state"]["values"]["reward_amount"] = {
+        "reward_amount": {"type": "plain_text_input", "value": "99999"}
+    }
+    forged["view"]["state"]["values"]["reward_currency"] = {
+        "reward_currency": {"type": "plain_text_input", "value": "EUR"}
+    }
+    refbot.post_payload(forged)
+
+    with refbot.runtime.dispatcher.sessions() as s:
+        refused = s.scalars(select(Role)).all()
+    refbot.submit(FRENCH_EMPLOYEE, "role_submit", title="Data Analyst", status="open")
+
+    assert not any(b.get("block_id", "").startswith("reward_") for b in modal["blocks"])
+    assert refused == []
+    with refbot.runtime.dispatcher.sessions() as s:  # the same form, unforged, is saved
+        saved = s.scalars(select(Role)).one()
+        assert (saved.title, saved.reward_amount) == ("Data Analyst", None)
