@@ -4,11 +4,14 @@ admins list, pay and export the payable ones; nobody else sees or touches them."
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
+from bot import rendering
 from bot.ats.greenhouse_emulator import GreenhouseEmulator
+from bot.services.rewards import RewardBoard, RewardLine
 from bot.slack_emulator import SlackEmulator
 from storage.models import Candidate, Reward, Role
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
@@ -251,12 +254,12 @@ def test_admins_mark_payable_rewards_paid_and_export_exactly_those_for_payroll(
     clock.travel(days=92)
     refbot.sweep()
 
-    refbot.command(RECRUITER, "/refbot", "rewards export")
-    assert slack.wait_for(lambda: len(slack.uploads()) == 1)
     refbot.command(RECRUITER, "/refbot", "rewards")
     assert slack.wait_for(
-        lambda: any(m.has_button("reward_mark_paid") for m in slack.ephemerals(RECRUITER))
+        lambda: any(m.has_button("reward_export") for m in slack.ephemerals(RECRUITER))
     )
+    refbot.click(RECRUITER, "reward_export")
+    assert slack.wait_for(lambda: len(slack.uploads()) == 1)
     refbot.click(RECRUITER, "reward_mark_paid")
     assert slack.wait_for(lambda: [r.status.value for r in rewards(refbot)] == ["paid"])
     refbot.command(RECRUITER, "/refbot", "rewards export")
@@ -439,3 +442,25 @@ def test_a_recruiter_who_is_not_an_admin_sees_no_reward_inputs_and_cannot_forge_
     with refbot.runtime.dispatcher.sessions() as s:  # the same form, unforged, is saved
         saved = s.scalars(select(Role)).one()
         assert (saved.title, saved.reward_amount) == ("Data Analyst", None)
+
+
+def test_a_long_list_of_rewards_to_pay_stays_within_block_kit_limits() -> None:
+    line = RewardLine(
+        public_id="r1",
+        referrer_id=EMPLOYEE,
+        candidate_name="Ada <Lovelace> & co",
+        role_title=None,
+        amount=100000,
+        currency="EUR",
+        days=90,
+        started_on=date(2026, 11, 2),
+        payable_on=date(2027, 1, 31),
+        state="payable",
+    )
+    board = RewardBoard(locale="en", payable=(line,) * 20, upcoming=(line,) * 20, payable_more=480)
+
+    shown = rendering.rewards_list(board)
+
+    assert len(shown["blocks"]) <= 50
+    assert "480 more" in str(shown["blocks"]) and "Ada &lt;Lovelace&gt; &amp; co" in str(shown)
+    assert any(b["type"] == "actions" for b in shown["blocks"])  # the export survived
