@@ -49,6 +49,8 @@ from bot.services.recognition import RECOGNITION, Recognition
 from bot.services.referrals import Referrals
 from bot.services.requests import AlreadyHandled, Requests
 from bot.services.retention import Retention
+from bot.services.rewards import NOTE as REWARD_NOTE
+from bot.services.rewards import Rewards
 from bot.services.roles import Roles
 from bot.services.roundups import PERSONAL, ROUNDUP, Roundups
 from bot.services.search import Search
@@ -164,12 +166,14 @@ def build(
         env=env_connection(settings),
     )
     desks = Desks(sessions=sessions, members=members, clock=clock)
+    rewards = Rewards(sessions=sessions, members=members, outbox=outbox, clock=clock)
     digests = Digests(
         sessions=sessions,
         outbox=outbox,
         clock=clock,
         default_tz=settings.refbot_timezone,
         desks=desks,
+        rewards=rewards,
     )
     roles = Roles(sessions=sessions, members=members, outbox=outbox, clock=clock)
     cards = Cards(sessions=sessions, ats_line=ats.line)
@@ -184,13 +188,22 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
-    candidates = Candidates(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    candidates = Candidates(
+        sessions=sessions, members=members, outbox=outbox, clock=clock, rewards=rewards
+    )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         ats=ats,
-        home=Home(sessions=sessions, members=members, desks=desks, roles=roles, roundups=roundups),
+        home=Home(
+            sessions=sessions,
+            members=members,
+            desks=desks,
+            roles=roles,
+            roundups=roundups,
+            rewards=rewards,
+        ),
         desks=desks,
         admin=Admin(sessions=sessions, members=members, clock=clock),
         search=Search(sessions=sessions, members=members),
@@ -240,8 +253,11 @@ def build(
             people=SlackDirectory(dispatch_clients),
             poll_seconds=settings.refbot_ats_poll_seconds,
         ),
+        rewards=rewards,
     )
     composer = Composer()
+    composer.register(DeliveryKind.REWARD, composed(rewards.note, rendering.reward_note))
+    composer.register_notice(REWARD_NOTE, composed(rewards.note, rendering.reward_note))
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))
     composer.register_notice("recruiter_card", composed(cards.card, rendering.recruiter_card))
     composer.register_notice("hm_card", composed(cards.card, rendering.hm_card))

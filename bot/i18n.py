@@ -15,6 +15,7 @@ both languages in `templates/GLOSSARY.md`; the labels of codes live in `<locale>
 import re
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
@@ -93,6 +94,18 @@ def number(locale: str, value: float, decimals: int | None = None) -> str:
 def percent(locale: str, rate: float) -> str:
     """A 0-1 rate as the language writes a percentage ("42%", "42 %")."""
     return format_percent(rate, locale=normalize_locale(locale))
+
+
+def money(locale: str, minor: int, currency: str) -> str:
+    """An amount kept in minor units as the reader writes it: "€1,000.00", "1 000,00 €"."""
+    digits = get_currency_precision(currency)
+    major = Decimal(minor).scaleb(-digits)
+    language = normalize_locale(locale)
+    if digits and minor % 10**digits == 0:  # "€1,000", not "€1,000.00"
+        pattern = _babel(language).currency_formats["standard"].pattern.split(";")[0]
+        whole = re.sub(r"\.0+", "", pattern)
+        return format_currency(major, currency, whole, locale=language, currency_digits=False)
+    return format_currency(major, currency, locale=language)
 
 
 def reader_zone(tz: str | ZoneInfo | None) -> ZoneInfo | None:
@@ -223,6 +236,7 @@ def _environment(escaped: bool, locale: str) -> Environment:
         plural=lambda n, one, other, many=None: plural(locale, n, one, other, many),
         number=lambda value, decimals=None: number(locale, value, decimals),
         percent=lambda rate: percent(locale, rate),
+        money=lambda minor, currency: money(locale, minor, currency),
         term=lambda key, group, default=None: term(locale, group, key, default),
     )
     return env

@@ -45,6 +45,7 @@ class Subcommand(StrEnum):
     FORGET = "forget"
     EXPORT = "export"
     ATS = "ats"
+    REWARDS = "rewards"  # admins: referral rewards to pay (list, mark paid, payroll CSV)
 
 
 class Shortcut(StrEnum):
@@ -95,6 +96,8 @@ class Action(StrEnum):
     HOME_ROUNDUP_DM = "home_roundup_dm"  # ask for the weekly DM (opens its modal)
     HOME_ROUNDUP_STOP = "home_roundup_stop"  # stop it, in one click
     HOME_THANKS_NAME = "home_thanks_name"  # value "hide" / "show": named in thank-yous or not
+    REWARD_MARK_PAID = "reward_mark_paid"  # admins only, value = reward public id
+    REWARD_EXPORT = "reward_export"  # admins only: the payable rewards as CSV, in a DM
 
 
 class Event(StrEnum):
@@ -154,6 +157,14 @@ class RoundupInput(StrEnum):
 class RoundupDmInput(StrEnum):
     TEAM = "roundup_team"
     KEYWORDS = "roundup_keywords"
+
+
+class RewardInput(StrEnum):
+    """A reward rule's inputs, on the role modal and the admin modal (admins only)."""
+
+    AMOUNT = "reward_amount"
+    CURRENCY = "reward_currency"
+    DAYS = "reward_days"
 
 
 class ReachOutInput(StrEnum):

@@ -2,7 +2,7 @@
 aware UTC; ``created_at`` has no default because services stamp it from the injected clock."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, orm
@@ -24,6 +24,7 @@ from storage.types import (
     OutreachChannel,
     PublicId,
     ReferralStrength,
+    RewardStatus,
     RoleStatus,
     SessionStatus,
     SlackId,
@@ -86,6 +87,11 @@ class Settings(Base):
     # A copy of the ATS connection's push mode, kept by bot.services.ats: a referral reads
     # this row anyway, so deciding to queue its ATS push costs no extra statement.
     ats_auto_push: Mapped[bool] = mapped_column(default=False)
+    # The workspace's default referral reward (none when no amount): minor units of an ISO
+    # 4217 currency, payable this many days after the start date (bot.services.rewards).
+    reward_amount: Mapped[int | None]
+    reward_currency: Mapped[str | None] = mapped_column(String(3))
+    reward_days: Mapped[int | None]
 
 
 class Role(Base):
@@ -103,6 +109,10 @@ class Role(Base):
     created_at: Mapped[UtcDateTime]
     opened_at: Mapped[UtcDateTime | None]
     closed_at: Mapped[UtcDateTime | None]
+    # This role's referral reward, overriding the workspace default (see Settings).
+    reward_amount: Mapped[int | None]
+    reward_currency: Mapped[str | None] = mapped_column(String(3))
+    reward_days: Mapped[int | None]
 
 
 class Candidate(Base):
@@ -456,3 +466,35 @@ class RoundupPreference(Base):
     dm_keywords: Mapped[str | None] = mapped_column(String(200))
     unnamed: Mapped[bool] = mapped_column(default=False)  # "Don't name me in thank-you posts"
     updated_at: Mapped[UtcDateTime]
+
+
+class Reward(Base):
+    """What a credited referrer is owed for a hire (issue 17). Nothing personal is kept here:
+    the candidate may be forgotten (the row stays for payroll) or purged (SET NULL)."""
+
+    __tablename__ = "rewards"
+    __table_args__ = (
+        Index("ix_rewards_team_id_status_payable_on", "team_id", "status", "payable_on"),
+    )
+
+    id: Mapped[IntPk]
+    public_id: Mapped[PublicId]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidates.id", ondelete="SET NULL"), index=True
+    )
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"))
+    referrer_id: Mapped[SlackId] = mapped_column(index=True)
+    amount: Mapped[int]  # minor units (cents): never a float
+    currency: Mapped[str] = mapped_column(String(3))
+    days: Mapped[int]  # after the start date
+    started_on: Mapped[date]  # the start date where known, else the hire date
+    payable_on: Mapped[date]
+    payable_at: Mapped[UtcDateTime]  # 09:00 on payable_on in the referrer's zone
+    status: Mapped[RewardStatus] = mapped_column(default=RewardStatus.PENDING)
+    hired_at: Mapped[UtcDateTime]
+    paid_at: Mapped[UtcDateTime | None]
+    paid_by: Mapped[SlackId | None]
+    cancelled_at: Mapped[UtcDateTime | None]
+    created_at: Mapped[UtcDateTime]

@@ -138,6 +138,7 @@ class DeliveryKind(enum.StrEnum):
     NOTICE = "notice"
     ATS_PUSH = "ats_push"  # a referral into the workspace's ATS (bot.services.ats)
     ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
+    REWARD = "reward"  # the referrer's reward became payable (bot.services.rewards)
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
 
 
@@ -166,3 +167,12 @@ class AtsPush(enum.StrEnum):
 
     AUTO = "auto"
     BUTTON = "button"
+
+
+class RewardStatus(enum.StrEnum):
+    """A referral reward's life: pending until its date (then payable, a state read from the
+    date, not stored), paid once an admin says so, cancelled when the hire was undone first."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"

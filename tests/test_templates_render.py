@@ -158,6 +158,30 @@ def _env() -> Any:
     return i18n._environment(False, "en").overlay(undefined=Undefined)
 
 
+REWARD_STATES = ("pending", "payable", "paid", "cancelled")
+
+
+def reward_line(e: Edge, state: str) -> ns:
+    """A referral reward as its templates read it: amounts from 0 decimals to 3 (JPY, KWD)."""
+    amount, currency = [(100000, "EUR"), (50, "JPY"), (123456, "GBP"), (1234567, "KWD")][
+        EDGES.index(e)
+    ]
+    return ns(
+        public_id="r1",
+        referrer_id=USERS[0],
+        candidate_name=e.name,
+        role_title=ROLE if e.n % 2 else None,
+        amount=amount,
+        currency=currency,
+        days=[0, 1, 90, 1234][EDGES.index(e)],
+        started_on=NOW.date(),
+        payable_on=NOW.date() + timedelta(days=90),
+        state=state,
+        paid_at=NOW if state == "paid" else None,
+        paid_by=USERS[1] if state == "paid" and e.n else None,
+    )
+
+
 def one(**values: Any) -> Callable[[Edge], list[dict[str, Any]]]:
     return lambda e: [values]
 
@@ -359,6 +383,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
                 "ratelimited",
                 "request_timeout",
+                "cannot_dm_bot",
             ],
             strict=True,
         )
@@ -433,6 +458,16 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
         for d in (True, False)
     ],
     "roles/confirm_close": lambda e: [{"role": ns(title=e.name)}],
+    **{
+        f"rewards/{name}": lambda e: [{"line": reward_line(e, s)} for s in REWARD_STATES]
+        for name in ("promised", "payable", "cancelled", "line", "mine")
+    },
+    "rewards/done": lambda e: [
+        {"done": d, "line": reward_line(e, "paid" if d != "not_payable" else "pending")}
+        for d in ("paid", "already_paid", "not_payable")
+    ],
+    "rewards/more": lambda e: [{"count": e.n}],
+    "rewards/digest": lambda e: [{"count": e.n}],
     "roles/created": lambda e: [
         {"role": ns(title=e.name, status=s), "edited": ed}
         for s in ("open", "upcoming", "closed")

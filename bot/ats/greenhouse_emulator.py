@@ -212,6 +212,13 @@ class GreenhouseEmulator(AtsEmulator):
             self._update(self._get("applications", application_id), status="hired")
         return self._fire("hire_candidate", application_id)
 
+    def unhire(self, application_id: str) -> SentWebhook | None:
+        """A hire undone (the person did not start): the application is active again, at the
+        stage it was hired from."""
+        with self._lock:
+            self._update(self._get("applications", application_id), status="in_process")
+        return self._fire("unhire_candidate", application_id)
+
     def reject(self, application_id: str, reason: str = "Lacking skill(s)") -> SentWebhook | None:
         with self._lock:
             found = next(r for r in self._rows["rejection_reasons"].values() if r["name"] == reason)

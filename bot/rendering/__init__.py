@@ -34,6 +34,15 @@ from bot.rendering.referral import (
     referrer_update,
     sla_nudge,
 )
+from bot.rendering.rewards import (
+    digest_reward_blocks,
+    home_reward_sections,
+    reward_fields,
+    reward_inputs,
+    reward_note,
+    rewards_exported,
+    rewards_list,
+)
 from bot.rendering.roles import role_created, role_modal, role_pool, role_target, roles_list
 from bot.rendering.roundups import (
     recognition,
@@ -73,6 +82,7 @@ __all__ = [
     "decision_outdated",
     "desk_list",
     "digest",
+    "digest_reward_blocks",
     "export_sent",
     "field_errors",
     "followup_dm",
@@ -83,6 +93,7 @@ __all__ = [
     "help_message",
     "hm_card",
     "home",
+    "home_reward_sections",
     "intro_answered",
     "intro_asked",
     "intro_offer_modal",
@@ -102,6 +113,11 @@ __all__ = [
     "referral_done",
     "referral_modal",
     "referrer_update",
+    "reward_fields",
+    "reward_inputs",
+    "reward_note",
+    "rewards_exported",
+    "rewards_list",
     "role_created",
     "role_modal",
     "role_pool",

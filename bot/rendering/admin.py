@@ -19,6 +19,7 @@ from bot.rendering.blocks import (
     static_select,
     text_input,
 )
+from bot.rendering.rewards import reward_inputs
 from bot.rendering.roundups import roundup_settings_button
 from bot.services.admin import BOUNDS, FOLLOWUP, AdminResult, AdminView
 
@@ -71,6 +72,7 @@ def admin_modal(view: AdminView) -> dict[str, Any]:
         [
             header(_label(t, "defaults")),
             *numbers,
+            *reward_inputs(t, view.reward, default=True),
             header(_label(t, "people")),
             *people,
             roundup_settings_button(t),  # pushes a modal of its own (bot.rendering.roundups)

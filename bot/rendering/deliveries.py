@@ -15,6 +15,7 @@ from bot.rendering.blocks import (
     message,
     section,
 )
+from bot.rendering.rewards import digest_reward_blocks
 from bot.rendering.steps import step_button
 
 if TYPE_CHECKING:
@@ -83,4 +84,5 @@ def digest(locale: str, content: "DigestContent") -> Message:
             blocks.append(
                 context(i18n.mrkdwn(locale, "deliveries/digest_more", kind=kind, count=more))
             )
+    blocks += digest_reward_blocks(locale, content.rewards_payable)
     return message(title, blocks)

@@ -16,6 +16,7 @@ from bot.rendering.blocks import (
     section,
 )
 from bot.rendering.desk import desk_sections
+from bot.rendering.rewards import home_reward_sections
 from bot.rendering.roundups import roundup_home_sections
 from bot.services.home import HomeState
 
@@ -35,6 +36,7 @@ def home(state: HomeState) -> dict[str, Any]:
         ]
     else:
         blocks.append(context(i18n.mrkdwn(t, "home/empty")))
+    blocks += home_reward_sections(t, state.rewards)
     if state.open_roles:
         blocks += [divider(), section(i18n.mrkdwn(t, "home/open_roles", roles=state.open_roles))]
     if state.desk is not None:

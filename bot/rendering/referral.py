@@ -213,6 +213,8 @@ def recruiter_card(locale: str, card: CandidateCard) -> Message:
             button(label("archive"), Action.CANDIDATE_ARCHIVE, value=value),
             _stage_select(locale, card),
         ]
+    elif status == CandidateStatus.HIRED:  # a hire can be undone (the person didn't start)
+        buttons = [_stage_select(locale, card)]
     elif step is not None:  # resting: Reactivate
         buttons = [step_button(locale, step, value, primary=False)]
     if card.may_take:  # a general referral every recruiter got: who owns it, and "Take it"

@@ -25,6 +25,7 @@ from bot.rendering.blocks import (
     text_input,
     users_select,
 )
+from bot.rendering.rewards import reward_inputs
 from bot.rendering.steps import step_button
 from bot.services.roles import RoleBoard, RoleForm, RoleLine, RolePool
 
@@ -82,6 +83,7 @@ def role_modal(form: RoleForm, *, reply_to: str = "") -> dict[str, Any]:
                 ),
                 optional=True,
             ),
+            *(reward_inputs(t, form.reward) if form.reward is not None else []),
         ],
         submit=label("submit"),
         close=label("close"),

@@ -20,6 +20,7 @@ from bot.services.recognition import Recognition
 from bot.services.referrals import Referrals
 from bot.services.requests import Requests
 from bot.services.retention import Retention
+from bot.services.rewards import Rewards
 from bot.services.roles import Roles
 from bot.services.roundups import Roundups
 from bot.services.search import Search
@@ -55,6 +56,7 @@ class Services:
     roundups: Roundups  # issue 17: roles posted for referral
     recognition: Recognition  # issue 17: the monthly thank-you
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
+    rewards: Rewards | None = None  # referral rewards (bot.services.rewards)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

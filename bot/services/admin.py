@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot import outreach_templates, transfer
 from bot.clock import Clock
 from bot.config import SUPPORTED_LOCALES
+from bot.reward_rules import RuleForm, parse_rule, rule_form
 from bot.services.members import Members
 from bot.user_input import whole_number
 from storage.db import Sessions
@@ -57,6 +58,8 @@ class AdminView:
     admins: tuple[str, ...] = ()
     wording: Wording | None = None
     locales: tuple[str, ...] = SUPPORTED_LOCALES
+    # The workspace's default referral reward (blank: none).
+    reward: RuleForm = field(default_factory=RuleForm)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,9 @@ class Admin:
             values = {name: int(getattr(current, name)) for name in BOUNDS}
             recruiters, admins = self.members.people(s, team_id=team_id)
             text = _wording(s, team_id, key, language)
+            reward = rule_form(current.reward_amount, current.reward_currency, current.reward_days)
         return AdminView(
+            reward=reward,
             locale=locale,
             values=values,
             templates=WORDINGS,
@@ -145,11 +150,13 @@ class Admin:
         template_locale: str | None = None,
         recruiters: list[str] | None = None,
         admins: list[str] | None = None,
+        reward: tuple[str | None, str | None, str | None] | None = None,
     ) -> AdminResult:
         """Validate and save every field, or save nothing and say what to fix. `template` and
         `template_locale` name the wording the body box was filled with; an unchanged body
         saves nothing, an emptied one (or refbot's own text) goes back to refbot's wording.
-        `recruiters` and `admins` None: not in the form, unchanged."""
+        `recruiters` and `admins` None: not in the form, unchanged; `reward` likewise (the
+        default referral reward as typed: amount, currency, days)."""
         locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
         errors: dict[str, str] = {}
         clean: dict[str, int] = {}
@@ -177,11 +184,22 @@ class Admin:
                 errors["template_locale"] = "invalid_choice"
             elif body and (problem := outreach_templates.check(body)) is not None:
                 errors["template_body"] = problem  # a code: Jinja2's own message is internals
+        rule, reward_errors = parse_rule(*reward) if reward is not None else (None, {})
+        errors |= reward_errors
         if errors:
             return AdminResult(locale=locale, errors=errors)
         now = self.clock()
+        rule_values = (
+            {
+                "reward_amount": rule.amount if rule else None,
+                "reward_currency": rule.currency if rule else None,
+                "reward_days": rule.days if rule else None,
+            }
+            if reward is not None
+            else {}
+        )
         with self.sessions.begin() as s:
-            settings.save(s, team_id, **clean, updated_at=now)
+            settings.save(s, team_id, **clean, **rule_values, updated_at=now)
             wording = None
             if template is not None:
                 wording = self._save_wording(s, team_id, actor_id, template, language, body)

@@ -14,6 +14,7 @@ from bot.services import changes
 from bot.services.cards import refresh_cards, tell_referrers
 from bot.services.changes import Change, Decision
 from bot.services.members import Members
+from bot.services.rewards import Rewards
 from storage.db import Sessions
 from storage.models import Candidate, Note, Role
 from storage.repositories import audit, candidates, deliveries, outreach, referrals
@@ -43,7 +44,7 @@ OFFERED = {
     "archive": IN_PROCESS | {"snoozed"},
     "reactivate": RESTING,
     "not_a_fit": IN_PROCESS,
-    "move": IN_PROCESS,
+    "move": IN_PROCESS | {"hired"},  # a hire undone: back in process (its reward cancelled)
     "snooze": IN_PROCESS | {"snoozed"},
     "reach_out": IN_PROCESS,
     "request_intro": IN_PROCESS,
@@ -54,12 +55,19 @@ OFFERED = {
 
 class Candidates:
     def __init__(
-        self, *, sessions: Sessions, members: Members, outbox: Outbox, clock: Clock
+        self,
+        *,
+        sessions: Sessions,
+        members: Members,
+        outbox: Outbox,
+        clock: Clock,
+        rewards: Rewards | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.outbox = outbox
         self.clock = clock
+        self.rewards = rewards
 
     def not_a_fit(
         self,
@@ -402,8 +410,10 @@ class Candidates:
 
     def tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
         """Every card shows the new status, every prompt it answers says so; each referrer
-        hears each change of stage once."""
+        hears each change of stage once; a hire (or a hire undone) moves the referrer's reward."""
         refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
+        if self.rewards is not None:
+            self.rewards.status_changed(s, candidate, at=self.clock())
         # The caller has just recorded the change (set_status): who made it, and when.
         if (done := changes.last_status(s, team_id, candidate.public_id)) is not None:
             changes.settle_prompts(s, self.outbox, team_id, candidate.public_id, done)

@@ -12,12 +12,15 @@ team's counts.
 from dataclasses import dataclass
 from datetime import time, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.clock import Clock
 from bot.outbox import Due, Outbox
 from bot.services.desk import SHOWN, DeskItem, Desks
+from bot.services.rewards import RewardLine, Rewards
 from bot.timecalc import local_date, local_instant, zone
 from storage.db import Sessions
-from storage.repositories import deliveries, members, referrals
+from storage.repositories import deliveries, members, referrals, rewards
 from storage.types import DeliveryKind
 
 DIGEST_HOUR = 9
@@ -34,28 +37,40 @@ class DigestContent:
     snoozes_ending: tuple[DeskItem, ...] = ()  # within the week
     intros_waiting: tuple[DeskItem, ...] = ()  # asked of a referrer, not answered yet
     reminders_today: int = 0  # other messages coming to them today (each names its candidate)
+    rewards_payable: tuple[RewardLine, ...] = ()  # admins: referral rewards to pay
 
     def __bool__(self) -> bool:
         items = (self.follow_ups, self.new_referrals, self.snoozes_ending, self.intros_waiting)
-        return any(items) or self.reminders_today > 0
+        return any(items) or self.reminders_today > 0 or bool(self.rewards_payable)
 
 
 class Digests:
     def __init__(
-        self, *, sessions: Sessions, outbox: Outbox, clock: Clock, default_tz: str, desks: Desks
+        self,
+        *,
+        sessions: Sessions,
+        outbox: Outbox,
+        clock: Clock,
+        default_tz: str,
+        desks: Desks,
+        rewards: Rewards | None = None,
     ) -> None:
         self.sessions = sessions
         self.outbox = outbox
         self.clock = clock
         self.default_tz = default_tz
         self.desks = desks
+        self.rewards = rewards
 
     def queue_due(self) -> int:
         """Queue today's digest for every recruiter whose weekday morning it is; how many."""
         now = self.clock()
         queued = 0
         with self.sessions.begin() as s:
-            for recruiter in members.recruiters(s):
+            readers = [(m, False) for m in members.recruiters(s)]
+            if self.rewards is not None:  # admins who are not recruiters: rewards to pay
+                readers += [(m, True) for m in rewards.admins_to_tell(s, now=now)]
+            for recruiter, admin_only in readers:
                 tz = zone(recruiter.tz, self.default_tz)
                 local = now.astimezone(tz)
                 if local.hour != DIGEST_HOUR or local.weekday() >= 5:
@@ -69,7 +84,7 @@ class Digests:
                         subject=f"member:{recruiter.user_id}",
                         due_at=now,
                         dedupe_key=f"digest:{recruiter.team_id}:{recruiter.user_id}:{local.date()}",
-                        payload={"tz": tz.key},
+                        payload={"tz": tz.key, **({"admin_only": True} if admin_only else {})},
                     )
                     is not None
                 )
@@ -77,6 +92,8 @@ class Digests:
 
     def content(self, due: Due) -> DigestContent | None:
         """What the recruiter has on today (as it is now); None when there is nothing to tell."""
+        if due.payload.get("admin_only"):
+            return self._admin_only(due)
         desk = self.desks.desk(team_id=due.team_id, recruiter_id=due.recipient)
         week = self.clock() + WEEK
         tz = zone(due.payload.get("tz"), self.default_tz)
@@ -98,7 +115,19 @@ class Digests:
                     DeskItem(i.candidate.public_id, i.candidate.name, i.created_at) for i in asked
                 ),
                 reminders_today=others,
+                rewards_payable=self._rewards(s, due),
             )
         # An edit (the digest composed again after /refbot forget) always has something to
         # say: the message must stop naming the person even when nothing is left.
+        return content if content or "edit" in due.payload else None
+
+    def _rewards(self, s: Session, due: Due) -> tuple[RewardLine, ...]:
+        if self.rewards is None:
+            return ()
+        return self.rewards.payable_for(s, team_id=due.team_id, reader=due.recipient)
+
+    def _admin_only(self, due: Due) -> DigestContent | None:
+        """An admin who is not a recruiter: only the rewards to pay."""
+        with self.sessions() as s:
+            content = DigestContent(rewards_payable=self._rewards(s, due))
         return content if content or "edit" in due.payload else None

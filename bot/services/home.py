@@ -8,6 +8,7 @@ from bot.services import changes
 from bot.services.cards import CandidateCard, candidate_card
 from bot.services.desk import Desk, Desks
 from bot.services.members import Members
+from bot.services.rewards import RewardLine, Rewards
 from bot.services.roles import RoleLine, Roles
 from bot.services.roundups import RoundupChoices, Roundups
 from storage.repositories import audit, candidates, referrals
@@ -36,6 +37,7 @@ class HomeState:
     decisions: tuple[CandidateCard, ...] = ()
     decisions_more: int = 0
     roundups: RoundupChoices | None = None  # the weekly DM and thank-you naming choices
+    rewards: tuple[RewardLine, ...] = ()  # the person's own referral rewards
 
 
 class Home:
@@ -47,12 +49,14 @@ class Home:
         desks: Desks,
         roles: Roles,
         roundups: Roundups | None = None,
+        rewards: Rewards | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.desks = desks
         self.roles = roles
         self.roundups = roundups
+        self.rewards = rewards
 
     def state(self, *, team_id: str, user_id: str) -> HomeState:
         """The Home tab of one person: their referrals and the roles open for referral."""
@@ -85,6 +89,9 @@ class Home:
                 ),
                 decisions_more=max(len(waiting) - DECISIONS_SHOWN, 0),
                 roundups=choices,
+                rewards=self.rewards.mine(s, team_id=team_id, user_id=user_id)
+                if self.rewards
+                else (),
             )
 
     @staticmethod

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.errors import NotFound
 from bot.outbox import Due, Outbox
+from bot.reward_rules import RewardRule, RuleForm, parse_rule, rule_form, rule_of
 from bot.services.members import Members
 from bot.services.next_step import Step, next_step
 from storage.db import Sessions
@@ -18,6 +19,7 @@ from storage.repositories import audit, candidates, referrals, roles
 from storage.repositories.candidates import REMOVED_NAME
 from storage.types import RoleStatus
 
+RewardFields = tuple[str | None, str | None, str | None]  # amount, currency, days as typed
 TITLE_LIMIT = 200
 TEAM_LIMIT = 100
 PROFILE_LIMIT = 3000
@@ -54,6 +56,7 @@ class RoleForm:
     locale: str
     recruiter_id: str  # a new role's recruiter: whoever creates it
     role: RoleDetails | None = None
+    reward: RuleForm | None = None  # admins only: the role's referral reward (blank: none)
 
 
 @dataclass(frozen=True)
@@ -129,10 +132,13 @@ class Roles:
         recruiter_id: str | None,
         status: str | None,
         ideal_profile: str | None,
+        reward: RewardFields | None = None,
     ) -> RoleResult:
-        """Create a role (recruiters only); field errors keyed by the modal's block ids."""
+        """Create a role (recruiters only); field errors keyed by the modal's block ids.
+        `reward` (amount, currency, days as typed): admins only; None: not in the form."""
         self.members.recruiter(team_id=team_id, user_id=actor_id)
-        errors = _errors(title, team_name, status, ideal_profile)
+        rule, errors = self._reward(team_id, actor_id, reward)
+        errors |= _errors(title, team_name, status, ideal_profile)
         if errors:
             return RoleResult(errors=errors)
         assert title is not None and status is not None
@@ -152,6 +158,8 @@ class Roles:
                     opened_at=now if status == RoleStatus.OPEN else None,
                 ),
             )
+            if reward is not None:
+                _set_reward(role, rule)
             audit.record(
                 s,
                 team_id=team_id,
@@ -165,8 +173,9 @@ class Roles:
     def form(self, *, team_id: str, actor_id: str, role: str | None = None) -> RoleForm:
         """The role modal (recruiters only): empty for a new role, else the role as it is."""
         profile = self.members.recruiter(team_id=team_id, user_id=actor_id)
+        reward = RuleForm() if profile.is_admin else None  # rewards: admins only
         if role is None:
-            return RoleForm(locale=profile.locale, recruiter_id=actor_id)
+            return RoleForm(locale=profile.locale, recruiter_id=actor_id, reward=reward)
         with self.sessions() as s:
             found = roles.by_public_id(s, team_id, role)
             if found is None:
@@ -180,7 +189,9 @@ class Roles:
                 status=found.status.value,
                 ideal_profile=found.ideal_profile,
             )
-        return RoleForm(locale=profile.locale, recruiter_id=actor_id, role=details)
+            if reward is not None:
+                reward = rule_form(found.reward_amount, found.reward_currency, found.reward_days)
+        return RoleForm(locale=profile.locale, recruiter_id=actor_id, role=details, reward=reward)
 
     def edit(
         self,
@@ -194,11 +205,14 @@ class Roles:
         recruiter_id: str | None,
         status: str | None,
         ideal_profile: str | None,
+        reward: RewardFields | None = None,
     ) -> RoleResult:
         """Save the edited role (recruiters only). A new status counts as opening or closing
-        it: opening sends the pool once, closing takes it out of every list."""
+        it: opening sends the pool once, closing takes it out of every list. `reward`: as in
+        `create` (admins only)."""
         self.members.recruiter(team_id=team_id, user_id=actor_id)
-        errors = _errors(title, team_name, status, ideal_profile)
+        rule, errors = self._reward(team_id, actor_id, reward)
+        errors |= _errors(title, team_name, status, ideal_profile)
         if errors:
             return RoleResult(errors=errors)
         assert title is not None and status is not None
@@ -215,9 +229,12 @@ class Roles:
                     ("hiring_manager", found.hiring_manager_id, hiring_manager_id),
                     ("recruiter", found.recruiter_id, recruiter_id or found.recruiter_id),
                     ("ideal_profile", found.ideal_profile, ideal_profile),
+                    *(() if reward is None else (("reward", rule_of(found), rule),)),
                 )
                 if old != new
             ]
+            if reward is not None:
+                _set_reward(found, rule)
             found.title, found.team_name, found.ideal_profile = title, team_name, ideal_profile
             found.hiring_manager_id = hiring_manager_id
             found.recruiter_id = recruiter_id or found.recruiter_id
@@ -233,6 +250,16 @@ class Roles:
                 )
             self._move(s, found, RoleStatus(status), actor_id=actor_id, now=now)
             return RoleResult(errors={}, role=_line(found), edited=True)
+
+    def _reward(
+        self, team_id: str, actor_id: str, reward: RewardFields | None
+    ) -> tuple[RewardRule | None, dict[str, str]]:
+        """The reward typed in the role modal: only admins see those inputs, and only they
+        may send them (a forged submission from anyone else is refused)."""
+        if reward is None:
+            return None, {}
+        self.members.admin(team_id=team_id, user_id=actor_id)
+        return parse_rule(*reward)
 
     def open(self, *, team_id: str, actor_id: str, role: str) -> RoleChange:
         """Open an upcoming role; its recruiter gets the pool and matching resting candidates.
@@ -394,6 +421,12 @@ def _line(role: Role) -> RoleLine:
         recruiter_id=role.recruiter_id,
         closed_at=role.closed_at,
     )
+
+
+def _set_reward(role: Role, rule: RewardRule | None) -> None:
+    role.reward_amount = rule.amount if rule else None
+    role.reward_currency = rule.currency if rule else None
+    role.reward_days = rule.days if rule else None
 
 
 def _errors(

@@ -14,16 +14,18 @@ each in a savepoint: a bad one is reported by its position (CSV: its line), the 
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import islice
 from typing import Any, Protocol, TypeVar
 
+from babel.numbers import is_currency
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.reward_rules import MAX_DAYS, MAX_MINOR
 from bot.transfer.cells import unescape
 from bot.transfer.exporting import (
     CANDIDATE_REMINDERS,
@@ -44,6 +46,7 @@ from storage.models import (
     Note,
     Outreach,
     Referral,
+    Reward,
     Role,
     Settings,
     SourcingSession,
@@ -58,6 +61,7 @@ from storage.types import (
     NoteKind,
     OutreachChannel,
     ReferralStrength,
+    RewardStatus,
     RoleStatus,
     SessionStatus,
 )
@@ -121,6 +125,10 @@ def restore_json(
         with sessions.begin() as s:
             _Restorer(s, team_id, now, counts).each(chunk, None, "candidates")
         counts.rows += len(chunk)
+    for chunk in _chunks(_numbered(_list(data, "rewards"))):  # they name candidates and roles
+        with sessions.begin() as s:
+            restorer = _Restorer(s, team_id, now, counts)
+            restorer.each(chunk, restorer.reward, "rewards")
 
 
 def restore_csv(
@@ -246,6 +254,13 @@ class _Values:
         assert value is not None
         return value
 
+    def day(self, key: str) -> date:
+        value = self.text(key, 10, required=True)
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise self._fail(key, "not an ISO 8601 date") from None
+
     def enum(self, key: str, kind: type[E], default: E | None = None) -> E:
         value = self.item.get(key)
         if value is None and default is not None:
@@ -353,6 +368,7 @@ class _Restorer:
                 locale=v.text("locale", 16),
                 timezone=v.text("timezone", 64),
                 updated_at=v.when("updated_at"),
+                **_rule(item, "settings"),
             )
         )
 
@@ -412,6 +428,7 @@ class _Restorer:
             created_at=v.instant("created_at"),
             opened_at=v.when("opened_at"),
             closed_at=v.when("closed_at"),
+            **_rule(item, "role"),
         )
         self.s.add(role)
         self.s.flush()
@@ -622,6 +639,53 @@ class _Restorer:
             )
         )
 
+    def reward(self, item: Any) -> None:
+        """A referral reward, after the candidates, referrals and roles it names (a name no
+        longer held is left empty, as the database does when a row goes)."""
+        v = _Values(item, "reward")
+        pid = v.required("public_id", 16)
+        team = self.s.scalar(select(Reward.team_id).where(Reward.public_id == pid))
+        if team is not None:
+            if team != self.team_id:
+                raise Invalid(f"rewards {pid}: held by another workspace")
+            return
+        refs = {}
+        for key, model in (("candidate", Candidate), ("referral", Referral), ("role", Role)):
+            named = v.text(key, 16)
+            refs[key] = (
+                None
+                if named is None
+                else self.s.scalar(
+                    select(model.id).where(model.public_id == named, model.team_id == self.team_id)
+                )
+            )
+        rule = _rule({"reward": item}, "reward")
+        if rule["reward_amount"] is None:
+            raise Invalid("reward: no amount")
+        self.s.add(
+            Reward(
+                public_id=pid,
+                team_id=self.team_id,
+                candidate_id=refs["candidate"],
+                referral_id=refs["referral"],
+                role_id=refs["role"],
+                referrer_id=v.slack("referrer", required=True),
+                amount=rule["reward_amount"],
+                currency=rule["reward_currency"],
+                days=rule["reward_days"],
+                started_on=v.day("started_on"),
+                payable_on=v.day("payable_on"),
+                payable_at=v.instant("payable_at"),
+                status=v.enum("status", RewardStatus),
+                hired_at=v.instant("hired_at"),
+                paid_at=v.when("paid_at"),
+                paid_by=v.slack("paid_by"),
+                cancelled_at=v.when("cancelled_at"),
+                created_at=v.instant("created_at"),
+            )
+        )
+        self.s.flush()
+
     # -- lookups ---------------------------------------------------------------------------------
 
     def _held(self, model: type[Role | SourcingSession | Candidate], pid: str) -> bool:
@@ -678,6 +742,24 @@ def _ids(values: dict[str, Any], rows: dict[str, list[int]], where: str) -> dict
             raise Invalid(f"{where}.{key}: no {table} item {position}")
         named[key] = rows[table][position]
     return {**values, **named}
+
+
+def _rule(item: Any, where: str) -> dict[str, Any]:
+    """A role's or the workspace's referral reward as columns (all None: no reward), checked
+    as the modals check it: a positive amount in minor units, an ISO 4217 currency."""
+    found = item.get("reward") if isinstance(item, dict) else None
+    if found is None:
+        return {"reward_amount": None, "reward_currency": None, "reward_days": None}
+    v = _Values(found, f"{where}.reward")
+    amount, days = v.number("amount"), v.number("days")
+    currency = (v.text("currency", 3) or "").upper()
+    if amount is None or not 0 < amount <= MAX_MINOR:
+        raise Invalid(f"{where}.reward.amount: not a positive amount in minor units")
+    if not (len(currency) == 3 and currency.isalpha() and is_currency(currency)):
+        raise Invalid(f"{where}.reward.currency: not an ISO 4217 code")
+    if days is None or not 0 <= days <= MAX_DAYS:
+        raise Invalid(f"{where}.reward.days: not a number of days")
+    return {"reward_amount": amount, "reward_currency": currency, "reward_days": days}
 
 
 def _reason(what: str, why: str) -> str:

@@ -1,18 +1,20 @@
 """Everything a team holds, as CSV or JSON (the JSON document is the backup format).
 
 The JSON document (version 2) is one object: ``format`` ("refbot"), ``version``, ``exported_at``,
-``team_id``, ``settings``, then the lists ``members``, ``templates``, ``roles``, ``sessions`` and
-``candidates``, one item a line. A candidate holds her other emails and links (``contacts``; the
-primary ones are ``email`` and ``profile_url``), referrals, intros, outreach, notes, status
-history (``history``: the audit lines about them) and the reminders still to come
-(``reminders``). Rows are named by public id; people by Slack id (and display name where one is
-known). Inside ``history`` details and ``reminders`` payloads, ``note`` and ``outreach`` are
-positions in the candidate's own ``notes`` and ``outreach`` lists, not database ids.
+``team_id``, ``settings``, then the lists ``members``, ``templates``, ``roles``, ``sessions``,
+``candidates`` and ``rewards`` (referral rewards, issue 17), one item a line. A candidate holds
+her other emails and links (``contacts``; the primary ones are ``email`` and ``profile_url``),
+referrals, intros, outreach, notes, status history (``history``: the audit lines about them) and
+the reminders still to come (``reminders``). Rows are named by public id; people by Slack id (and
+display name where one is known). Inside ``history`` details and ``reminders`` payloads, ``note``
+and ``outreach`` are positions in the candidate's own ``notes`` and ``outreach`` lists, not
+database ids. A role and the settings carry their ``reward`` (amount in minor units, ISO 4217
+currency, days), or null.
 
 The CSV is one row a candidate: refbot's import columns first, then the lists as JSON cells; the
 roles and sessions its referrals name travel in ``roles_json`` and ``sessions_json``. What no
 candidate refers to (members, settings, templates, a role nobody was referred to, a session
-nobody contributed to) is only in the JSON document.
+nobody contributed to, rewards) is only in the JSON document.
 """
 
 import csv
@@ -39,6 +41,7 @@ from storage.models import (
     Note,
     Outreach,
     Referral,
+    Reward,
     Role,
     Settings,
     SourcingSession,
@@ -62,6 +65,7 @@ CANDIDATE_REMINDERS = (
     DeliveryKind.FOLLOW_UP,
     DeliveryKind.INTRO_NUDGE,
     DeliveryKind.SLA_NUDGE,
+    DeliveryKind.REWARD,  # a referral reward's "now due" DM (bot.services.rewards)
 )
 SETTINGS_FIELDS = (
     *("followup_first_days", "followup_second_days", "snooze_default_months"),
@@ -133,6 +137,41 @@ def role_record(role: Role) -> dict[str, Any]:
         "created_at": _iso(role.created_at),
         "opened_at": _iso(role.opened_at),
         "closed_at": _iso(role.closed_at),
+        "reward": _rule(role),
+    }
+
+
+def _rule(found: Role | Settings) -> dict[str, Any] | None:
+    """A role's or the workspace's referral reward (amount in minor units), None: none."""
+    if found.reward_amount is None:
+        return None
+    return {
+        "amount": found.reward_amount,
+        "currency": found.reward_currency,
+        "days": found.reward_days,
+    }
+
+
+def reward_record(reward: Reward, refs: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """A referral reward; its candidate, referral and role by public id (None once gone)."""
+    return {
+        "public_id": reward.public_id,
+        "candidate": refs["candidates"].get(reward.candidate_id or 0),
+        "referral": refs["referrals"].get(reward.referral_id or 0),
+        "role": refs["roles"].get(reward.role_id or 0),
+        "referrer": reward.referrer_id,
+        "amount": reward.amount,
+        "currency": reward.currency,
+        "days": reward.days,
+        "started_on": reward.started_on.isoformat(),
+        "payable_on": reward.payable_on.isoformat(),
+        "payable_at": _iso(reward.payable_at),
+        "status": reward.status.value,
+        "hired_at": _iso(reward.hired_at),
+        "paid_at": _iso(reward.paid_at),
+        "paid_by": reward.paid_by,
+        "cancelled_at": _iso(reward.cancelled_at),
+        "created_at": _iso(reward.created_at),
     }
 
 
@@ -197,6 +236,21 @@ def _roles(s: Session, team_id: str) -> Iterator[dict[str, Any]]:
         yield from (role_record(r) for r in batch)
 
 
+def _rewards(s: Session, team_id: str) -> Iterator[dict[str, Any]]:
+    """Every referral reward, after the candidates, referrals and roles they name."""
+    batches = _batches(s, select(Reward).where(Reward.team_id == team_id), Reward.id)
+    for batch in batches:
+        refs = {
+            name: dict(s.execute(select(model.id, model.public_id).where(model.id.in_(ids))).all())
+            for name, model, ids in (
+                ("candidates", Candidate, {r.candidate_id for r in batch}),
+                ("referrals", Referral, {r.referral_id for r in batch}),
+                ("roles", Role, {r.role_id for r in batch}),
+            )
+        }
+        yield from (reward_record(r, refs) for r in batch)
+
+
 def _sessions(s: Session, team_id: str) -> Iterator[dict[str, Any]]:
     query = select(SourcingSession).where(SourcingSession.team_id == team_id)
     for batch in _batches(s, query, SourcingSession.id):
@@ -251,6 +305,7 @@ def _settings(s: Session, team_id: str) -> dict[str, Any] | None:
     return {
         **{name: getattr(found, name) for name in SETTINGS_FIELDS},
         "updated_at": _iso(found.updated_at),
+        "reward": _rule(found),
     }
 
 
@@ -459,6 +514,7 @@ def _write_json(s: Session, team_id: str, now: datetime, out: IO[str]) -> int:
     _write_list(out, "roles", _roles(s, team_id))
     _write_list(out, "sessions", _sessions(s, team_id))
     count = _write_list(out, "candidates", _candidates(s, team_id))
+    _write_list(out, "rewards", _rewards(s, team_id))
     out.write("\n}\n")
     return count
 

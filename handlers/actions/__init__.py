@@ -1,6 +1,6 @@
 from slack_bolt import App
 
-from handlers.actions import admin, candidate, home, intro, role, roundup, sourcing
+from handlers.actions import admin, candidate, home, intro, rewards, role, roundup, sourcing
 
 
 def register(app: App) -> None:
@@ -11,3 +11,4 @@ def register(app: App) -> None:
     role.register(app)
     admin.register(app)
     roundup.register(app)
+    rewards.register(app)

@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.services.members import Audience
 from bot.slack_errors import replying
 from handlers import ats
+from handlers.actions import rewards
 
 ANSWERED_IN_ACK = {"", Subcommand.HELP}  # plus any unknown word: text-only answers
 
@@ -86,6 +87,11 @@ def refbot_invoked(
         respond(**rendering.roles_list(svc.roles.board(team_id=team_id, actor_id=user_id)))
     elif sub == Subcommand.ATS:
         ats.ats_requested(actor, command, client, svc)
+    elif sub == Subcommand.REWARDS and svc.rewards is not None:
+        if _rest(command).lower() == "export":
+            rewards.payroll_sent(actor, client, respond, svc)
+        else:
+            respond(**rendering.rewards_list(svc.rewards.board(team_id=team_id, actor_id=user_id)))
     else:
         locale = svc.members.locale(team_id=team_id, user_id=user_id)
         audience = svc.members.audience(team_id=team_id, user_id=user_id)

@@ -23,6 +23,7 @@ def admin_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
         template_body=form.get(AdminInput.TEMPLATE_BODY),
         recruiters=form.get(AdminInput.RECRUITERS),
         admins=form.get(AdminInput.ADMINS),
+        reward=rendering.reward_fields(form),
     )
     if result.errors:
         ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))

@@ -24,6 +24,7 @@ def role_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
         "recruiter_id": form.get(F.RECRUITER),
         "status": form.get(F.STATUS),
         "ideal_profile": form.get(F.IDEAL_PROFILE),
+        "reward": rendering.reward_fields(form),  # None: no reward inputs (not an admin)
     }
     if editing:
         result = svc.roles.edit(team_id=team_id, actor_id=user_id, role=editing, **fields)

@@ -24,6 +24,7 @@ from storage.models import (
     Note,
     Outreach,
     Referral,
+    Reward,
     Role,
     RoundupPreference,
     RoundupSettings,
@@ -45,6 +46,7 @@ from storage.types import (
     NoteKind,
     OutreachChannel,
     ReferralStrength,
+    RewardStatus,
     RoleStatus,
     SessionStatus,
 )
@@ -216,6 +218,21 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                 SeenRequest(key="Ev0001", team_id=TEAM, seen_at=NOW),
                 RoundupSettings(team_id=TEAM, updated_at=NOW),
                 RoundupPreference(team_id=TEAM, user_id=RECRUITER, updated_at=NOW),
+                Reward(
+                    team_id=TEAM,
+                    candidate_id=ada.id,
+                    referral_id=ref.id,
+                    role_id=role.id,
+                    referrer_id=REFERRER,
+                    amount=100000,
+                    currency="EUR",
+                    days=90,
+                    started_on=NOW.date(),
+                    payable_on=NOW.date() + timedelta(days=90),
+                    payable_at=NOW + timedelta(days=90),
+                    hired_at=NOW,
+                    created_at=NOW,
+                ),
             ]
         )
 
@@ -234,6 +251,7 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
             (True, "Backend engineer")
         ]
         assert [n.body for n in ada.notes] == ["met at PyCon"]
+        assert s.scalars(select(Reward.status)).one() is RewardStatus.PENDING
         assert s.scalars(select(IntroRequest.status)).one() is IntroStatus.REQUESTED
         assert s.scalars(select(SourcingSession.status)).one() is SessionStatus.RUNNING
         settings = s.scalars(select(Settings)).one()

@@ -36,6 +36,7 @@ from storage.models import (
     Note,
     Outreach,
     Referral,
+    Reward,
     Role,
     Settings,
     SourcingSession,
@@ -58,6 +59,7 @@ from tests.e2e.test_referral import refer as refer_in_modal
 from tests.e2e.test_sourcing import THIRD, add, card, start
 
 BARBARA_NOTE = "back from parental leave in the spring"
+REWARD_DEFAULT = {"reward_amount": "750", "reward_currency": "GBP", "reward_days": "60"}
 
 
 # -- databases -----------------------------------------------------------------------------------
@@ -160,10 +162,20 @@ def build_through_slack(refbot: Refbot, slack: SlackEmulator, clock: Clock, db: 
     refbot.command(RECRUITER, "/refbot", "admin")
     open_modal(refbot, RECRUITER, "admin_submit")
     wording = "Yo {{ first_name }}, {{ recruiter }} here."
-    refbot.submit(RECRUITER, "admin_submit", **VALID, template="referred_A", template_body=wording)
+    refbot.submit(
+        RECRUITER,
+        "admin_submit",
+        **VALID,
+        template="referred_A",
+        template_body=wording,
+        **REWARD_DEFAULT,
+    )
     refbot.slack.close_views(RECRUITER)
     engineer = role(refbot, "Staff Engineer")
     role(refbot, "Data Lead", status="upcoming")
+    with db.begin() as s:  # the role's own reward (the modal's, tested in tests/e2e/test_rewards)
+        found = s.scalars(select(Role).where(Role.public_id == engineer)).one()
+        found.reward_amount, found.reward_currency, found.reward_days = 150000, "EUR", 90
 
     refer(refbot, EMPLOYEE, name="Katherine Johnson", email="kj@example.com", candidate_knows="yes")
     katherine = pid(db, "kj@example.com")
@@ -248,6 +260,14 @@ def build_through_slack(refbot: Refbot, slack: SlackEmulator, clock: Clock, db: 
     forget(refbot, "mallory@example.com")
     assert slack.wait_for(lambda: forgotten(db))
     refbot.sweep()
+    # Katherine is hired: Alice's reward (the workspace default) waits for its date; Grace's
+    # hire was undone, so hers is cancelled.
+    for hire, undo in ((katherine, None), (grace, "interviewing")):
+        refbot.click(RECRUITER, "candidate_stage", choose=f"{hire}:hired")
+        assert slack.wait_for(lambda h=hire: status(db, h) == "hired")
+        if undo:
+            refbot.click(RECRUITER, "candidate_stage", choose=f"{hire}:{undo}")
+            assert slack.wait_for(lambda h=hire, u=undo: status(db, h) == u)
     # Other emails and links come from imports (Slack gives one of each): Ada has two.
     with db.begin() as s:
         ada_id = s.scalars(select(Candidate.id).where(Candidate.public_id == ada)).one()
@@ -355,6 +375,7 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
         "intro_requests": rows(IntroRequest),
         "outreaches": rows(Outreach),
         "notes": rows(Note),
+        "rewards": rows(Reward),
         "candidate_history": rows(AuditLog, AuditLog.subject.like("candidate:%"), translate=ids_in),
         "reminders": rows(
             Delivery,
@@ -459,11 +480,15 @@ def test_a_database_used_through_slack_round_trips_exactly_through_the_json_expo
             assert restored[table] == original[table], table
         assert (again.imported, again.merged, again.errors) == (0, len(data["candidates"]), [])
         assert after == before, "restoring into the database it came from changed it"
-        assert "<@U0ALICE> — 0 hires, 6 referrals" in stats_original
+        assert "<@U0ALICE> — 1 hire, 6 referrals" in stats_original
         assert stats_copy == stats_original
         # What the story made is all there to compare (not two empty lists).
         assert [t for t in original if not original[t]] == []
-        assert len(original["reminders"]) >= 3  # Barbara's snooze end, Linus's two follow-ups
+        assert len(original["reminders"]) >= 4  # Barbara's snooze end, Linus's two follow-ups,
+        # Katherine's reward coming due; a role's and the workspace's rules; one cancelled.
+        statuses = sorted(dict(r)["status"] for r in original["rewards"])
+        assert len(statuses) == 2 and "CANCELLED" in statuses[0] and "PENDING" in statuses[1]
+        assert "150000" in str(original["roles"]) and "'GBP'" in str(original["settings"])
 
         # The copy's dispatcher: Barbara comes back on the same date, with her note.
         copy_bot = Refbot(settings_for(slack, copy.url), slack)

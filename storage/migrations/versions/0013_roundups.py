@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_roundups"
-down_revision: str | Sequence[str] | None = "0009_ats_pull"
+down_revision: str | Sequence[str] | None = "0012_rewards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
