@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.outbox import Due, Outbox, Queued
+from bot.reward_rules import RewardRule, rule_of
 from bot.services.members import Members
 from bot.timecalc import local_instant, zone
 from storage.db import Sessions
@@ -48,9 +49,9 @@ class RoundupRole:
     title: str
     team_name: str | None
     profile_line: str | None
-    # The role's reward, as words ("€1,000"), once rewards exist (issue 17, item 2): the
-    # lead wires it after merging; always None on this branch.
-    reward: str | None = None
+    # The role's referral reward (else the workspace default): the program's rule, for everyone
+    # to see; what a given referrer is owed stays between them and the admins.
+    reward: RewardRule | None = None
 
 
 @dataclass(frozen=True)
@@ -310,9 +311,10 @@ class Roundups:
             roles = repo.open_by_public_ids(s, due.team_id, due.payload.get("roles") or [])
             if not roles:
                 return None
+            default = rule_of(settings_repo.get(s, due.team_id))
             return Roundup(
                 kind=str(due.payload.get("kind") or "weekly"),
-                roles=tuple(_role(r) for r in roles),
+                roles=tuple(_role(r, default) for r in roles),
                 part=int(due.payload.get("part") or 1),
                 parts=int(due.payload.get("parts") or 1),
                 more=int(due.payload.get("more") or 0),
@@ -332,9 +334,10 @@ class Roundups:
             ]
             if not matching:
                 return None
+            default = rule_of(settings_repo.get(s, due.team_id))
             return Roundup(
                 kind="personal",
-                roles=tuple(_role(r) for r in matching[:PERSONAL_ROLES]),
+                roles=tuple(_role(r, default) for r in matching[:PERSONAL_ROLES]),
                 more=max(len(matching) - PERSONAL_ROLES, 0),
                 matching_team=choice.dm_team,
                 matching_keywords=choice.dm_keywords,
@@ -423,12 +426,13 @@ def alert_once(what: str, row: RoundupSettings, channel: str) -> str:
     return f"{what}:{row.team_id}:{channel}:{int(row.updated_at.timestamp())}"
 
 
-def _role(role: Role) -> RoundupRole:
+def _role(role: Role, default: RewardRule | None) -> RoundupRole:
     return RoundupRole(
         public_id=role.public_id,
         title=role.title,
         team_name=role.team_name,
         profile_line=_first_line(role.ideal_profile),
+        reward=rule_of(role) or default,
     )
 
 

@@ -369,3 +369,25 @@ def test_a_new_role_is_announced_once_in_each_channel_when_it_opens(
         sent = posts(slack, channel)
         assert [refer_buttons(m) for m in sent] == [[engineer]]
         assert "new role" in sent[0].plain_text()
+
+
+def test_a_roundup_shows_each_roles_reward_or_the_workspace_default(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    from tests.e2e.test_rewards import default_reward, rewarded_role
+
+    rewarded_role(refbot, amount="2500", currency="USD")  # "Platform Engineer"
+    default_reward(refbot)  # €1,000 for the roles without their own
+    slack.close_views(RECRUITER)
+    role(refbot, "Data Engineer", team="Data")
+    weekly(refbot, JOBS)
+
+    roundup_time(refbot.runtime)
+
+    [post] = posts(slack, JOBS)
+    text = post.plain_text()
+    platform, data = text.index("Platform Engineer"), text.index("Data Engineer")
+    own = text[platform:data] if platform < data else text[platform:]
+    default = text[data:platform] if data < platform else text[data:]
+    assert "Referral reward: $2,500\n" in own
+    assert "Referral reward: €1,000\n" in default
