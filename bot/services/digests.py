@@ -122,9 +122,17 @@ class Digests:
         return content if content or "edit" in due.payload else None
 
     def _rewards(self, s: Session, due: Due) -> tuple[RewardLine, ...]:
+        """The rewards that became payable since this person's previous digest (all unpaid
+        ones for a first digest): each is told once here, while `/refbot rewards` lists them
+        all until they are paid. Due times, not send times, bound the windows: contiguous,
+        so a reward is in exactly one digest, whatever the delays and downtime."""
         if self.rewards is None:
             return ()
-        return self.rewards.payable_for(s, team_id=due.team_id, reader=due.recipient)
+        kind, team, reader = DeliveryKind.DIGEST, due.team_id, due.recipient
+        after = deliveries.previous_done(s, team, reader, kind, before=due.due_at)
+        return self.rewards.payable_for(
+            s, team_id=team, reader=reader, became_payable=(after, due.due_at)
+        )
 
     def _admin_only(self, due: Due) -> DigestContent | None:
         """An admin who is not a recruiter: only the rewards to pay."""

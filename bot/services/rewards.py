@@ -314,13 +314,24 @@ class Rewards:
             )
         return f"refbot-rewards-{now:%Y-%m-%d}.csv", out.getvalue()
 
-    def payable_for(self, s: Session, *, team_id: str, reader: str) -> tuple[RewardLine, ...]:
-        """The payable rewards an admin's digest names (nothing for anyone else)."""
+    def payable_for(
+        self,
+        s: Session,
+        *,
+        team_id: str,
+        reader: str,
+        became_payable: tuple[datetime | None, datetime],
+    ) -> tuple[RewardLine, ...]:
+        """The rewards an admin's digest names (nothing for anyone else): those that became
+        payable within `became_payable` (after its start, if any, up to its end) and are still
+        unpaid."""
         profile = self.members.profile_in(s, team_id=team_id, user_id=reader)
         if not profile.is_admin:
             return ()
         now = self.clock()
-        return tuple(_row_line(row, now) for row in repo.payable(s, team_id, now=now, limit=200))
+        after, until = became_payable
+        rows = repo.payable(s, team_id, now=min(now, until), after=after, limit=200)
+        return tuple(_row_line(row, now) for row in rows)
 
     # -- the referrer ------------------------------------------------------------------------
 

@@ -362,6 +362,22 @@ def pending_kind_for(
     )
 
 
+def previous_done(
+    s: Session, team_id: str, recipient: str, kind: DeliveryKind, *, before: datetime
+) -> datetime | None:
+    """When the latest `kind` row for this person due before `before` was due, among those
+    composed and settled: sent, or cancelled because it had nothing to say."""
+    return s.scalar(
+        select(func.max(Delivery.due_at)).where(
+            Delivery.team_id == team_id,
+            Delivery.recipient == recipient,
+            Delivery.kind == kind,
+            Delivery.status.in_((DeliveryStatus.SENT, DeliveryStatus.CANCELLED)),
+            Delivery.due_at < before,
+        )
+    )
+
+
 def pending_of_kind(
     s: Session, team_id: str, recipient: str, kind: DeliveryKind, *, before: datetime, limit: int
 ) -> Sequence[Delivery]:

@@ -45,13 +45,18 @@ def _listed(s: Session, *where: object, limit: int) -> list[Row]:
     return [(r, name, title) for r, name, title in rows]
 
 
-def payable(s: Session, team_id: str, *, now: datetime, limit: int) -> list[Row]:
-    """Rewards whose date has come and that nobody marked paid yet, oldest first."""
+def payable(
+    s: Session, team_id: str, *, now: datetime, limit: int, after: datetime | None = None
+) -> list[Row]:
+    """Rewards whose date has come (after `after`, when given) and that nobody marked paid
+    yet, oldest first."""
+    since = () if after is None else (Reward.payable_at > after,)
     return _listed(
         s,
         Reward.team_id == team_id,
         Reward.status == RewardStatus.PENDING,
         Reward.payable_at <= now,
+        *since,
         limit=limit,
     )
 
@@ -82,7 +87,8 @@ def count_payable(s: Session, team_id: str, *, now: datetime) -> int:
 
 
 def admins_to_tell(s: Session, *, now: datetime) -> Sequence[Member]:
-    """Admins who are not recruiters, in workspaces with a reward to pay: their digest."""
+    """Admins who are not recruiters, in workspaces with a reward to pay: their digest (which
+    says nothing, and is not sent, when none became payable since their last one)."""
     teams = (
         select(Reward.team_id)
         .where(Reward.status == RewardStatus.PENDING, Reward.payable_at <= now)

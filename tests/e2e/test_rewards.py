@@ -159,6 +159,11 @@ def test_on_its_date_the_referrer_and_the_admins_are_told_once_across_a_restart(
     digest = told(slack, RECRUITER, "to pay for referrals")[0].plain_text()
     assert "€1,000" in digest and "Ada Lovelace" in digest
     assert [r.status.value for r in rewards(refbot)] == ["pending"]  # payable, until paid
+    for _ in range(3):  # Wednesday to Friday: told once, not every morning until it is paid
+        clock.travel(days=1)
+        refbot.runtime.services.digests.queue_due()
+        refbot.sweep()
+    assert len(told(slack, RECRUITER, "to pay for referrals")) == 1
 
 
 def test_undoing_the_hire_in_slack_before_the_date_cancels_the_reward_kindly(
