@@ -64,6 +64,7 @@ class View(StrEnum):
     ADMIN = "admin_submit"
     FORGET = "forget_submit"
     ATS = "ats_submit"
+    ATS_STAGES = "ats_stages_submit"  # the stage mapping, pushed over the `/refbot ats` modal
 
 
 class Action(StrEnum):
@@ -80,6 +81,7 @@ class Action(StrEnum):
     CANDIDATE_STAGE = "candidate_stage"  # "Move to…" select: reviewing, interviewing, hired
     CANDIDATE_TAKE = "candidate_take"  # a recruiter takes a general referral: they own it
     CANDIDATE_SEND_TO_ATS = "candidate_send_to_ats"  # "Send to Greenhouse/Lever" (push mode)
+    ATS_STAGE_MAP = "ats_stage_map"  # "Stage mapping" in the `/refbot ats` modal (admins)
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REPLIED = "followup_replied"
     HM_INTERESTED = "hm_interested"

@@ -139,6 +139,7 @@ class DeliveryKind(enum.StrEnum):
     ATS_PUSH = "ats_push"  # a referral into the workspace's ATS (bot.services.ats)
     ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
+    ATS_STATUS = "ats_status"  # a Slack edit written back to the ATS (ats_writeback)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -297,6 +297,51 @@ class GreenhouseClient:
         """A candidate's applications. https://harvestdocs.greenhouse.io/reference/get_v3-applications"""
         return [_application(a) for a in self._all("applications", {"candidate_ids": candidate_id})]
 
+    def application(self, application_id: str) -> AtsApplication | None:
+        """One application as it is now (write-back looks before it writes).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-applications (`ids` filter,
+        https://harvestdocs.greenhouse.io/docs/list-endpoints)"""
+        found = self._all("applications", {"ids": application_id})
+        return _application(found[0]) if found else None
+
+    def job_stages(self, job_id: str) -> list[tuple[str, str]]:
+        """A job's interview stages as (id, name), in the job's order. The order field's v3 name
+        is not on the pages read: `priority` (v1's) or `sort_order`, else the ids' order.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-job-interview-stages"""
+        rows = self._all("job_interview_stages", {"job_ids": job_id})
+
+        def order(row: dict[str, Any]) -> tuple[int, int]:
+            rank = row.get("priority", row.get("sort_order"))
+            return (rank if isinstance(rank, int) else 0, int(row["id"]))
+
+        return [(str(r["id"]), str(r.get("name") or "")) for r in sorted(rows, key=order)]
+
+    def move_application(
+        self, application_id: str, *, from_stage_id: str, to_stage_id: str
+    ) -> None:
+        """Move an application to another stage of its job (a Slack "Move to…" written back).
+
+        https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 move and
+        advance became `POST /v3/applications/{id}/move`; `from_stage_id` and `to_stage_id` as
+        v1's move took them — the v3 body is not shown on the pages read)"""
+        body = {"from_stage_id": int(from_stage_id), "to_stage_id": int(to_stage_id)}
+        self._call("POST", f"applications/{int(application_id)}/move", json_body=body)
+
+    def reject_application(
+        self, application_id: str, *, rejection_reason_id: str, notes: str | None = None
+    ) -> None:
+        """Reject an application with a reason (a Slack "Not a fit" written back); no email to
+        the candidate. Answers 204.
+
+        https://harvestdocs.greenhouse.io/reference/post_v3-applications-id-reject
+        (`rejection_reason_id` required, optional `notes`, `rejection_email`)"""
+        body: dict[str, Any] = {"rejection_reason_id": int(rejection_reason_id)}
+        if notes:
+            body["notes"] = notes
+        self._call("POST", f"applications/{int(application_id)}/reject", json_body=body)
+
     def push_referral(self, referral: AtsReferral) -> AtsPushResult:
         """Find the person by email; if Greenhouse already knows her, write nothing. Otherwise
         create her and an application (a prospect one without a job) from the Referral source,

@@ -7,6 +7,7 @@ from bot.outbox import Outbox
 from bot.services.admin import Admin
 from bot.services.ats import Ats
 from bot.services.ats_pull import AtsPull
+from bot.services.ats_stages import AtsStages
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -50,6 +51,7 @@ class Services:
     search: Search
     workspaces: Workspaces
     ats: Ats
+    ats_stages: AtsStages
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
