@@ -590,6 +590,8 @@ class Ats:
                 credited_to=facts.referrer_id,
                 now=now,
             )
+            # A webhook about her that came before this link was held for it (ats_pull).
+            repo.release_held(s, team_id, conn.kind, result.candidate_id, now=now)
             if result.status == "existing":
                 self.outbox.notice(
                     s,

@@ -58,6 +58,8 @@ MAX_BODY = 1_000_000  # bytes; Greenhouse's and Lever's payloads are a few kB
 OVERLAP = timedelta(minutes=1)
 NAMES_TTL = 600.0  # seconds a Lever account's stage and archive reason names are kept
 REASON_LIMIT = 2000
+# How long a webhook about someone refbot may be pushing waits for the push's link (_hold).
+HOLD = timedelta(days=1)
 
 # Default mapping of ATS stages to refbot statuses (README "Stage mapping"). Exact stage names
 # first (the stages each ATS ships), then words in a custom stage's name; any other stage of
@@ -257,9 +259,32 @@ class AtsPull:
         change = _change(due.payload)
         if conn is None or conn.kind != change.ats:
             return False
+        if not due.payload.get("held") and self._hold(due, conn.kind, change):
+            return False  # this row is done: a held copy waits for the push's link
         if conn.kind == AtsKind.LEVER:
             change = self._named(due.team_id, conn, change)
         self.apply(due.team_id, conn.kind, change)
+        return True
+
+    def _hold(self, due: Due, kind: AtsKind, change: AtsStageChange) -> bool:
+        """A webhook about someone refbot does not know yet, while a push is on its way (its
+        answer lost, say, or a recruiter quicker than refbot): held until the push saves her
+        link (bot.services.ats releases it), at most HOLD; then applied, or dropped."""
+        with self.sessions.begin() as s:
+            if repo.by_ats_candidate(s, due.team_id, kind, change.candidate_id) is not None:
+                return False
+            if not repo.pushes_in_flight(s, due.team_id):
+                return False  # not about anyone refbot is sending
+            self.outbox.schedule(
+                s,
+                team_id=due.team_id,
+                kind=DeliveryKind.ATS_PULL,
+                recipient=RECIPIENT,
+                subject=repo.held_subject(kind, change.candidate_id),
+                due_at=self.clock() + HOLD,
+                dedupe_key=f"ats_held:{due.id}",
+                payload={**due.payload, "held": True},
+            )
         return True
 
     def _named(self, team_id: str, conn: Connection, change: AtsStageChange) -> AtsStageChange:
@@ -604,7 +629,7 @@ def _payload(change: AtsStageChange) -> dict[str, Any]:
 
 
 def _change(payload: Mapping[str, Any]) -> AtsStageChange:
-    values = dict(payload)
+    values = {k: v for k, v in payload.items() if k != "held"}
     stamp = values.get("changed_at")
     values["changed_at"] = datetime.fromisoformat(stamp) if stamp else None
     return AtsStageChange(**values)

@@ -484,3 +484,44 @@ def take_write(
             write.echoed = True
     s.flush()
     return True
+
+
+# -- changes that arrive before the push's link ------------------------------------------------
+
+
+def held_subject(ats: AtsKind, ats_candidate_id: str) -> str:
+    """The subject of a change held until refbot knows whose it is (bot.services.ats_pull)."""
+    return f"ats-held:{ats.value}:{ats_candidate_id}"[:80]
+
+
+def pushes_in_flight(s: Session, team_id: str) -> bool:
+    """Whether a push of the workspace is queued, retrying or being sent: a change about a
+    person refbot does not know yet may be about hers."""
+    found = s.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.kind == DeliveryKind.ATS_PUSH,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def release_held(
+    s: Session, team_id: str, ats: AtsKind, ats_candidate_id: str, *, now: datetime
+) -> int:
+    """The push saved her link: the changes held for her are due now."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.kind == DeliveryKind.ATS_PULL,
+            Delivery.subject == held_subject(ats, ats_candidate_id),
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+        .values(due_at=now, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
