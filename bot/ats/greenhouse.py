@@ -17,6 +17,18 @@ Sources, read for this module (each endpoint's docstring names its page):
   https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 `POST
   /candidates/{id}/applications` became `POST /v3/applications`; the activity feed became
   `/v3/notes`).
+- Write bodies, as far as the pages read show them (searched again for the write-back):
+  confirmed: `POST /v3/applications/{id}/reject` takes `rejection_reason_id` (required),
+  `notes`, `rejection_email`, `custom_fields` and answers 204 (its reference page);
+  `POST /v3/applications/{id}/move` replaced v1's move and advance (the WRITE guide), and its
+  inputs are `from_stage_id`, `to_stage_id`, `to_job_id` (Workato's "Move application (v3)"
+  action, https://docs.workato.com/connectors/greenhouse/move-application-v3, a third party);
+  rejection details are patched on their own resource (`/v3/rejection_details/{id}`).
+  Not shown, kept as v1 had them: the bodies of `POST /v3/candidates` (email_addresses,
+  website/social addresses as [{"value", "type"}], tags), `POST /v3/applications`
+  (`candidate_id`, `job_id` or `prospect`, `source_id`, `referrer_id` — v1 took a referrer
+  object), `POST /v3/notes` (`candidate_id`, `user_id`, `body`, `visibility`), the order field
+  of job interview stages, and the scope name of move/reject.
 - Webhooks (unchanged by v3): https://developers.greenhouse.io/webhooks.html — `Signature:
   sha256 <hex HMAC-SHA256(secret key, raw body)>`, a `Greenhouse-Event-ID` per delivery.
 """
@@ -324,8 +336,8 @@ class GreenhouseClient:
         """Move an application to another stage of its job (a Slack "Move to…" written back).
 
         https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 move and
-        advance became `POST /v3/applications/{id}/move`; `from_stage_id` and `to_stage_id` as
-        v1's move took them — the v3 body is not shown on the pages read)"""
+        advance became `POST /v3/applications/{id}/move`); the fields as Workato's v3 action
+        names them (module docstring)"""
         body = {"from_stage_id": int(from_stage_id), "to_stage_id": int(to_stage_id)}
         self._call("POST", f"applications/{int(application_id)}/move", json_body=body)
 
