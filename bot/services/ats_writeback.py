@@ -197,7 +197,9 @@ class AtsWriteBack:
         to = _first_stage(target, stages)
         if to is None:
             if target.status == CandidateStatus.HIRED:
-                body = i18n.plain(self.ats.members.default_locale, "ats/status_note", hired=True)
+                body = i18n.plain(
+                    self.ats.members.default_locale, "ats/status_note", snoozed=False, hired=True
+                )
                 self._note(team_id, conn, target, body.strip())
             return
         self._writing(
@@ -279,6 +281,7 @@ class AtsWriteBack:
             self.ats.members.default_locale,
             "ats/status_note",
             snoozed=True,
+            hired=False,
             who=who,
             until=datetime.fromisoformat(until) if until else None,
             note=note[:NOTE_LIMIT],

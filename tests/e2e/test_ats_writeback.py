@@ -256,3 +256,22 @@ def test_echoes_arriving_after_a_later_edit_do_not_move_her_back_or_tell_anyone_
     assert ada(atsbot).status == "hired"
     assert slack.wait_for(lambda: len(updates(slack, "is joining us")) == 1)
     assert len(updates(slack, "is interviewing")) == 1
+
+
+def test_hired_in_slack_is_a_note_in_greenhouse_which_has_no_hire_call(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = ada_in_greenhouse(atsbot, gh, slack, "webhooks")
+    candidate = str(
+        next(a for a in gh.applications() if str(a["id"]) == application)["candidate_id"]
+    )
+
+    move(atsbot, "hired")
+    atsbot.sweep()
+
+    assert slack.wait_for(
+        lambda: any("Marked as hired in refbot" in n["body"] for n in gh.notes(candidate))
+    )
+    assert gh.applications()[0]["status"] == "in_process"
+    assert gh.calls_to(GH_WRITES) == []
+    assert slack.wait_for(lambda: len(updates(slack, "is joining us")) == 1)
