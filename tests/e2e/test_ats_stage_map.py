@@ -12,7 +12,7 @@ from storage.models import AtsStage
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
 from tests.e2e import test_ats_pull as pulling
 from tests.e2e.test_ats_connect import open_ats
-from tests.e2e.test_ats_pull import ada, ada_in_greenhouse, in_ats, updates
+from tests.e2e.test_ats_pull import ada, ada_in_greenhouse, in_ats, poll, updates
 
 atsbot, gh, lever, rita = pulling.atsbot, pulling.gh, pulling.lever, pulling.rita
 SCREEN = "ats_stage:recruiter screen"
@@ -116,3 +116,24 @@ def test_a_stage_mapping_forged_with_another_workspaces_ids_is_refused(
 
     assert answers == ["errors", "errors"]
     assert set(mapped(atsbot).values()) <= {None}  # stages seen, none remapped
+
+
+def test_move_to_in_slack_follows_the_admins_mapping_backwards(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = ada_in_greenhouse(atsbot, gh, slack, "webhooks")
+    open_stage_map(atsbot)
+    atsbot.submit(RECRUITER, "ats_stages_submit", **{SCREEN: "contacted"})
+
+    card = [m for m in slack.dms(RECRUITER) if m.has_button("candidate_snooze")][-1]
+    atsbot.click(RECRUITER, "candidate_stage", choose="contacted", on=card)
+    assert slack.wait_for(lambda: ada(atsbot).status == "contacted")
+    atsbot.sweep()
+
+    def stage() -> str:
+        app = next(a for a in gh.applications() if str(a["id"]) == application)
+        return str(gh._rows["job_interview_stages"][app["job_interview_stage_id"]]["name"])
+
+    assert slack.wait_for(lambda: stage() == "Recruiter Screen")
+    poll(atsbot)  # the move comes back: refbot's own, she stays where Slack put her
+    assert ada(atsbot).status == "contacted"
