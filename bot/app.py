@@ -36,6 +36,8 @@ from bot.services import Services
 from bot.services.admin import Admin
 from bot.services.ats import Ats, AtsUrls, env_connection
 from bot.services.ats_pull import AtsPull
+from bot.services.ats_stages import AtsStages
+from bot.services.ats_writeback import AtsWriteBack
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -188,14 +190,22 @@ def build(
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock
     )
+    # Slack edits of candidates in the ATS go back there (it takes the ATS_STATUS rows of `ats`).
+    write_back = AtsWriteBack(sessions=sessions, ats=ats, outbox=outbox, clock=clock)
     candidates = Candidates(
-        sessions=sessions, members=members, outbox=outbox, clock=clock, rewards=rewards
+        sessions=sessions,
+        members=members,
+        outbox=outbox,
+        clock=clock,
+        rewards=rewards,
+        write_back=write_back.queue,
     )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
     services = Services(
         members=members,
         ats=ats,
+        ats_stages=AtsStages(sessions=sessions, members=members, ats=ats, clock=clock),
         home=Home(
             sessions=sessions,
             members=members,

@@ -67,6 +67,7 @@ class View(StrEnum):
     ATS = "ats_submit"
     ROUNDUP_SETTINGS = "roundup_settings_submit"  # pushed from the admin modal
     ROUNDUP_DM = "roundup_dm_submit"  # Home: a personal weekly DM of matching roles
+    ATS_STAGES = "ats_stages_submit"  # the stage mapping, pushed over the `/refbot ats` modal
 
 
 class Action(StrEnum):
@@ -83,6 +84,7 @@ class Action(StrEnum):
     CANDIDATE_STAGE = "candidate_stage"  # "Move to…" select: reviewing, interviewing, hired
     CANDIDATE_TAKE = "candidate_take"  # a recruiter takes a general referral: they own it
     CANDIDATE_SEND_TO_ATS = "candidate_send_to_ats"  # "Send to Greenhouse/Lever" (push mode)
+    ATS_STAGE_MAP = "ats_stage_map"  # "Stage mapping" in the `/refbot ats` modal (admins)
     FOLLOWUP_SENT = "followup_sent"
     FOLLOWUP_REPLIED = "followup_replied"
     HM_INTERESTED = "hm_interested"

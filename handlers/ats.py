@@ -13,6 +13,7 @@ from bot.ids import Action, AtsInput, View
 from bot.payloads import Actor
 from bot.services import Services
 from bot.services.ats import AtsForm
+from bot.services.ats_stages import STAGE_BLOCK
 from bot.slack_errors import replying
 from handlers.state import read_state
 
@@ -67,6 +68,28 @@ def send_to_ats_clicked(actor: Actor, action: dict, respond: Respond, svc: Servi
     respond(**rendering.ats_push_requested(result))
 
 
+def stage_map_clicked(actor: Actor, body: dict, client: WebClient, svc: Services) -> None:
+    """ "Stage mapping" in the `/refbot ats` modal: the mapping opens over it."""
+    view = svc.ats_stages.view(team_id=actor.team_id, actor_id=actor.user_id)
+    client.views_push(trigger_id=body["trigger_id"], view=rendering.ats_stages_modal(view))
+
+
+def stages_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
+    chosen = {k: v for k, v in read_state(view).items() if k.startswith(STAGE_BLOCK)}
+    result = svc.ats_stages.save(
+        team_id=actor.team_id,
+        actor_id=actor.user_id,
+        metadata=view.get("private_metadata") or "",
+        chosen=chosen,
+    )
+    if result.errors:
+        ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))
+    else:
+        ack(response_action="update", view=rendering.ats_stages_saved(result))
+
+
 def register(app: App) -> None:
     app.view(View.ATS)(ack=ats_submitted, lazy=[replying(ats_checked)])
+    app.view(View.ATS_STAGES)(stages_submitted)
+    app.action(Action.ATS_STAGE_MAP)(ack=button_acked, lazy=[replying(stage_map_clicked)])
     app.action(Action.CANDIDATE_SEND_TO_ATS)(ack=button_acked, lazy=[replying(send_to_ats_clicked)])

@@ -358,8 +358,6 @@ class AtsConnection(Base):
     push: Mapped[AtsPush]
     connected_by: Mapped[SlackId]
     connected_at: Mapped[UtcDateTime]
-    # Phase 2b (pull): where polling resumes, per resource.
-    cursors: Mapped[Json]
 
 
 class AtsLink(Base):
@@ -417,6 +415,43 @@ class AtsJobLink(Base):
     job_id: Mapped[str] = mapped_column(String(64))
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
     updated_at: Mapped[UtcDateTime]
+
+
+class AtsStage(Base):
+    """A stage of the workspace's ATS refbot knows (a default, or seen in a change) and the
+    refbot status the admin mapped it to (None: the default mapping, bot.services.ats_stages)."""
+
+    __tablename__ = "ats_stages"
+    __table_args__ = (UniqueConstraint("team_id", "ats", "stage"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    ats: Mapped[AtsKind]
+    stage: Mapped[str] = mapped_column(String(120))  # the name, casefolded: the mapping's key
+    name: Mapped[str] = mapped_column(String(200))  # as the ATS spells it
+    status: Mapped[CandidateStatus | None]
+    seen_at: Mapped[UtcDateTime | None]  # the last change refbot read at this stage
+    updated_at: Mapped[UtcDateTime]
+    updated_by: Mapped[SlackId | None]
+
+
+class AtsWrite(Base):
+    """A state refbot wrote to an ATS application (a Slack edit written back). When the ATS
+    reports that state back (webhook or poll), it is refbot's own change: recorded, not applied,
+    nobody told again (bot.services.ats_pull)."""
+
+    __tablename__ = "ats_writes"
+    __table_args__ = (
+        Index("ix_ats_writes_team_id_ats_application_id", "team_id", "ats", "application_id"),
+    )
+
+    id: Mapped[IntPk]
+    team_id: Mapped[str] = mapped_column(String(32))
+    ats: Mapped[AtsKind]
+    application_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(120))
+    written_at: Mapped[UtcDateTime]
+    echoed: Mapped[bool] = mapped_column(default=False)
 
 
 class AtsCursor(Base):

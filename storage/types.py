@@ -140,6 +140,7 @@ class DeliveryKind(enum.StrEnum):
     ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
     REWARD = "reward"  # the referrer's reward became payable (bot.services.rewards)
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
+    ATS_STATUS = "ats_status"  # a Slack edit written back to the ATS (ats_writeback)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -148,7 +148,6 @@ def test_ats_credentials_are_re_encrypted_by_the_rotation_too(
                 push=AtsPush.AUTO,
                 connected_by=RECRUITER,
                 connected_at=datetime(2026, 11, 2, tzinfo=UTC),
-                cursors={},
             )
         )
 

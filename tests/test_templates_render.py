@@ -237,8 +237,23 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "ats/failed": lambda e: [
         {"kind": kind, "reason": "unexpected answer"}
-        for kind in ("ats_push", "ats_note", "ats_pull")
+        for kind in ("ats_push", "ats_note", "ats_pull", "ats_status")
     ],
+    "ats/stages": lambda e: [
+        {"view": ns(ats=ats, more=e.n)} for ats in ("greenhouse", "lever", None)
+    ],
+    "ats/stages_saved": lambda e: [
+        {"saved": ns(stale=stale, changed=changed)}
+        for stale, changed in ((True, 0), (False, 2), (False, 0))
+    ],
+    "ats/status_note": lambda e: (
+        [
+            {"snoozed": True, "who": e.name, "until": until, "note": note, "hired": False}
+            for until in (NOW, None)
+            for note in (NOTE, "")
+        ]
+        + [{"snoozed": False, "hired": True}]
+    ),
     "ats/note": lambda e: [
         {"referrer": e.name, "email": email, "credit": credit, "note": note}
         for email in ("alice@example.com", None)
@@ -381,6 +396,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "msg_too_long",
                 "is_archived",
                 "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
+                "service_unavailable",
                 "ratelimited",
                 "request_timeout",
                 "cannot_dm_bot",
@@ -492,7 +508,11 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     },
     "roundups/role": lambda e: [
         {"role": ns(title=e.name, team_name=t, profile_line=p, reward=w)}
-        for t, p, w in ((None, None, None), (ROLE, NOTE, "€1,000"))
+        for t, p, w in (
+            (None, None, None),
+            (ROLE, NOTE, ns(amount=100_000, currency="EUR")),
+            (ROLE, None, ns(amount=250_000, currency="JPY")),
+        )
     ],
     "roundups/more": lambda e: [{"count": e.n}],
     "roundups/failed": lambda e: [

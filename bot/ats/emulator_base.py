@@ -112,6 +112,8 @@ class AtsEmulator:
         self._window_count = 0
         self.webhook_url: str | None = None
         self._webhooks: list[SentWebhook] = []
+        # Webhooks an API call caused (a stage moved through the API), sent after its answer.
+        self._outgoing: list[Callable[[], Any]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -240,8 +242,12 @@ class AtsEmulator:
             self._stopping.wait(fault.seconds)
         if fault is not None and fault.drop:
             req.close_connection = True  # the work is done; the answer never leaves
-            return
-        self._send(req, status, headers, payload)
+        else:
+            self._send(req, status, headers, payload)
+        with self._lock:
+            outgoing, self._outgoing = self._outgoing, []
+        for send in outgoing:
+            send()
 
     def _answer(
         self,
@@ -328,6 +334,10 @@ class AtsEmulator:
 
     def _error(self, error: EmulatorError) -> tuple[int, Any]:
         raise NotImplementedError
+
+    def _after_answer(self, send: Callable[[], Any]) -> None:
+        """Send a webhook once the current request is answered (outside the lock)."""
+        self._outgoing.append(send)
 
     def _next_id(self) -> int:
         return next(self._ids)

@@ -17,6 +17,18 @@ Sources, read for this module (each endpoint's docstring names its page):
   https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 `POST
   /candidates/{id}/applications` became `POST /v3/applications`; the activity feed became
   `/v3/notes`).
+- Write bodies, as far as the pages read show them (searched again for the write-back):
+  confirmed: `POST /v3/applications/{id}/reject` takes `rejection_reason_id` (required),
+  `notes`, `rejection_email`, `custom_fields` and answers 204 (its reference page);
+  `POST /v3/applications/{id}/move` replaced v1's move and advance (the WRITE guide), and its
+  inputs are `from_stage_id`, `to_stage_id`, `to_job_id` (Workato's "Move application (v3)"
+  action, https://docs.workato.com/connectors/greenhouse/move-application-v3, a third party);
+  rejection details are patched on their own resource (`/v3/rejection_details/{id}`).
+  Not shown, kept as v1 had them: the bodies of `POST /v3/candidates` (email_addresses,
+  website/social addresses as [{"value", "type"}], tags), `POST /v3/applications`
+  (`candidate_id`, `job_id` or `prospect`, `source_id`, `referrer_id` — v1 took a referrer
+  object), `POST /v3/notes` (`candidate_id`, `user_id`, `body`, `visibility`), the order field
+  of job interview stages, and the scope name of move/reject.
 - Webhooks (unchanged by v3): https://developers.greenhouse.io/webhooks.html — `Signature:
   sha256 <hex HMAC-SHA256(secret key, raw body)>`, a `Greenhouse-Event-ID` per delivery.
 """
@@ -296,6 +308,51 @@ class GreenhouseClient:
     def applications_of(self, candidate_id: str) -> list[AtsApplication]:
         """A candidate's applications. https://harvestdocs.greenhouse.io/reference/get_v3-applications"""
         return [_application(a) for a in self._all("applications", {"candidate_ids": candidate_id})]
+
+    def application(self, application_id: str) -> AtsApplication | None:
+        """One application as it is now (write-back looks before it writes).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-applications (`ids` filter,
+        https://harvestdocs.greenhouse.io/docs/list-endpoints)"""
+        found = self._all("applications", {"ids": application_id})
+        return _application(found[0]) if found else None
+
+    def job_stages(self, job_id: str) -> list[tuple[str, str]]:
+        """A job's interview stages as (id, name), in the job's order. The order field's v3 name
+        is not on the pages read: `priority` (v1's) or `sort_order`, else the ids' order.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-job-interview-stages"""
+        rows = self._all("job_interview_stages", {"job_ids": job_id})
+
+        def order(row: dict[str, Any]) -> tuple[int, int]:
+            rank = row.get("priority", row.get("sort_order"))
+            return (rank if isinstance(rank, int) else 0, int(row["id"]))
+
+        return [(str(r["id"]), str(r.get("name") or "")) for r in sorted(rows, key=order)]
+
+    def move_application(
+        self, application_id: str, *, from_stage_id: str, to_stage_id: str
+    ) -> None:
+        """Move an application to another stage of its job (a Slack "Move to…" written back).
+
+        https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 move and
+        advance became `POST /v3/applications/{id}/move`); the fields as Workato's v3 action
+        names them (module docstring)"""
+        body = {"from_stage_id": int(from_stage_id), "to_stage_id": int(to_stage_id)}
+        self._call("POST", f"applications/{int(application_id)}/move", json_body=body)
+
+    def reject_application(
+        self, application_id: str, *, rejection_reason_id: str, notes: str | None = None
+    ) -> None:
+        """Reject an application with a reason (a Slack "Not a fit" written back); no email to
+        the candidate. Answers 204.
+
+        https://harvestdocs.greenhouse.io/reference/post_v3-applications-id-reject
+        (`rejection_reason_id` required, optional `notes`, `rejection_email`)"""
+        body: dict[str, Any] = {"rejection_reason_id": int(rejection_reason_id)}
+        if notes:
+            body["notes"] = notes
+        self._call("POST", f"applications/{int(application_id)}/reject", json_body=body)
 
     def push_referral(self, referral: AtsReferral) -> AtsPushResult:
         """Find the person by email; if Greenhouse already knows her, write nothing. Otherwise

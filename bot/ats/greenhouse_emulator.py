@@ -19,6 +19,13 @@ Written from Greenhouse's published pages (the adapter, bot.ats.greenhouse, name
 - Endpoints: GET users, referrers, sources, candidates, applications, jobs, job_hiring_managers,
   job_owners, job_interview_stages, rejection_reasons; POST candidates, applications, notes.
   https://harvestdocs.greenhouse.io/reference/get_v3-users (and the sibling reference pages)
+- Write-back: `POST /v3/applications/{id}/move` (`from_stage_id`, `to_stage_id`; the WRITE
+  migration guide maps v1 move/advance to it, its v3 body is not on the pages read) and
+  `POST /v3/applications/{id}/reject` (`rejection_reason_id` required, `notes`; 204).
+  https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide,
+  https://harvestdocs.greenhouse.io/reference/post_v3-applications-id-reject. Their scope's
+  name is not on the pages read: the emulator asks for `harvest:applications:update`. Like a
+  move in the UI, each fires its webhook (after the answer).
 - Webhooks: JSON `{"action", "payload"}` signed `Signature: sha256 <hex>` over the raw body,
   with a `Greenhouse-Event-ID`. https://developers.greenhouse.io/webhooks.html
 
@@ -58,6 +65,7 @@ ALL_SCOPES = frozenset(
         "harvest:candidates:create",
         "harvest:applications:list",
         "harvest:applications:create",
+        "harvest:applications:update",
         "harvest:notes:create",
         "harvest:jobs:list",
         "harvest:job_hiring_managers:list",
@@ -188,6 +196,14 @@ class GreenhouseEmulator(AtsEmulator):
                     {"job_id": job["id"], "name": stage, "sort_order": order},
                 )
             return str(job["id"])
+
+    def add_stage(self, job_id: str, name: str) -> str:
+        """An admin adds a stage at the end of a job's interview plan."""
+        with self._lock:
+            rows = self._rows["job_interview_stages"].values()
+            order = max((s["sort_order"] for s in rows if s["job_id"] == int(job_id)), default=-1)
+            row = {"job_id": int(job_id), "name": name, "sort_order": order + 1}
+            return str(self._insert("job_interview_stages", row)["id"])
 
     def add_candidate(self, first_name: str, last_name: str, email: str, **fields: Any) -> str:
         """Someone already in Greenhouse (an applicant, an earlier import)."""
@@ -358,6 +374,16 @@ class GreenhouseEmulator(AtsEmulator):
             raise EmulatorError(404, "not found")
         self._authenticate(headers)
         parts = route_of(path, API)
+        if len(parts) == 3 and parts[0] == "applications" and parts[2] in ("move", "reject"):
+            if method != "POST":
+                raise EmulatorError(405, "method not allowed")
+            self._require("harvest:applications:update")
+            app = self._rows["applications"].get(_int(parts[1], "id"))
+            if app is None:
+                raise EmulatorError(404, "application not found")
+            if parts[2] == "move":
+                return self._move_application(app, body or {})
+            return self._reject_application(app, body or {})
         if len(parts) != 1 or parts[0] not in {*_FILTERS, "notes"}:
             raise EmulatorError(404, "not found")
         resource = parts[0]
@@ -535,6 +561,43 @@ class GreenhouseEmulator(AtsEmulator):
         )
         person["updated_at"] = app["updated_at"]
         return 201, {}, copy.deepcopy(app)
+
+    def _move_application(self, app: dict[str, Any], body: dict[str, Any]) -> Answer:
+        if app["status"] != "in_process":
+            raise EmulatorError(422, "only an active application can be moved", field="id")
+        if _int(body.get("from_stage_id"), "from_stage_id") != app["job_interview_stage_id"]:
+            raise EmulatorError(
+                422, "from_stage_id is not the application's current stage", field="from_stage_id"
+            )
+        stage = self._rows["job_interview_stages"].get(_int(body.get("to_stage_id"), "to_stage_id"))
+        if stage is None or stage["job_id"] != app["job_id"]:
+            raise EmulatorError(422, "to_stage_id is not a stage of this job", field="to_stage_id")
+        self._update(app, job_interview_stage_id=stage["id"])
+        self._rows["candidates"][app["candidate_id"]]["updated_at"] = app["updated_at"]
+        self._after_answer(lambda: self._fire("candidate_stage_change", str(app["id"])))
+        return 200, {}, copy.deepcopy(app)
+
+    def _reject_application(self, app: dict[str, Any], body: dict[str, Any]) -> Answer:
+        reason = _int(body.get("rejection_reason_id"), "rejection_reason_id")
+        if reason not in self._rows["rejection_reasons"]:
+            raise EmulatorError(422, "rejection_reason_id not found", field="rejection_reason_id")
+        if app["status"] != "in_process":
+            raise EmulatorError(422, "only an active application can be rejected", field="id")
+        self._update(app, status="rejected", rejection_reason_id=reason)
+        if body.get("notes"):
+            self._insert(
+                "notes",
+                {
+                    "candidate_id": app["candidate_id"],
+                    "application_id": app["id"],
+                    "user_id": None,
+                    "body": str(body["notes"]),
+                    "visibility": "public",
+                    "type": "REJECTION",
+                },
+            )
+        self._after_answer(lambda: self._fire("reject_candidate", str(app["id"])))
+        return 204, {}, None
 
     def _create_notes(self, body: dict[str, Any]) -> Answer:
         if _int(body.get("candidate_id"), "candidate_id") not in self._rows["candidates"]:

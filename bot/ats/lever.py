@@ -216,6 +216,46 @@ class LeverClient:
         app = self.create_opportunity(referral, followers=followers)
         return AtsPushResult("created", app.candidate_id, app.id)
 
+    def opportunity(self, opportunity_id: str) -> AtsApplication | None:
+        """One opportunity as it is now (write-back looks before it writes); an archive reason of
+        type hired makes it a hire.
+
+        https://hire.lever.co/developer/documentation#retrieve-a-single-opportunity"""
+        try:
+            raw = self._call("GET", f"opportunities/{opportunity_id}").get("data")
+        except AtsError as error:
+            if error.status == 404:
+                return None
+            raise
+        if not isinstance(raw, dict):
+            return None
+        reasons = self.archive_reasons() if raw.get("archived") else {}
+        return _application(raw, reasons)
+
+    def move_opportunity(self, opportunity_id: str, stage_id: str) -> None:
+        """Put the opportunity at a stage (a Slack "Move to…" written back). A PUT: repeating
+        it after an uncertain answer does no harm.
+
+        https://hire.lever.co/developer/documentation#update-opportunity-stage"""
+        self._call(
+            "PUT",
+            f"opportunities/{opportunity_id}/stage",
+            json_body={"stage": stage_id},
+            perform_as=True,
+        )
+
+    def archive_opportunity(self, opportunity_id: str, reason_id: str) -> None:
+        """Archive the opportunity with a reason: of type non-hired for a Slack "Not a fit", of
+        type hired for a hire.
+
+        https://hire.lever.co/developer/documentation#update-opportunity-archived-state"""
+        self._call(
+            "PUT",
+            f"opportunities/{opportunity_id}/archived",
+            json_body={"reason": reason_id},
+            perform_as=True,
+        )
+
     def add_note(self, opportunity_id: str, body: str) -> str:
         """A note on the opportunity, written as refbot's user.
 

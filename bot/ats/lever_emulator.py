@@ -9,7 +9,10 @@ the sections):
 - Rate limit: 429 (`limit_rate`, `rate_limit_storm`), with Retry-After when configured.
 - Endpoints: GET users, users/:id, postings, stages, archive_reasons, opportunities
   (email, contact_id, updated_at_start/_end), opportunities/:id, opportunities/deleted,
-  opportunities/:id/referrals (read-only); POST opportunities, opportunities/:id/notes.
+  opportunities/:id/referrals (read-only); POST opportunities, opportunities/:id/notes;
+  PUT opportunities/:id/stage ({"stage"}) and opportunities/:id/archived ({"reason"}), with
+  `perform_as` (#update-opportunity-stage, #update-opportunity-archived-state): like a move in
+  the UI, each fires its webhook (after the answer).
 - Webhooks: {"triggeredAt", "event", "signature", "token", "data"}, the signature the hex
   HMAC-SHA256 of token + triggeredAt with the webhook's signature token.
 
@@ -131,23 +134,35 @@ class LeverEmulator(AtsEmulator):
 
     def move_stage(self, opportunity_id: str, stage: str) -> SentWebhook | None:
         with self._lock:
-            opp = self._opportunities[opportunity_id]
-            before, after = opp["stage"], self.stage_id(stage)
-            now = self._ms()
-            opp["stageChanges"].append({"toStageId": after, "updatedAt": now, "userId": None})
-            opp.update(stage=after, lastAdvancedAt=now, updatedAt=now)
-            data = {**self._ids_of(opp), "fromStageId": before, "toStageId": after}
+            data = self._set_stage(self._opportunities[opportunity_id], self.stage_id(stage))
         return self._fire("candidateStageChange", data)
 
     def archive(self, opportunity_id: str, reason: str = "Underqualified") -> SentWebhook | None:
         with self._lock:
-            opp = self._opportunities[opportunity_id]
             found = next(r for r in self._reasons if r["text"] == reason)
-            before = opp["archived"]
-            opp["archived"] = {"archivedAt": self._ms(), "reason": found["id"]}
-            opp["updatedAt"] = self._ms()
-            data = {**self._ids_of(opp), "fromArchived": before, "toArchived": opp["archived"]}
+            data = self._set_archived(self._opportunities[opportunity_id], found["id"])
         return self._fire("candidateArchiveChange", data)
+
+    def reason_id(self, text: str) -> str:
+        return next(r["id"] for r in self._reasons if r["text"] == text)
+
+    def _set_stage(self, opp: dict[str, Any], after: str) -> dict[str, Any]:
+        before, now = opp["stage"], self._ms()
+        opp["stageChanges"].append({"toStageId": after, "updatedAt": now, "userId": None})
+        opp.update(stage=after, lastAdvancedAt=now, updatedAt=now)
+        return {**self._ids_of(opp), "fromStageId": before, "toStageId": after}
+
+    def _set_archived(self, opp: dict[str, Any], reason_id: str | None) -> dict[str, Any]:
+        before = opp["archived"]
+        opp["archived"] = {"archivedAt": self._ms(), "reason": reason_id} if reason_id else None
+        opp["updatedAt"] = self._ms()
+        return {**self._ids_of(opp), "fromArchived": before, "toArchived": opp["archived"]}
+
+    def _fire_archived(self, data: dict[str, Any], hired: bool) -> None:
+        self._fire("candidateArchiveChange", data)
+        if hired:
+            ids = {k: data[k] for k in ("opportunityId", "contactId", "candidateId")}
+            self._fire("candidateHired", ids)
 
     def hire(self, opportunity_id: str) -> SentWebhook | None:
         """Lever archives a hire with a reason of type hired, and sends candidateHired."""
@@ -280,6 +295,28 @@ class LeverEmulator(AtsEmulator):
                 self._notes.setdefault(opp["id"], []).append(note)
                 opp["updatedAt"] = self._ms()
                 return 201, {}, {"data": {"noteId": note["id"]}}
+            case "PUT", ["opportunities", opp_id, "stage"]:
+                self._perform_as(query)
+                opp = self._found(self._opportunities, opp_id)
+                stage = (body or {}).get("stage") if isinstance(body, dict) else None
+                if stage not in {s["id"] for s in self._stages}:
+                    raise EmulatorError(400, "stage must be a stage id", code="BadRequestError")
+                data = self._set_stage(opp, stage)
+                self._after_answer(lambda: self._fire("candidateStageChange", data))
+                return 200, {}, {"data": copy.deepcopy(opp)}
+            case "PUT", ["opportunities", opp_id, "archived"]:
+                self._perform_as(query)
+                opp = self._found(self._opportunities, opp_id)
+                reason_id = (body or {}).get("reason") if isinstance(body, dict) else None
+                found = next((r for r in self._reasons if r["id"] == reason_id), None)
+                if reason_id is not None and found is None:
+                    raise EmulatorError(
+                        400, "reason must be an archive reason id", code="BadRequestError"
+                    )
+                data = self._set_archived(opp, reason_id)
+                hired = found is not None and found["type"] == "hired"
+                self._after_answer(lambda: self._fire_archived(data, hired))
+                return 200, {}, {"data": copy.deepcopy(opp)}
         if parts[-1:] == ["referrals"]:
             raise EmulatorError(405, "Referrals are read-only", code="MethodNotAllowed")
         raise EmulatorError(404, "Not found", code="ResourceNotFound")

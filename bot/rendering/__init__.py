@@ -1,7 +1,14 @@
 """The only code that builds Block Kit. Functions take results and a locale, return payloads."""
 
 from bot.rendering.admin import admin_modal, admin_saved, export_sent, wording_target
-from bot.rendering.ats import ats_checking, ats_modal, ats_push_requested, ats_saved
+from bot.rendering.ats import (
+    ats_checking,
+    ats_modal,
+    ats_push_requested,
+    ats_saved,
+    ats_stages_modal,
+    ats_stages_saved,
+)
 from bot.rendering.decisions import (
     ListItem,
     Opener,
@@ -76,6 +83,8 @@ __all__ = [
     "ats_modal",
     "ats_push_requested",
     "ats_saved",
+    "ats_stages_modal",
+    "ats_stages_saved",
     "click_replies",
     "clicked_item",
     "contact_added",

@@ -8,6 +8,7 @@ from bot.ids import Action, AtsInput, View
 from bot.rendering.blocks import (
     Block,
     Message,
+    actions,
     button,
     context,
     input_block,
@@ -20,6 +21,7 @@ from bot.rendering.blocks import (
     text_input,
 )
 from bot.services.ats import FIELD_MAX, AtsFormView, AtsLine, AtsSaved, PushRequested
+from bot.services.ats_stages import MAPPABLE, StageMapSaved, StageMapView, block_for
 
 
 def _label(locale: str, key: str) -> str:
@@ -30,8 +32,10 @@ def ats_modal(view: AtsFormView) -> dict[str, Any]:
     """The form, filled with what is not secret; secrets stay empty (kept when left so)."""
     t = view.locale
     intro = section(i18n.mrkdwn(t, "ats/intro", view=view))
-    if view.from_env:  # nothing to edit here
-        return modal(View.ATS, _label(t, "title"), [intro], close=_label(t, "done"))
+    # Connected: the stage mapping opens over this modal (views.push).
+    stage_map = actions(button(_label(t, "stage_map"), Action.ATS_STAGE_MAP, value="stages"))
+    if view.from_env:  # nothing to edit here but the mapping
+        return modal(View.ATS, _label(t, "title"), [intro, stage_map], close=_label(t, "done"))
     kinds = [option(_label(t, k), k) for k in ("greenhouse", "lever", "none")]
     secret_hint = _label(t, "secret_kept_hint" if view.kept else "secret_hint")
     blocks: list[Block] = [
@@ -78,12 +82,48 @@ def ats_modal(view: AtsFormView) -> dict[str, Any]:
             radio_buttons([option(_label(t, p), p) for p in ("auto", "button")], initial=view.push),
         ),
     ]
+    if view.kept and not view.refused:
+        blocks.insert(1, stage_map)
     return modal(
         View.ATS,
         _label(t, "title"),
         blocks,
         submit=_label(t, "submit"),
         close=_label(t, "close"),
+    )
+
+
+def ats_stages_modal(view: StageMapView) -> dict[str, Any]:
+    """One select per stage refbot knows, each on what it maps to now."""
+    t = view.locale
+    intro = section(i18n.mrkdwn(t, "ats/stages", view=view))
+    if view.ats is None:
+        return modal(View.ATS_STAGES, _label(t, "stages_title"), [intro], close=_label(t, "close"))
+    statuses = [option(i18n.term(t, "status", m.value), m.value) for m in MAPPABLE]
+    blocks: list[Block] = [intro]
+    for stage in view.stages:
+        blocks.append(
+            input_block(
+                block_for(stage.key),
+                stage.name,
+                static_select(statuses, initial=stage.status),
+            )
+        )
+    return modal(
+        View.ATS_STAGES,
+        _label(t, "stages_title"),
+        blocks,
+        submit=_label(t, "save"),
+        close=_label(t, "close"),
+        private_metadata=view.metadata,
+    )
+
+
+def ats_stages_saved(saved: StageMapSaved) -> dict[str, Any]:
+    t = saved.locale
+    text = i18n.mrkdwn(t, "ats/stages_saved", saved=saved)
+    return modal(
+        View.ATS_STAGES, _label(t, "stages_title"), [section(text)], close=_label(t, "done")
     )
 
 

@@ -7,6 +7,7 @@ from bot.outbox import Outbox
 from bot.services.admin import Admin
 from bot.services.ats import Ats
 from bot.services.ats_pull import AtsPull
+from bot.services.ats_stages import AtsStages
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
 from bot.services.desk import Desks
@@ -55,6 +56,7 @@ class Services:
     ats: Ats
     roundups: Roundups  # issue 17: roles posted for referral
     recognition: Recognition  # issue 17: the monthly thank-you
+    ats_stages: AtsStages
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
     rewards: Rewards | None = None  # referral rewards (bot.services.rewards)
 

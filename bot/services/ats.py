@@ -7,8 +7,9 @@ up by email first and finish what an uncertain earlier attempt started (bot.ats)
 table remembers where she is. Credentials the ATS refuses (revoked, a missing permission) make
 the rows wait, and the admins are told once per problem and credentials.
 
-Phase 2b (pull: webhooks, polling, stage mapping) builds on `connection()`, `client_for()` and
-storage.repositories.ats (`by_ats_candidate`, the connection's `cursors`).
+Phase 2b (pull: webhooks, polling, stage mapping; Slack edits written back) builds on
+`connection()`, `client_for()` and storage.repositories.ats (bot.services.ats_pull,
+ats_stages, ats_writeback).
 """
 
 import hashlib
@@ -204,6 +205,8 @@ class Ats:
         self._lock = threading.Lock()
         # Carries out ATS_PULL rows (a verified webhook's change): bot.services.ats_pull.
         self.pull: Callable[[Due], bool] | None = None
+        # Carries out ATS_STATUS rows (a Slack edit written back): bot.services.ats_writeback.
+        self.write_back: Callable[[Due], bool] | None = None
 
     # -- the referral path (no statement of its own) --------------------------------------------
 
@@ -516,6 +519,8 @@ class Ats:
         disconnected, the candidate forgotten). Raises SendError (AtsError) as classified."""
         if due.kind == DeliveryKind.ATS_PULL:
             return self.pull(due) if self.pull is not None else False
+        if due.kind == DeliveryKind.ATS_STATUS:
+            return self.write_back(due) if self.write_back is not None else False
         with self.sessions() as s:
             conn = self.connection(s, due.team_id)
             referral = referrals.by_public_id(s, due.team_id, due.payload["referral"])
@@ -585,6 +590,8 @@ class Ats:
                 credited_to=facts.referrer_id,
                 now=now,
             )
+            # A webhook about her that came before this link was held for it (ats_pull).
+            repo.release_held(s, team_id, conn.kind, result.candidate_id, now=now)
             if result.status == "existing":
                 self.outbox.notice(
                     s,

@@ -14,8 +14,10 @@ rejections, anonymisations and deletions, by webhook or by polling; jobs and pos
   prompts, referrer updates), with no actor: the ATS did it. An anonymisation or a deletion is
   a forget (Privacy._erase).
 - Ping-pong: the application refbot's own push created, seen for the first time at its first
-  stage, is refbot's write coming back: recorded, not applied. (Slack edits are not written back
-  to the ATS in this phase.)
+  stage, is refbot's write coming back: recorded, not applied; so is a state a Slack edit wrote
+  there (bot.services.ats_writeback records it before writing: `repo.take_write`).
+- Stages map to statuses by the admin's choices (bot.services.ats_stages) over DEFAULT_STAGES;
+  every stage a change comes at is remembered, so the admin can map it.
 """
 
 import hashlib
@@ -56,6 +58,8 @@ MAX_BODY = 1_000_000  # bytes; Greenhouse's and Lever's payloads are a few kB
 OVERLAP = timedelta(minutes=1)
 NAMES_TTL = 600.0  # seconds a Lever account's stage and archive reason names are kept
 REASON_LIMIT = 2000
+# How long a webhook about someone refbot may be pushing waits for the push's link (_hold).
+HOLD = timedelta(days=1)
 
 # Default mapping of ATS stages to refbot statuses (README "Stage mapping"). Exact stage names
 # first (the stages each ATS ships), then words in a custom stage's name; any other stage of
@@ -110,8 +114,11 @@ class PollReport:
     failed: int = 0  # workspaces whose poll stopped on an error (retried next time)
 
 
-def status_for(kind: AtsKind, change: AtsStageChange) -> CandidateStatus | None:
-    """The refbot status an ATS change means (None: nothing to move)."""
+def status_for(
+    kind: AtsKind, change: AtsStageChange, mapping: Mapping[str, CandidateStatus] | None = None
+) -> CandidateStatus | None:
+    """The refbot status an ATS change means (None: nothing to move); `mapping`: the admin's
+    choices per stage key (storage.repositories.ats.stage_map), over the defaults."""
     if change.outcome == "hired":
         return CandidateStatus.HIRED
     if change.outcome == "rejected":
@@ -120,9 +127,19 @@ def status_for(kind: AtsKind, change: AtsStageChange) -> CandidateStatus | None:
         return CandidateStatus.ARCHIVED if withdrew else CandidateStatus.NOT_A_FIT
     if change.outcome != "active":
         return None
-    name = " ".join((change.stage_name or "").casefold().split())
-    if not name:
+    if not (change.stage_name or "").strip():
         return CandidateStatus.REVIEWING  # back in process (unrejected), stage unknown
+    return stage_status(kind, change.stage_name or "", mapping)
+
+
+def stage_status(
+    kind: AtsKind, stage_name: str, mapping: Mapping[str, CandidateStatus] | None = None
+) -> CandidateStatus:
+    """The status an active application at this stage has: the admin's choice, else the
+    default (exact names first, then words in a custom stage's name, else interviewing)."""
+    name = repo.stage_key(stage_name)
+    if mapping and (chosen := mapping.get(name)) is not None:
+        return chosen
     if (status := DEFAULT_STAGES[kind].get(name)) is not None:
         return status
     for words, status in _WORDS:
@@ -242,9 +259,32 @@ class AtsPull:
         change = _change(due.payload)
         if conn is None or conn.kind != change.ats:
             return False
+        if not due.payload.get("held") and self._hold(due, conn.kind, change):
+            return False  # this row is done: a held copy waits for the push's link
         if conn.kind == AtsKind.LEVER:
             change = self._named(due.team_id, conn, change)
         self.apply(due.team_id, conn.kind, change)
+        return True
+
+    def _hold(self, due: Due, kind: AtsKind, change: AtsStageChange) -> bool:
+        """A webhook about someone refbot does not know yet, while a push is on its way (its
+        answer lost, say, or a recruiter quicker than refbot): held until the push saves her
+        link (bot.services.ats releases it), at most HOLD; then applied, or dropped."""
+        with self.sessions.begin() as s:
+            if repo.by_ats_candidate(s, due.team_id, kind, change.candidate_id) is not None:
+                return False
+            if not repo.pushes_in_flight(s, due.team_id):
+                return False  # not about anyone refbot is sending
+            self.outbox.schedule(
+                s,
+                team_id=due.team_id,
+                kind=DeliveryKind.ATS_PULL,
+                recipient=RECIPIENT,
+                subject=repo.held_subject(kind, change.candidate_id),
+                due_at=self.clock() + HOLD,
+                dedupe_key=f"ats_held:{due.id}",
+                payload={**due.payload, "held": True},
+            )
         return True
 
     def _named(self, team_id: str, conn: Connection, change: AtsStageChange) -> AtsStageChange:
@@ -303,9 +343,20 @@ class AtsPull:
                 changed_at=change.changed_at,
                 now=now,
             )
+            if change.stage_name:
+                repo.see_stage(s, team_id, kind, change.stage_name, now=now)
             if before is None:
                 return False  # reported already (webhook and poll, a replay) or older news
-            status = status_for(kind, change)
+            if repo.take_write(
+                s,
+                team_id=team_id,
+                ats=kind,
+                application_id=application,
+                state=state_of(change),
+                now=now,
+            ):
+                return False  # a Slack edit refbot wrote there, coming back (ats_writeback)
+            status = status_for(kind, change, repo.stage_map(s, team_id, kind))
             if status is None or found.status == status:
                 return False
             own = (
@@ -578,7 +629,7 @@ def _payload(change: AtsStageChange) -> dict[str, Any]:
 
 
 def _change(payload: Mapping[str, Any]) -> AtsStageChange:
-    values = dict(payload)
+    values = {k: v for k, v in payload.items() if k != "held"}
     stamp = values.get("changed_at")
     values["changed_at"] = datetime.fromisoformat(stamp) if stamp else None
     return AtsStageChange(**values)

@@ -3,6 +3,7 @@ manager's answer. Each re-checks the actor's role, refuses a button the candidat
 (an outdated one says what happened instead), records a private note, keeps every card current,
 settles the prompts it answers and tells the referrers in kind, generic words."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -53,6 +54,12 @@ OFFERED = {
 }
 
 
+# A Slack edit to write back to the ATS, in the edit's transaction (bot.services.ats_writeback).
+WriteBack = Callable[..., object]
+# The decisions written back to the ATS; archive and reactivate stay in refbot.
+WRITTEN_BACK = ("move", "not_a_fit")
+
+
 class Candidates:
     def __init__(
         self,
@@ -62,12 +69,14 @@ class Candidates:
         outbox: Outbox,
         clock: Clock,
         rewards: Rewards | None = None,
+        write_back: WriteBack | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
         self.outbox = outbox
         self.clock = clock
         self.rewards = rewards
+        self.write_back = write_back
 
     def not_a_fit(
         self,
@@ -372,6 +381,8 @@ class Candidates:
                 kinds=NO_LONGER_APPLY[status],
             )
             self.tell(s, team_id, found, change=f"{status.value}:{now.isoformat()}")
+            if self.write_back is not None and action in WRITTEN_BACK:
+                self.write_back(s, found, status, actor_id=actor_id, at=now)
             return Decision(
                 locale,
                 found.name,

@@ -69,6 +69,8 @@ class Snoozes:
         self.candidates = candidates
         self.outbox = outbox
         self.clock = clock
+        # A snooze of a candidate in the ATS becomes a note there (bot.services.ats_writeback).
+        self.write_back = candidates.write_back
 
     def default_preset(self, *, team_id: str) -> str:
         """The workspace's default snooze, as a preset of the modal."""
@@ -139,6 +141,16 @@ class Snoozes:
                 payload={"candidate": found.public_id, "note": written.id},
             )
             self.candidates.tell(s, team_id, found, change=f"snoozed:{written.id}")
+            if self.write_back is not None:
+                self.write_back(
+                    s,
+                    found,
+                    CandidateStatus.SNOOZED,
+                    actor_id=actor_id,
+                    at=now,
+                    note=written.id,
+                    until=due.isoformat(),
+                )
             audit.record(
                 s,
                 team_id=team_id,

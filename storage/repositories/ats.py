@@ -2,7 +2,7 @@
 credentials the ATS accepts."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,17 +17,31 @@ from storage.models import (
     AtsCursor,
     AtsJobLink,
     AtsLink,
+    AtsStage,
+    AtsWrite,
     Delivery,
     Member,
     Role,
 )
-from storage.types import AtsKind, AtsMode, AtsPush, DeliveryKind, DeliveryStatus
+from storage.types import (
+    AtsKind,
+    AtsMode,
+    AtsPush,
+    CandidateStatus,
+    DeliveryKind,
+    DeliveryStatus,
+)
 
 # last_error prefix of an ATS delivery that waits for credentials the ATS accepts (revoked key,
 # missing permission): retried slowly without counting attempts, resumed when an admin
 # reconnects. Not WAITING_FOR_TOKEN: a Slack reinstall says nothing about the ATS.
 WAITING_FOR_ATS = "waiting for working ATS credentials: "
-ATS_KINDS = (DeliveryKind.ATS_PUSH, DeliveryKind.ATS_NOTE, DeliveryKind.ATS_PULL)
+ATS_KINDS = (
+    DeliveryKind.ATS_PUSH,
+    DeliveryKind.ATS_NOTE,
+    DeliveryKind.ATS_PULL,
+    DeliveryKind.ATS_STATUS,
+)
 
 
 def connection(s: Session, team_id: str) -> AtsConnection | None:
@@ -61,10 +75,8 @@ def save_connection(
     """Create or replace the workspace's connection, the secrets encrypted with the first key."""
     found = connection(s, team_id)
     if found is None:
-        found = AtsConnection(team_id=team_id, cursors={})
+        found = AtsConnection(team_id=team_id)
         s.add(found)
-    elif found.kind != kind:
-        found.cursors = {}  # another ATS: polling starts over
     found.kind = kind
     found.credentials = secrets.encrypt(json.dumps(credentials))
     found.webhook_secret = None if webhook_secret is None else secrets.encrypt(webhook_secret)
@@ -333,3 +345,183 @@ def link_job(
 ) -> None:
     s.add(AtsJobLink(team_id=team_id, ats=ats, job_id=job_id, role_id=role_id, updated_at=now))
     s.flush()
+
+
+# -- stage mapping and write-back --------------------------------------------------------------
+
+STAGE_KEY = 120  # characters of a stage's key (its casefolded name)
+# A write the ATS never reported back stops being "refbot's own" after this: a genuine change
+# to the same state later is then applied.
+WRITE_ECHO_WINDOW = timedelta(days=1)
+
+
+def stage_key(name: str) -> str:
+    """How a stage's name is compared: casefolded, spaces collapsed."""
+    return " ".join(name.casefold().split())[:STAGE_KEY]
+
+
+def stages(s: Session, team_id: str, ats: AtsKind) -> list[AtsStage]:
+    """The stages refbot has seen (or the admin mapped) for the workspace's ATS."""
+    return list(
+        s.scalars(
+            select(AtsStage)
+            .where(AtsStage.team_id == team_id, AtsStage.ats == ats)
+            .order_by(AtsStage.id)
+        )
+    )
+
+
+def stage_map(s: Session, team_id: str, ats: AtsKind) -> dict[str, CandidateStatus]:
+    """The admin's mapping: stage key -> status (stages left to the default are absent)."""
+    rows = s.execute(
+        select(AtsStage.stage, AtsStage.status).where(
+            AtsStage.team_id == team_id, AtsStage.ats == ats, AtsStage.status.is_not(None)
+        )
+    )
+    return {stage: CandidateStatus(status) for stage, status in rows}
+
+
+def see_stage(s: Session, team_id: str, ats: AtsKind, name: str, *, now: datetime) -> None:
+    """Remember a stage a change came at (the mapping view lists it)."""
+    key = stage_key(name)
+    if not key:
+        return
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = AtsStage.__table__
+    spelled = name.strip()[:200]
+    statement = insert(table).values(
+        team_id=team_id,
+        ats=ats.value,
+        stage=key,
+        name=spelled,
+        status=None,
+        seen_at=now,
+        updated_at=now,
+    )
+    s.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.team_id, table.c.ats, table.c.stage],
+            set_={"seen_at": now, "name": spelled},
+        )
+    )
+
+
+def save_stage_map(
+    s: Session,
+    *,
+    team_id: str,
+    ats: AtsKind,
+    names: dict[str, str],
+    chosen: dict[str, CandidateStatus | None],
+    actor_id: str,
+    now: datetime,
+) -> int:
+    """Store the admin's choices (key -> status, None: the default); how many changed."""
+    found = {row.stage: row for row in stages(s, team_id, ats)}
+    changed = 0
+    for key, status in chosen.items():
+        row = found.get(key)
+        if row is None and status is None:
+            continue  # a default stage left to its default
+        if row is None:
+            row = AtsStage(team_id=team_id, ats=ats, stage=key, name=names.get(key, key)[:200])
+            s.add(row)
+        elif row.status == status:
+            continue
+        row.status, row.updated_at, row.updated_by = status, now, actor_id
+        changed += 1
+    s.flush()
+    return changed
+
+
+def record_write(
+    s: Session, *, team_id: str, ats: AtsKind, application_id: str, state: str, now: datetime
+) -> AtsWrite:
+    """Before refbot writes a state to an application: its echo will be recognised."""
+    row = AtsWrite(
+        team_id=team_id,
+        ats=ats,
+        application_id=application_id,
+        state=state[:120],
+        written_at=now,
+        echoed=False,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def forget_write(s: Session, write_id: int) -> None:
+    """The write did not happen (the ATS refused it): nothing of refbot's will come back."""
+    found = s.get(AtsWrite, write_id)
+    if found is not None:
+        s.delete(found)
+        s.flush()
+
+
+def take_write(
+    s: Session, *, team_id: str, ats: AtsKind, application_id: str, state: str, now: datetime
+) -> bool:
+    """Whether `state`, just reported by the ATS, is one refbot wrote and has not seen back yet;
+    it and every earlier write to the application are then seen (a poll reads only the latest
+    state: the writes before it came back too)."""
+    mine = s.scalars(
+        select(AtsWrite)
+        .where(
+            AtsWrite.team_id == team_id,
+            AtsWrite.ats == ats,
+            AtsWrite.application_id == application_id,
+            AtsWrite.echoed.is_(False),
+            AtsWrite.written_at >= now - WRITE_ECHO_WINDOW,
+        )
+        .order_by(AtsWrite.id)
+    ).all()
+    matching = [w for w in mine if w.state == state[:120]]
+    if not matching:
+        return False
+    for write in mine:
+        if write.id <= matching[-1].id:
+            write.echoed = True
+    s.flush()
+    return True
+
+
+# -- changes that arrive before the push's link ------------------------------------------------
+
+
+def held_subject(ats: AtsKind, ats_candidate_id: str) -> str:
+    """The subject of a change held until refbot knows whose it is (bot.services.ats_pull)."""
+    return f"ats-held:{ats.value}:{ats_candidate_id}"[:80]
+
+
+def pushes_in_flight(s: Session, team_id: str) -> bool:
+    """Whether a push of the workspace is queued, retrying or being sent: a change about a
+    person refbot does not know yet may be about hers."""
+    found = s.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.kind == DeliveryKind.ATS_PUSH,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def release_held(
+    s: Session, team_id: str, ats: AtsKind, ats_candidate_id: str, *, now: datetime
+) -> int:
+    """The push saved her link: the changes held for her are due now."""
+    result = s.execute(
+        update(Delivery)
+        .where(
+            Delivery.team_id == team_id,
+            Delivery.kind == DeliveryKind.ATS_PULL,
+            Delivery.subject == held_subject(ats, ats_candidate_id),
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+        .values(due_at=now, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -14,6 +14,8 @@ from storage.models import (
     AtsCursor,
     AtsJobLink,
     AtsLink,
+    AtsStage,
+    AtsWrite,
     AuditLog,
     Base,
     Candidate,
@@ -175,7 +177,6 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                     push=AtsPush.AUTO,
                     connected_by=RECRUITER,
                     connected_at=NOW,
-                    cursors={},
                 ),
                 AtsLink(
                     team_id=TEAM,
@@ -199,6 +200,21 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                     job_id="3003",
                     role_id=role.id,
                     updated_at=NOW,
+                ),
+                AtsStage(
+                    team_id=TEAM,
+                    ats=AtsKind.GREENHOUSE,
+                    stage="onsite",
+                    name="Onsite",
+                    status=None,
+                    updated_at=NOW,
+                ),
+                AtsWrite(
+                    team_id=TEAM,
+                    ats=AtsKind.GREENHOUSE,
+                    application_id="2002",
+                    state="rejected",
+                    written_at=NOW,
                 ),
                 AtsCursor(
                     team_id=TEAM,

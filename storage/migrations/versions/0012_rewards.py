@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_rewards"
-down_revision: str | Sequence[str] | None = "0009_ats_pull"
+down_revision: str | Sequence[str] | None = "0010_ats_stage_map"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
