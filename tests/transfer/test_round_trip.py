@@ -14,15 +14,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from bot import clock as refbot_clock
 from bot.slack_emulator import SlackEmulator
 from bot.transfer.backup import is_refbot_export, is_refbot_json, restore_csv, restore_json
-from bot.transfer.exporting import CANDIDATE_REMINDERS, export_candidates
+from bot.transfer.exporting import CANDIDATE_REMINDERS, ROUNDUP_POSTS, export_candidates
 from bot.transfer.records import Counts
 from storage.db import Sessions, make_engine, make_sessions
 from storage.models import (
@@ -37,6 +38,8 @@ from storage.models import (
     Outreach,
     Referral,
     Role,
+    RoundupPreference,
+    RoundupSettings,
     Settings,
     SourcingSession,
     Template,
@@ -55,6 +58,8 @@ from tests.e2e.test_admin import VALID
 from tests.e2e.test_decisions import role
 from tests.e2e.test_forget_everywhere import forget
 from tests.e2e.test_referral import refer as refer_in_modal
+from tests.e2e.test_roundups import JOBS, THANKS, configure, posts, roundup_dms, subscribe
+from tests.e2e.test_roundups import role as team_role
 from tests.e2e.test_sourcing import THIRD, add, card, start
 
 BARBARA_NOTE = "back from parental leave in the spring"
@@ -264,6 +269,49 @@ def build_through_slack(refbot: Refbot, slack: SlackEmulator, clock: Clock, db: 
                     created_at=refbot_clock.now(),
                 )
             )
+    roundups_through_slack(refbot, slack)
+
+
+def roundups_through_slack(refbot: Refbot, slack: SlackEmulator) -> None:
+    """Rita posts the open roles in #jobs weekly from this very hour, announces new ones there
+    and thanks referrers monthly in #thanks; Alice asks for a DM roundup of the Data team's
+    roles, the third colleague asked for one of Python roles then stopped it, and Camille would
+    rather not be named. This week's roundup, a new role's announcement and Alice's DM go out."""
+    jobs = refbot.runtime.services
+    zone = ZoneInfo(jobs.roundups.settings_view(team_id=TEAM, actor_id=RECRUITER).timezone)
+    local = refbot_clock.now().astimezone(zone)
+    answer = configure(
+        refbot,
+        roundup_channels=[JOBS],
+        roundup_weekday=str(local.weekday()),
+        roundup_hour=str(local.hour),
+        roundup_announce=["yes"],
+        recognition_channel=THANKS,
+    )
+    assert answer["response_action"] == "update"
+    team_role(refbot, "Data Engineer", team="Data", profile="Python and SQL")
+    subscribe(refbot, EMPLOYEE, roundup_team="Data")
+    subscribe(refbot, THIRD, roundup_keywords="python, SQL")
+    refbot.click(THIRD, "home_roundup_stop")
+    assert slack.wait_for(lambda: "home_roundup_dm" in str((slack.home(THIRD) or {}).get("blocks")))
+    refbot.open_home(FRENCH_EMPLOYEE)
+    assert slack.wait_for(lambda: "home_thanks_name" in str(slack.home(FRENCH_EMPLOYEE)))
+    refbot.click(FRENCH_EMPLOYEE, "home_thanks_name", value="hide")
+    assert slack.wait_for(lambda: "show" in str((slack.home(FRENCH_EMPLOYEE) or {}).get("blocks")))
+
+    roundup_jobs(refbot)
+
+    assert len(posts(slack, JOBS)) == 2  # the week's roundup, then "a new role"
+    assert len(roundup_dms(slack, EMPLOYEE)) == 1 and roundup_dms(slack, THIRD) == []
+
+
+def roundup_jobs(refbot: Refbot) -> None:
+    """The scheduler's roundup and thank-you jobs, then the dispatcher."""
+    jobs = refbot.runtime.services
+    jobs.roundups.queue_due()
+    jobs.roundups.announce_opened()
+    jobs.recognition.queue_due()
+    refbot.sweep()
 
 
 def replied(db: Sessions, candidate: str) -> bool:
@@ -343,6 +391,9 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
         return values
 
     reminder_subjects = Delivery.subject.like("candidate:%") | Delivery.subject.like("intro:%")
+    roundup_posts = (Delivery.kind == DeliveryKind.NOTICE) & or_(
+        *(Delivery.dedupe_key.startswith(f"{word}:", autoescape=True) for word in ROUNDUP_POSTS)
+    )
     return {
         "members": rows(Member),
         "settings": rows(Settings),
@@ -365,7 +416,21 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
             ),
             translate=ids_in,
         ),
+        "roundup_settings": rows(RoundupSettings),
+        "roundup_preferences": rows(RoundupPreference),
+        "roundup_posts": rows(Delivery, roundup_posts, translate=as_a_mark),
     }
+
+
+def as_a_mark(values: dict[str, Any]) -> dict[str, Any]:
+    """A roundup post as a restore keeps it: the mark that it was made (or is to be), without
+    how its sending went (attempts, lease, where it landed in Slack)."""
+    for sending in (
+        *("attempts", "next_attempt_at", "lease_owner", "lease_expires_at"),
+        *("channel_id", "sent_ts", "last_error"),
+    ):
+        values.pop(sending)
+    return values
 
 
 def _positions(s: Session, model: type[Note] | type[Outreach]) -> dict[int, tuple[str, int]]:
@@ -464,11 +529,23 @@ def test_a_database_used_through_slack_round_trips_exactly_through_the_json_expo
         # What the story made is all there to compare (not two empty lists).
         assert [t for t in original if not original[t]] == []
         assert len(original["reminders"]) >= 3  # Barbara's snooze end, Linus's two follow-ups
+        assert len(original["roundup_preferences"]) == 3  # Alice's DM, the third's, Camille's
+        assert len(original["roundup_posts"]) == 3  # the week's roundup, the new role, Alice's DM
 
         # The copy's dispatcher: Barbara comes back on the same date, with her note.
         copy_bot = Refbot(settings_for(slack, copy.url), slack)
         try:
-            clock.travel(days=200)
+            # This week's roundup, the new role's announcement and Alice's DM went out before
+            # the export: the copy sends none of them again, and next week's as planned.
+            out = (len(posts(slack, JOBS)), len(roundup_dms(slack, EMPLOYEE)))
+            roundup_jobs(copy_bot)
+            assert (len(posts(slack, JOBS)), len(roundup_dms(slack, EMPLOYEE))) == out
+            clock.travel(days=7)
+            roundup_jobs(copy_bot)
+            assert len(posts(slack, JOBS)) == out[0] + 1
+            assert len(roundup_dms(slack, EMPLOYEE)) == out[1] + 1
+
+            clock.travel(days=193)
             copy_bot.sweep()
             assert slack.wait_for(
                 lambda: any(
