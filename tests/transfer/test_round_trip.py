@@ -21,9 +21,16 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from bot import clock as refbot_clock
+from bot.services.recognition import POST_WINDOW, RECOGNITION
+from bot.services.roundups import ANNOUNCE_WITHIN, PERSONAL, ROUNDUP, WEEK_WINDOW
 from bot.slack_emulator import SlackEmulator
 from bot.transfer.backup import is_refbot_export, is_refbot_json, restore_csv, restore_json
-from bot.transfer.exporting import CANDIDATE_REMINDERS, ROUNDUP_POSTS, export_candidates
+from bot.transfer.exporting import (
+    CANDIDATE_REMINDERS,
+    ROUNDUP_POSTS,
+    ROUNDUP_POSTS_WITHIN,
+    export_candidates,
+)
 from bot.transfer.records import Counts
 from storage.db import Sessions, make_engine, make_sessions
 from storage.models import (
@@ -657,3 +664,118 @@ def test_a_bad_candidate_is_reported_by_its_position_and_the_others_kept(
     assert "status: unknown value 'sleeping'" in reasons[2]
     assert "NUL" in reasons[3] and "role x" in reasons[4] and "already held" in reasons[5]
     assert (counts.imported, counts.merged) == (2, 0)
+
+
+# -- roundups in older and broken documents -------------------------------------------------------
+
+
+def test_an_export_written_before_roundups_existed_still_restores(sessions: Sessions) -> None:
+    written_before = {  # as refbot wrote it before roundups: no "roundup…" keys at all
+        "format": "refbot",
+        "version": 2,
+        "exported_at": "2026-11-02T14:00:00+00:00",
+        "team_id": TEAM,
+        "settings": {"followup_first_days": 2, "locale": "en", "timezone": "Europe/Paris"},
+        "members": [{"user_id": EMPLOYEE, "name": "Alice", "is_recruiter": False}],
+        "templates": [],
+        "roles": [
+            {
+                "public_id": "role00000001",
+                "title": "Staff Engineer",
+                "recruiter": RECRUITER,
+                "status": "open",
+                "created_at": "2026-11-01T09:00:00+00:00",
+                "opened_at": "2026-11-01T09:00:00+00:00",
+            }
+        ],
+        "sessions": [],
+        "candidates": [
+            {
+                "public_id": "cand00000001",
+                "name": "Ada Lovelace",
+                "email": "ada@example.com",
+                "tags": [],
+                "status": "new",
+                "source": "referral",
+                "created_at": "2026-11-02T10:00:00+00:00",
+                "last_activity_at": "2026-11-02T10:00:00+00:00",
+                "referrals": [
+                    {
+                        "public_id": "ref000000001",
+                        "referrer": EMPLOYEE,
+                        "role": {"public_id": "role00000001", "title": "Staff Engineer"},
+                        "created_at": "2026-11-02T10:00:00+00:00",
+                    }
+                ],
+            }
+        ],
+    }
+    counts = Counts()
+
+    restore_json(sessions, written_before, team_id=TEAM, clock=refbot_clock.now, counts=counts)
+
+    assert (counts.imported, counts.errors) == (1, [])
+    again = json.loads(exported(sessions, "json"))
+    assert [r["title"] for r in again["roles"]] == ["Staff Engineer"]
+    assert [c["referrals"][0]["role"]["public_id"] for c in again["candidates"]] == ["role00000001"]
+    assert again["settings"]["timezone"] == "Europe/Paris"
+    # No roundup was set up: none is, and nobody chose anything.
+    assert (again["roundups"], again["roundup_preferences"], again["roundup_posts"]) == (
+        None,
+        [],
+        [],
+    )
+
+
+def test_a_bad_roundup_item_is_reported_and_the_others_restored_into_this_workspace(
+    sessions: Sessions,
+) -> None:
+    post = {
+        "subject": "channel:C0JOBS",
+        "recipient": "C0JOBS",
+        "status": "sent",
+        "due_at": "2026-11-02T09:00:00+00:00",
+        "sent_at": "2026-11-02T09:00:01+00:00",
+        "payload": {"render": "roundup", "alert_once": "roundup:T0OTHER:C0JOBS:1793000000"},
+    }
+    data = {
+        "format": "refbot",
+        "version": 2,
+        "team_id": "T0OTHER",  # restored into another workspace: keys name this one
+        "roundups": {"channels": ["C0JOBS"], "weekday": 0, "hour": 25},
+        "roundup_preferences": [
+            {"user_id": EMPLOYEE, "dm": True, "dm_team": "Data"},
+            {"user_id": FRENCH_EMPLOYEE, "unnamed": "yes"},
+        ],
+        "roundup_posts": [
+            {**post, "dedupe_key": "snooze:cand00000001:3"},
+            {**post, "dedupe_key": "roundup:T0OTHER:C0JOBS:2026-W45"},
+        ],
+    }
+    counts = Counts()
+
+    restore_json(sessions, data, team_id=TEAM, clock=refbot_clock.now, counts=counts)
+
+    with sessions() as s:
+        settings = s.scalars(select(RoundupSettings)).all()
+        choices = s.scalars(select(RoundupPreference)).all()
+        marks = s.scalars(select(Delivery)).all()
+    assert settings == []
+    assert [(c.user_id, c.dm, c.dm_team) for c in choices] == [(EMPLOYEE, True, "Data")]
+    assert [(d.dedupe_key, d.status, d.payload["alert_once"]) for d in marks] == [
+        (
+            f"roundup:{TEAM}:C0JOBS:2026-W45",
+            DeliveryStatus.SENT,
+            f"roundup:{TEAM}:C0JOBS:1793000000",
+        )
+    ]
+    reasons = [why for _, why in counts.errors]
+    assert len(reasons) == 3
+    assert "roundups.hour: not between 0 and 23" in reasons[0]
+    assert "unnamed: not true or false" in reasons[1]
+    assert "not a roundup or thank-you post" in reasons[2]
+
+
+def test_the_export_keeps_each_roundup_post_as_long_as_it_could_be_queued_again() -> None:
+    assert {ROUNDUP, PERSONAL, RECOGNITION} <= set(ROUNDUP_POSTS)
+    assert max(ANNOUNCE_WITHIN, WEEK_WINDOW, POST_WINDOW) <= ROUNDUP_POSTS_WITHIN
