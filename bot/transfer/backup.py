@@ -8,11 +8,12 @@ restore that stopped half-way can simply be run again. New rows get new database
 reference between them (a referral's role and session, an intro's referral, a reminder's note
 or outreach) is remapped by public id or by position. Reminders still to come (a snooze's end,
 follow-ups, nudges, a running session's end) are queued again with their dates, recipients and
-payloads, so they come due as they would have. Roundup settings and each person's roundup
-choices are restored unless the workspace has its own; the last days' roundup and thank-you
-posts come back as the mark that they were made (queued again if they were not), so none goes
-out twice. Candidates are restored BATCH to a transaction,
+payloads, so they come due as they would have. Candidates are restored BATCH to a transaction,
 each in a savepoint: a bad one is reported by its position (CSV: its line), the others kept.
+
+Roundup settings and each person's roundup choices are restored unless the workspace has its
+own; the last days' roundup and thank-you posts come back as the mark that they were made
+(queued again if they were not), so none goes out twice.
 """
 
 import json

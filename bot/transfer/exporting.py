@@ -1,17 +1,19 @@
 """Everything a team holds, as CSV or JSON (the JSON document is the backup format).
 
 The JSON document (version 2) is one object: ``format`` ("refbot"), ``version``, ``exported_at``,
-``team_id``, ``settings``, then the lists ``members`` and ``templates``; the role roundups:
-``roundups`` (where and when roles are posted, the thank-you channel), ``roundup_preferences``
-(each person's choices) and ``roundup_posts`` (the last days' posts, so that none goes out
-again once restored); then the lists ``roles``, ``sessions`` and ``candidates``, one item a
-line. (A document written before roundups existed has none of those three keys; it restores
-all the same.) A candidate holds her other emails and links (``contacts``; the primary ones are
-``email`` and ``profile_url``), referrals, intros, outreach, notes, status history
-(``history``: the audit lines about them) and the reminders still to come (``reminders``). Rows
-are named by public id; people by Slack id (and display name where one is known). Inside
-``history`` details and ``reminders`` payloads, ``note`` and ``outreach`` are positions in the
-candidate's own ``notes`` and ``outreach`` lists, not database ids.
+``team_id``, ``settings``, then the lists ``members``, ``templates``, ``roles``, ``sessions`` and
+``candidates``, one item a line. A candidate holds her other emails and links (``contacts``; the
+primary ones are ``email`` and ``profile_url``), referrals, intros, outreach, notes, status
+history (``history``: the audit lines about them) and the reminders still to come
+(``reminders``). Rows are named by public id; people by Slack id (and display name where one is
+known). Inside ``history`` details and ``reminders`` payloads, ``note`` and ``outreach`` are
+positions in the candidate's own ``notes`` and ``outreach`` lists, not database ids.
+
+Between templates and roles come the role roundups: ``roundups`` (where and when roles are
+posted, the thank-you channel; null when never set), and the lists ``roundup_preferences``
+(each person's choices) and ``roundup_posts`` (the last days' posts and those still to go out,
+so a restored copy posts none twice). A document written before roundups existed has none of
+the three, and restores all the same.
 
 The CSV is one row a candidate: refbot's import columns first, then the lists as JSON cells; the
 roles and sessions its referrals name travel in ``roles_json`` and ``sessions_json``. What no
@@ -302,12 +304,13 @@ def _roundup_preferences_out(s: Session, team_id: str) -> Iterator[dict[str, Any
 
 
 def _roundup_posts_out(s: Session, team_id: str, now: datetime) -> Iterator[dict[str, Any]]:
-    """The posts of the last days, made or still to make: restored, their keys keep this
+    """The posts of the last days, and any still to make: restored, their keys keep this
     week's roundup, a role already announced or this month's thank-you from going out again."""
     query = select(Delivery).where(
         Delivery.team_id == team_id,
         Delivery.kind == DeliveryKind.NOTICE,
-        Delivery.created_at >= now - ROUNDUP_POSTS_WITHIN,
+        (Delivery.created_at >= now - ROUNDUP_POSTS_WITHIN)
+        | Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]),
         or_(
             *(
                 Delivery.dedupe_key.startswith(f"{word}:{team_id}:", autoescape=True)

@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -779,3 +780,36 @@ def test_a_bad_roundup_item_is_reported_and_the_others_restored_into_this_worksp
 def test_the_export_keeps_each_roundup_post_as_long_as_it_could_be_queued_again() -> None:
     assert {ROUNDUP, PERSONAL, RECOGNITION} <= set(ROUNDUP_POSTS)
     assert max(ANNOUNCE_WITHIN, WEEK_WINDOW, POST_WINDOW) <= ROUNDUP_POSTS_WITHIN
+
+
+def test_a_roundup_still_waiting_to_go_out_days_later_is_queued_again_once_restored(
+    sessions: Sessions, empty_database: Callable[[], str]
+) -> None:
+    five_days_ago = refbot_clock.now() - timedelta(days=5)
+    with sessions.begin() as s:  # the workspace's token was revoked: the week's roundup waits
+        for week, status in (("W44", DeliveryStatus.SENT), ("W45", DeliveryStatus.PENDING)):
+            s.add(
+                Delivery(
+                    team_id=TEAM,
+                    kind=DeliveryKind.NOTICE,
+                    subject="channel:C0JOBS",
+                    recipient="C0JOBS",
+                    due_at=five_days_ago,
+                    next_attempt_at=five_days_ago,
+                    status=status,
+                    dedupe_key=f"roundup:{TEAM}:C0JOBS:2026-{week}",
+                    payload={"render": "roundup", "roles": ["role00000001"]},
+                    created_at=five_days_ago,
+                )
+            )
+    data = json.loads(exported(sessions, "json"))
+    copy = opened(empty_database())
+    try:
+        restore_json(copy.sessions, data, team_id=TEAM, clock=refbot_clock.now, counts=Counts())
+        with copy.sessions() as c:
+            queued = [(d.dedupe_key, d.status, d.due_at) for d in c.scalars(select(Delivery))]
+    finally:
+        copy.close()
+
+    # The one sent five days ago no longer keeps anything from going out: left behind.
+    assert queued == [(f"roundup:{TEAM}:C0JOBS:2026-W45", DeliveryStatus.PENDING, five_days_ago)]
