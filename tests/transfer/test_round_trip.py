@@ -285,8 +285,8 @@ def roundups_through_slack(refbot: Refbot, slack: SlackEmulator) -> None:
     and thanks referrers monthly in #thanks; Alice asks for a DM roundup of the Data team's
     roles, the third colleague asked for one of Python roles then stopped it, and Camille would
     rather not be named. This week's roundup, a new role's announcement and Alice's DM go out."""
-    jobs = refbot.runtime.services
-    zone = ZoneInfo(jobs.roundups.settings_view(team_id=TEAM, actor_id=RECRUITER).timezone)
+    services = refbot.runtime.services
+    zone = ZoneInfo(services.roundups.settings_view(team_id=TEAM, actor_id=RECRUITER).timezone)
     local = refbot_clock.now().astimezone(zone)
     answer = configure(
         refbot,
