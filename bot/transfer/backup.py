@@ -10,12 +10,17 @@ or outreach) is remapped by public id or by position. Reminders still to come (a
 follow-ups, nudges, a running session's end) are queued again with their dates, recipients and
 payloads, so they come due as they would have. Candidates are restored BATCH to a transaction,
 each in a savepoint: a bad one is reported by its position (CSV: its line), the others kept.
+
+Roundup settings and each person's roundup choices are restored unless the workspace has its
+own; the last days' roundup and thank-you posts come back as the mark that they were made
+(queued again if they were not), so none goes out twice.
 """
 
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from typing import Any, Protocol, TypeVar
 
@@ -30,6 +35,7 @@ from bot.transfer.cells import unescape
 from bot.transfer.exporting import (
     CANDIDATE_REMINDERS,
     FORMAT,
+    ROUNDUP_POSTS,
     ROW_REFERENCES,
     SETTINGS_FIELDS,
     VERSION,
@@ -48,6 +54,8 @@ from storage.models import (
     Referral,
     Reward,
     Role,
+    RoundupPreference,
+    RoundupSettings,
     Settings,
     SourcingSession,
     Template,
@@ -57,6 +65,7 @@ from storage.types import (
     CandidateStatus,
     ContactKind,
     DeliveryKind,
+    DeliveryStatus,
     IntroStatus,
     NoteKind,
     OutreachChannel,
@@ -115,6 +124,7 @@ def restore_json(
         restorer.settings(data.get("settings"))
         for what, restore in (("members", restorer.member), ("templates", restorer.template)):
             restorer.each(_numbered(_list(data, what)), restore, what)
+    _roundups_in(sessions, data, team_id=team_id, now=now, counts=counts)
     for what in ("roles", "sessions"):
         for chunk in _chunks(_numbered(_list(data, what))):
             with sessions.begin() as s:
@@ -764,3 +774,123 @@ def _rule(item: Any, where: str) -> dict[str, Any]:
 
 def _reason(what: str, why: str) -> str:
     return why if what == "candidates" else f"in {what}: {why}"
+
+
+# -- role roundups and thank-you posts -----------------------------------------------------------
+
+
+def _roundups_in(
+    sessions: Sessions, data: dict[str, Any], *, team_id: str, now: datetime, counts: Counts
+) -> None:
+    """The roundup settings, each person's choices, and the last days' posts (their keys keep a
+    role already announced, this week's roundup or this month's thank-you from going out
+    again). An export written before roundups existed has none of them: nothing to do."""
+    with sessions.begin() as s:
+        restorer = _Restorer(s, team_id, now, counts)
+        if data.get("roundups") is not None:
+            restore = partial(_roundup_settings_in, restorer)
+            restorer.each([(1, data["roundups"])], restore, "roundups")
+    lists: tuple[tuple[str, Callable[[_Restorer, Any], None]], ...] = (
+        ("roundup_preferences", _roundup_preference_in),
+        ("roundup_posts", _roundup_post_in),
+    )
+    for what, each in lists:
+        for chunk in _chunks(_numbered(_list(data, what))):
+            with sessions.begin() as s:
+                restorer = _Restorer(s, team_id, now, counts)
+                restorer.each(chunk, partial(each, restorer), what)
+
+
+def _roundup_settings_in(r: _Restorer, item: Any) -> None:
+    held = select(RoundupSettings.id).where(RoundupSettings.team_id == r.team_id)
+    if r.s.scalar(held) is not None:  # the workspace's own choice stands
+        return
+    v = _Values(item, "roundups")
+    channels = v.strings("channels")
+    if any(len(c) > 32 for c in channels):
+        raise Invalid("roundups.channels: not Slack channel ids")
+    hour = _within(v, "hour", 0, 23)
+    r.s.add(
+        RoundupSettings(
+            team_id=r.team_id,
+            channels=channels,
+            weekday=_within(v, "weekday", 0, 6),
+            **({} if hour is None else {"hour": hour}),  # else the model's default
+            announce_since=v.when("announce_since"),
+            recognition_channel=v.slack("recognition_channel"),
+            updated_at=v.when("updated_at") or r.now,
+        )
+    )
+    r.s.flush()
+
+
+def _roundup_preference_in(r: _Restorer, item: Any) -> None:
+    v = _Values(item, "roundup_preference")
+    user = v.slack("user_id", required=True)
+    held = select(RoundupPreference.id).where(
+        RoundupPreference.team_id == r.team_id, RoundupPreference.user_id == user
+    )
+    if r.s.scalar(held) is not None:
+        return
+    r.s.add(
+        RoundupPreference(
+            team_id=r.team_id,
+            user_id=user,
+            dm=v.boolean("dm"),
+            dm_team=v.text("dm_team", 100),
+            dm_keywords=v.text("dm_keywords", 200),
+            unnamed=v.boolean("unnamed"),
+            updated_at=v.when("updated_at") or r.now,
+        )
+    )
+    r.s.flush()
+
+
+def _roundup_post_in(r: _Restorer, item: Any) -> None:
+    """A post made (kept as a mark that it was) or still to make (queued again)."""
+    v = _Values(item, "roundup_post")
+    key = _in_team(v.required("dedupe_key", 200), r.team_id)
+    if key is None:
+        raise Invalid("roundup_post.dedupe_key: not a roundup or thank-you post")
+    if r.s.scalar(select(Delivery.id).where(Delivery.dedupe_key == key)) is not None:
+        return
+    payload = v.mapping("payload")
+    if isinstance(payload.get("alert_once"), str):  # names the workspace, as the key does
+        payload = {**payload, "alert_once": _in_team(payload["alert_once"], r.team_id)}
+    status = v.enum("status", DeliveryStatus)
+    if status == DeliveryStatus.CLAIMED:  # being sent when exported: not known to be out
+        status = DeliveryStatus.PENDING
+    due = v.instant("due_at")
+    r.s.add(
+        Delivery(
+            team_id=r.team_id,
+            kind=DeliveryKind.NOTICE,
+            subject=v.required("subject", 80),
+            recipient=v.slack("recipient", required=True),
+            due_at=due,
+            status=status,
+            next_attempt_at=due if status == DeliveryStatus.PENDING else None,
+            sent_at=v.when("sent_at"),
+            dedupe_key=key,
+            payload=payload,
+            created_at=v.when("created_at") or r.now,
+        )
+    )
+    r.s.flush()
+
+
+def _in_team(key: str, team_id: str) -> str | None:
+    """A roundup post's key ("word:team_id:…") naming workspace `team_id`; None when `key` is
+    not one."""
+    word, _, rest = key.partition(":")
+    _, _, rest = rest.partition(":")
+    if word not in ROUNDUP_POSTS or not rest:
+        return None
+    return f"{word}:{team_id}:{rest}"
+
+
+def _within(v: _Values, key: str, low: int, high: int) -> int | None:
+    value = v.number(key)
+    if value is not None and not low <= value <= high:
+        raise Invalid(f"{v.where}.{key}: not between {low} and {high}")
+    return value

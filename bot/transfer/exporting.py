@@ -11,19 +11,25 @@ and ``outreach`` are positions in the candidate's own ``notes`` and ``outreach``
 database ids. A role and the settings carry their ``reward`` (amount in minor units, ISO 4217
 currency, days), or null.
 
+Between templates and roles come the role roundups: ``roundups`` (where and when roles are
+posted, the thank-you channel; null when never set), and the lists ``roundup_preferences``
+(each person's choices) and ``roundup_posts`` (the last days' posts and those still to go out,
+so a restored copy posts none twice). A document written before roundups existed has none of
+the three, and restores all the same.
+
 The CSV is one row a candidate: refbot's import columns first, then the lists as JSON cells; the
 roles and sessions its referrals name travel in ``roles_json`` and ``sessions_json``. What no
-candidate refers to (members, settings, templates, a role nobody was referred to, a session
-nobody contributed to, rewards) is only in the JSON document.
+candidate refers to (members, settings, templates, roundups, a role nobody was referred to, a
+session nobody contributed to, rewards) is only in the JSON document.
 """
 
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any, Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot import clock as default_clock
@@ -43,6 +49,8 @@ from storage.models import (
     Referral,
     Reward,
     Role,
+    RoundupPreference,
+    RoundupSettings,
     Settings,
     SourcingSession,
     Template,
@@ -73,6 +81,12 @@ SETTINGS_FIELDS = (
 )
 # Payload and detail keys that hold a row id of the candidate's notes or outreach.
 ROW_REFERENCES = {"note": "notes", "outreach": "outreach"}
+# Roundup and thank-you posts (bot.services.roundups, .recognition) by the first word of their
+# dedupe key, "word:team_id:…": a post's key is what keeps it from being queued twice.
+ROUNDUP_POSTS = ("roundup", "roundup_dm", "role-opened", "recognition")
+# How long a post's key still matters: a new role is announced up to 2 days late
+# (roundups.ANNOUNCE_WITHIN), a weekly roundup or a thank-you up to a day late.
+ROUNDUP_POSTS_WITHIN = timedelta(days=2)
 
 
 def export_candidates(
@@ -309,6 +323,70 @@ def _settings(s: Session, team_id: str) -> dict[str, Any] | None:
     }
 
 
+# -- role roundups and thank-you posts -----------------------------------------------------------
+
+
+def _roundups_out(s: Session, team_id: str) -> dict[str, Any] | None:
+    """Where and when roles are posted, and the thank-you channel; None when never saved."""
+    found = s.scalar(select(RoundupSettings).where(RoundupSettings.team_id == team_id))
+    if found is None:
+        return None
+    return {
+        "channels": list(found.channels or ()),
+        "weekday": found.weekday,
+        "hour": found.hour,
+        # Kept as it is: roles opened before it were never to be announced.
+        "announce_since": _iso(found.announce_since),
+        "recognition_channel": found.recognition_channel,
+        "updated_at": _iso(found.updated_at),
+    }
+
+
+def _roundup_preferences_out(s: Session, team_id: str) -> Iterator[dict[str, Any]]:
+    """Each person's DM roundup (its team and keywords kept when they stopped it) and whether
+    thank-you posts may name them."""
+    query = select(RoundupPreference).where(RoundupPreference.team_id == team_id)
+    for batch in _batches(s, query, RoundupPreference.id):
+        for p in batch:
+            yield {
+                "user_id": p.user_id,
+                "dm": p.dm,
+                "dm_team": p.dm_team,
+                "dm_keywords": p.dm_keywords,
+                "unnamed": p.unnamed,
+                "updated_at": _iso(p.updated_at),
+            }
+
+
+def _roundup_posts_out(s: Session, team_id: str, now: datetime) -> Iterator[dict[str, Any]]:
+    """The posts of the last days, and any still to make: restored, their keys keep this
+    week's roundup, a role already announced or this month's thank-you from going out again."""
+    query = select(Delivery).where(
+        Delivery.team_id == team_id,
+        Delivery.kind == DeliveryKind.NOTICE,
+        (Delivery.created_at >= now - ROUNDUP_POSTS_WITHIN)
+        | Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.CLAIMED]),
+        or_(
+            *(
+                Delivery.dedupe_key.startswith(f"{word}:{team_id}:", autoescape=True)
+                for word in ROUNDUP_POSTS
+            )
+        ),
+    )
+    for batch in _batches(s, query, Delivery.id):
+        for d in batch:
+            yield {
+                "dedupe_key": d.dedupe_key,
+                "subject": d.subject,
+                "recipient": d.recipient,
+                "status": d.status.value,
+                "due_at": _iso(d.due_at),
+                "created_at": _iso(d.created_at),
+                "sent_at": _iso(d.sent_at),
+                "payload": d.payload,
+            }
+
+
 def _candidates(s: Session, team_id: str, *, with_roles: bool = False) -> Iterator[dict[str, Any]]:
     """Candidates oldest first, each with everything that is theirs. `with_roles`: the roles and
     sessions their referrals name, whole (the CSV has nowhere else to put them)."""
@@ -511,12 +589,19 @@ def _write_json(s: Session, team_id: str, now: datetime, out: IO[str]) -> int:
     out.write(json.dumps(head, ensure_ascii=False)[:-1])  # the object stays open
     _write_list(out, "members", _members(s, team_id))
     _write_list(out, "templates", _templates(s, team_id))
+    _write_roundups(s, team_id, now, out)
     _write_list(out, "roles", _roles(s, team_id))
     _write_list(out, "sessions", _sessions(s, team_id))
     count = _write_list(out, "candidates", _candidates(s, team_id))
     _write_list(out, "rewards", _rewards(s, team_id))
     out.write("\n}\n")
     return count
+
+
+def _write_roundups(s: Session, team_id: str, now: datetime, out: IO[str]) -> None:
+    out.write(f',\n"roundups": {json.dumps(_roundups_out(s, team_id), ensure_ascii=False)}')
+    _write_list(out, "roundup_preferences", _roundup_preferences_out(s, team_id))
+    _write_list(out, "roundup_posts", _roundup_posts_out(s, team_id, now))
 
 
 def _write_list(out: IO[str], key: str, items: Iterable[dict[str, Any]]) -> int:

@@ -12,17 +12,26 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from bot import clock as refbot_clock
+from bot.services.recognition import POST_WINDOW, RECOGNITION
+from bot.services.roundups import ANNOUNCE_WITHIN, PERSONAL, ROUNDUP, WEEK_WINDOW
 from bot.slack_emulator import SlackEmulator
 from bot.transfer.backup import is_refbot_export, is_refbot_json, restore_csv, restore_json
-from bot.transfer.exporting import CANDIDATE_REMINDERS, export_candidates
+from bot.transfer.exporting import (
+    CANDIDATE_REMINDERS,
+    ROUNDUP_POSTS,
+    ROUNDUP_POSTS_WITHIN,
+    export_candidates,
+)
 from bot.transfer.records import Counts
 from storage.db import Sessions, make_engine, make_sessions
 from storage.models import (
@@ -38,6 +47,8 @@ from storage.models import (
     Referral,
     Reward,
     Role,
+    RoundupPreference,
+    RoundupSettings,
     Settings,
     SourcingSession,
     Template,
@@ -56,6 +67,8 @@ from tests.e2e.test_admin import VALID
 from tests.e2e.test_decisions import role
 from tests.e2e.test_forget_everywhere import forget
 from tests.e2e.test_referral import refer as refer_in_modal
+from tests.e2e.test_roundups import JOBS, THANKS, configure, posts, roundup_dms, subscribe
+from tests.e2e.test_roundups import role as team_role
 from tests.e2e.test_sourcing import THIRD, add, card, start
 
 BARBARA_NOTE = "back from parental leave in the spring"
@@ -284,6 +297,49 @@ def build_through_slack(refbot: Refbot, slack: SlackEmulator, clock: Clock, db: 
                     created_at=refbot_clock.now(),
                 )
             )
+    roundups_through_slack(refbot, slack)
+
+
+def roundups_through_slack(refbot: Refbot, slack: SlackEmulator) -> None:
+    """Rita posts the open roles in #jobs weekly from this very hour, announces new ones there
+    and thanks referrers monthly in #thanks; Alice asks for a DM roundup of the Data team's
+    roles, the third colleague asked for one of Python roles then stopped it, and Camille would
+    rather not be named. This week's roundup, a new role's announcement and Alice's DM go out."""
+    services = refbot.runtime.services
+    zone = ZoneInfo(services.roundups.settings_view(team_id=TEAM, actor_id=RECRUITER).timezone)
+    local = refbot_clock.now().astimezone(zone)
+    answer = configure(
+        refbot,
+        roundup_channels=[JOBS],
+        roundup_weekday=str(local.weekday()),
+        roundup_hour=str(local.hour),
+        roundup_announce=["yes"],
+        recognition_channel=THANKS,
+    )
+    assert answer["response_action"] == "update"
+    team_role(refbot, "Data Engineer", team="Data", profile="Python and SQL")
+    subscribe(refbot, EMPLOYEE, roundup_team="Data")
+    subscribe(refbot, THIRD, roundup_keywords="python, SQL")
+    refbot.click(THIRD, "home_roundup_stop")
+    assert slack.wait_for(lambda: "home_roundup_dm" in str((slack.home(THIRD) or {}).get("blocks")))
+    refbot.open_home(FRENCH_EMPLOYEE)
+    assert slack.wait_for(lambda: "home_thanks_name" in str(slack.home(FRENCH_EMPLOYEE)))
+    refbot.click(FRENCH_EMPLOYEE, "home_thanks_name", value="hide")
+    assert slack.wait_for(lambda: "show" in str((slack.home(FRENCH_EMPLOYEE) or {}).get("blocks")))
+
+    roundup_jobs(refbot)
+
+    assert len(posts(slack, JOBS)) == 2  # the week's roundup, then "a new role"
+    assert len(roundup_dms(slack, EMPLOYEE)) == 1 and roundup_dms(slack, THIRD) == []
+
+
+def roundup_jobs(refbot: Refbot) -> None:
+    """The scheduler's roundup and thank-you jobs, then the dispatcher."""
+    jobs = refbot.runtime.services
+    jobs.roundups.queue_due()
+    jobs.roundups.announce_opened()
+    jobs.recognition.queue_due()
+    refbot.sweep()
 
 
 def replied(db: Sessions, candidate: str) -> bool:
@@ -363,6 +419,9 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
         return values
 
     reminder_subjects = Delivery.subject.like("candidate:%") | Delivery.subject.like("intro:%")
+    roundup_posts = (Delivery.kind == DeliveryKind.NOTICE) & or_(
+        *(Delivery.dedupe_key.startswith(f"{word}:", autoescape=True) for word in ROUNDUP_POSTS)
+    )
     return {
         "members": rows(Member),
         "settings": rows(Settings),
@@ -386,7 +445,21 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
             ),
             translate=ids_in,
         ),
+        "roundup_settings": rows(RoundupSettings),
+        "roundup_preferences": rows(RoundupPreference),
+        "roundup_posts": rows(Delivery, roundup_posts, translate=as_a_mark),
     }
+
+
+def as_a_mark(values: dict[str, Any]) -> dict[str, Any]:
+    """A roundup post as a restore keeps it: the mark that it was made (or is to be), without
+    how its sending went (attempts, lease, where it landed in Slack)."""
+    for sending in (
+        *("attempts", "next_attempt_at", "lease_owner", "lease_expires_at"),
+        *("channel_id", "sent_ts", "last_error"),
+    ):
+        values.pop(sending)
+    return values
 
 
 def _positions(s: Session, model: type[Note] | type[Outreach]) -> dict[int, tuple[str, int]]:
@@ -489,11 +562,23 @@ def test_a_database_used_through_slack_round_trips_exactly_through_the_json_expo
         statuses = sorted(dict(r)["status"] for r in original["rewards"])
         assert len(statuses) == 2 and "CANCELLED" in statuses[0] and "PENDING" in statuses[1]
         assert "150000" in str(original["roles"]) and "'GBP'" in str(original["settings"])
+        assert len(original["roundup_preferences"]) == 3  # Alice's DM, the third's, Camille's
+        assert len(original["roundup_posts"]) == 3  # the week's roundup, the new role, Alice's DM
 
         # The copy's dispatcher: Barbara comes back on the same date, with her note.
         copy_bot = Refbot(settings_for(slack, copy.url), slack)
         try:
-            clock.travel(days=200)
+            # This week's roundup, the new role's announcement and Alice's DM went out before
+            # the export: the copy sends none of them again, and next week's as planned.
+            out = (len(posts(slack, JOBS)), len(roundup_dms(slack, EMPLOYEE)))
+            roundup_jobs(copy_bot)
+            assert (len(posts(slack, JOBS)), len(roundup_dms(slack, EMPLOYEE))) == out
+            clock.travel(days=7)
+            roundup_jobs(copy_bot)
+            assert len(posts(slack, JOBS)) == out[0] + 1
+            assert len(roundup_dms(slack, EMPLOYEE)) == out[1] + 1
+
+            clock.travel(days=193)
             copy_bot.sweep()
             assert slack.wait_for(
                 lambda: any(
@@ -605,3 +690,151 @@ def test_a_bad_candidate_is_reported_by_its_position_and_the_others_kept(
     assert "status: unknown value 'sleeping'" in reasons[2]
     assert "NUL" in reasons[3] and "role x" in reasons[4] and "already held" in reasons[5]
     assert (counts.imported, counts.merged) == (2, 0)
+
+
+# -- roundups in older and broken documents -------------------------------------------------------
+
+
+def test_an_export_written_before_roundups_existed_still_restores(sessions: Sessions) -> None:
+    written_before = {  # as refbot wrote it before roundups: no "roundup…" keys at all
+        "format": "refbot",
+        "version": 2,
+        "exported_at": "2026-11-02T14:00:00+00:00",
+        "team_id": TEAM,
+        "settings": {"followup_first_days": 2, "locale": "en", "timezone": "Europe/Paris"},
+        "members": [{"user_id": EMPLOYEE, "name": "Alice", "is_recruiter": False}],
+        "templates": [],
+        "roles": [
+            {
+                "public_id": "role00000001",
+                "title": "Staff Engineer",
+                "recruiter": RECRUITER,
+                "status": "open",
+                "created_at": "2026-11-01T09:00:00+00:00",
+                "opened_at": "2026-11-01T09:00:00+00:00",
+            }
+        ],
+        "sessions": [],
+        "candidates": [
+            {
+                "public_id": "cand00000001",
+                "name": "Ada Lovelace",
+                "email": "ada@example.com",
+                "tags": [],
+                "status": "new",
+                "source": "referral",
+                "created_at": "2026-11-02T10:00:00+00:00",
+                "last_activity_at": "2026-11-02T10:00:00+00:00",
+                "referrals": [
+                    {
+                        "public_id": "ref000000001",
+                        "referrer": EMPLOYEE,
+                        "role": {"public_id": "role00000001", "title": "Staff Engineer"},
+                        "created_at": "2026-11-02T10:00:00+00:00",
+                    }
+                ],
+            }
+        ],
+    }
+    counts = Counts()
+
+    restore_json(sessions, written_before, team_id=TEAM, clock=refbot_clock.now, counts=counts)
+
+    assert (counts.imported, counts.errors) == (1, [])
+    again = json.loads(exported(sessions, "json"))
+    assert [r["title"] for r in again["roles"]] == ["Staff Engineer"]
+    assert [c["referrals"][0]["role"]["public_id"] for c in again["candidates"]] == ["role00000001"]
+    assert again["settings"]["timezone"] == "Europe/Paris"
+    # No roundup was set up: none is, and nobody chose anything.
+    assert (again["roundups"], again["roundup_preferences"], again["roundup_posts"]) == (
+        None,
+        [],
+        [],
+    )
+
+
+def test_a_bad_roundup_item_is_reported_and_the_others_restored_into_this_workspace(
+    sessions: Sessions,
+) -> None:
+    post = {
+        "subject": "channel:C0JOBS",
+        "recipient": "C0JOBS",
+        "status": "sent",
+        "due_at": "2026-11-02T09:00:00+00:00",
+        "sent_at": "2026-11-02T09:00:01+00:00",
+        "payload": {"render": "roundup", "alert_once": "roundup:T0OTHER:C0JOBS:1793000000"},
+    }
+    data = {
+        "format": "refbot",
+        "version": 2,
+        "team_id": "T0OTHER",  # restored into another workspace: keys name this one
+        "roundups": {"channels": ["C0JOBS"], "weekday": 0, "hour": 25},
+        "roundup_preferences": [
+            {"user_id": EMPLOYEE, "dm": True, "dm_team": "Data"},
+            {"user_id": FRENCH_EMPLOYEE, "unnamed": "yes"},
+        ],
+        "roundup_posts": [
+            {**post, "dedupe_key": "snooze:cand00000001:3"},
+            {**post, "dedupe_key": "roundup:T0OTHER:C0JOBS:2026-W45"},
+        ],
+    }
+    counts = Counts()
+
+    restore_json(sessions, data, team_id=TEAM, clock=refbot_clock.now, counts=counts)
+
+    with sessions() as s:
+        settings = s.scalars(select(RoundupSettings)).all()
+        choices = s.scalars(select(RoundupPreference)).all()
+        marks = s.scalars(select(Delivery)).all()
+    assert settings == []
+    assert [(c.user_id, c.dm, c.dm_team) for c in choices] == [(EMPLOYEE, True, "Data")]
+    assert [(d.dedupe_key, d.status, d.payload["alert_once"]) for d in marks] == [
+        (
+            f"roundup:{TEAM}:C0JOBS:2026-W45",
+            DeliveryStatus.SENT,
+            f"roundup:{TEAM}:C0JOBS:1793000000",
+        )
+    ]
+    reasons = [why for _, why in counts.errors]
+    assert len(reasons) == 3
+    assert "roundups.hour: not between 0 and 23" in reasons[0]
+    assert "unnamed: not true or false" in reasons[1]
+    assert "not a roundup or thank-you post" in reasons[2]
+
+
+def test_the_export_keeps_each_roundup_post_as_long_as_it_could_be_queued_again() -> None:
+    assert {ROUNDUP, PERSONAL, RECOGNITION} <= set(ROUNDUP_POSTS)
+    assert max(ANNOUNCE_WITHIN, WEEK_WINDOW, POST_WINDOW) <= ROUNDUP_POSTS_WITHIN
+
+
+def test_a_roundup_still_waiting_to_go_out_days_later_is_queued_again_once_restored(
+    sessions: Sessions, empty_database: Callable[[], str]
+) -> None:
+    five_days_ago = refbot_clock.now() - timedelta(days=5)
+    with sessions.begin() as s:  # the workspace's token was revoked: the week's roundup waits
+        for week, status in (("W44", DeliveryStatus.SENT), ("W45", DeliveryStatus.PENDING)):
+            s.add(
+                Delivery(
+                    team_id=TEAM,
+                    kind=DeliveryKind.NOTICE,
+                    subject="channel:C0JOBS",
+                    recipient="C0JOBS",
+                    due_at=five_days_ago,
+                    next_attempt_at=five_days_ago,
+                    status=status,
+                    dedupe_key=f"roundup:{TEAM}:C0JOBS:2026-{week}",
+                    payload={"render": "roundup", "roles": ["role00000001"]},
+                    created_at=five_days_ago,
+                )
+            )
+    data = json.loads(exported(sessions, "json"))
+    copy = opened(empty_database())
+    try:
+        restore_json(copy.sessions, data, team_id=TEAM, clock=refbot_clock.now, counts=Counts())
+        with copy.sessions() as c:
+            queued = [(d.dedupe_key, d.status, d.due_at) for d in c.scalars(select(Delivery))]
+    finally:
+        copy.close()
+
+    # The one sent five days ago no longer keeps anything from going out: left behind.
+    assert queued == [(f"roundup:{TEAM}:C0JOBS:2026-W45", DeliveryStatus.PENDING, five_days_ago)]
