@@ -139,6 +139,8 @@ class DeliveryKind(enum.StrEnum):
     ATS_PUSH = "ats_push"  # a referral into the workspace's ATS (bot.services.ats)
     ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
+    CV_SHARE = "cv_share"  # a copy of a referral's CV into a recruiter's DM (bot.services.cvs)
+    CV_DELETE = "cv_delete"  # a copy refbot made, deleted after a forget (bot.services.cvs)
 
 
 class DeliveryStatus(enum.StrEnum):
