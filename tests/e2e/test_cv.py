@@ -159,7 +159,7 @@ def test_the_french_modal_offers_the_cv_and_refuses_in_french(
     assert block["element"]["type"] == "file_input" and block["optional"] is True
     assert block["element"]["filetypes"] == ["pdf", "doc", "docx"]
     assert block["element"]["max_files"] == 1
-    assert "facultatif" in block["label"]["text"]
+    assert "refbot lui en envoie une copie" in block["hint"]["text"]
     assert "PDF, DOC ou DOCX" in answer["errors"]["cv"]
 
 
