@@ -13,6 +13,7 @@ from storage.types import DeliveryKind, DeliveryStatus
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, Clock, Refbot
 from tests.e2e.test_decisions import MANAGER, role
 from tests.e2e.test_hm_view import hm_cards
+from tests.e2e.test_privacy import everything_stored
 from tests.e2e.test_referral import cards, count, open_referral, refer
 
 PDF = b"%PDF-1.7\n" + b"Ada Lovelace, analytical engines\n" * 200
@@ -184,6 +185,7 @@ def test_forget_removes_the_cv_references_and_deletes_the_copy(
     assert not slack.file_exists(copy.file_id)
     assert slack.file_exists(cv["id"])  # the referrer's own upload: not refbot's to delete
     assert (count(refbot, CandidateFile), count(refbot, CandidateFileCopy)) == (0, 0)
+    assert "ada-cv" not in everything_stored(refbot)
     with refbot.runtime.dispatcher.sessions() as s:
         candidate_id = s.scalar(select(func.min(Candidate.id)))
         assert cv_for(s, candidate_id) is None
