@@ -286,7 +286,8 @@ class Cvs:
                     recipient=due.recipient,
                     subject=due.subject,
                     due_at=self.clock(),
-                    dedupe_key=f"cv_delete:{file_id}",
+                    # Not the forget's key: its deletion may have run before this share ended.
+                    dedupe_key=f"cv_delete:{file_id}:shared",
                     payload={"slack_file": file_id},
                 )
         log.info("CV %s shared with %s as %s", cv.id, due.recipient, file_id)

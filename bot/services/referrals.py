@@ -249,12 +249,10 @@ class Referrals:
             credited=credited,
             created_at=now,
         )
-        if form.cvs:
+        if form.cvs:  # a duplicate's cards are edited below (they list the new referrer)
             self._keep_cv(
                 s, team_id, candidate_id, public_id, referral, form, None if duplicate else role
             )
-            if duplicate:  # the cards already sent now say a CV came
-                refresh_cards(s, self.outbox, team_id, public_id, f"cv:{referral}")
         if session_id is None:
             self._announce(
                 s,

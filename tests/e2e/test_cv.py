@@ -202,3 +202,68 @@ def test_the_ats_push_can_read_the_cv_bytes(refbot: Refbot, slack: SlackEmulator
 
     assert cv is not None and cv.name == "ada-cv.pdf" and cv.filetype == "pdf"
     assert services.cvs.content(cv.team_id, cv) == PDF
+
+
+def test_a_second_referrer_s_cv_reaches_the_recruiter_who_holds_the_card(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    refer(refbot, EMPLOYEE, name="Ada Lovelace", email="ada@example.com", candidate_knows="yes")
+    refbot.sweep()
+    assert slack.wait_for(lambda: len(cards(slack)) == 1)
+    cv = slack.user_file(FRENCH_EMPLOYEE, "ada-2026.pdf", PDF)
+
+    refer(
+        refbot,
+        FRENCH_EMPLOYEE,
+        name="Ada Lovelace",
+        email="ada@example.com",
+        candidate_knows="yes",
+        cv=cv,
+    )
+    refbot.sweep()
+
+    assert slack.wait_for(
+        lambda: (
+            len(cv_copies(slack, RECRUITER)) == 1 and "ada-2026.pdf" in cards(slack)[0].plain_text()
+        )
+    )
+    assert len(cards(slack)) == 1  # the card was edited, not sent again
+    assert cv_copies(slack, EMPLOYEE) == [] and cv_copies(slack, FRENCH_EMPLOYEE) == []
+
+
+def test_without_the_files_read_scope_the_copy_waits_for_a_working_token(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    slack.fail("files.info", error="missing_scope")  # an install from before the CV feature
+
+    referred_with_cv(refbot, slack)
+    refbot.sweep()
+    assert slack.wait_for(lambda: len(cards(slack)) == 1)
+    with refbot.runtime.dispatcher.sessions() as s:
+        row = s.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.CV_SHARE)).one()
+        waiting = (row.status, row.attempts)
+    clock.travel(minutes=16)  # reinstalled with files:read; parked rows are tried again
+    refbot.sweep()
+
+    assert waiting == (DeliveryStatus.PENDING, 0)
+    assert slack.wait_for(lambda: len(cv_copies(slack, RECRUITER)) == 1)
+
+
+def test_a_forget_crossing_a_copy_on_its_way_deletes_that_copy_too(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    slack.hang("files.completeUploadExternal", 1.5)  # the copy is on its way during the forget
+
+    referred_with_cv(refbot, slack)
+    assert slack.wait_for(lambda: count(refbot, CandidateFileCopy) == 1)  # being completed
+    refbot.command(RECRUITER, "/refbot", "forget ada@example.com")
+    assert slack.wait_for(
+        lambda: any(v["callback_id"] == "forget_submit" for v in slack.open_views(RECRUITER))
+    )
+    refbot.submit(RECRUITER, "forget_submit")
+
+    assert slack.wait_for(lambda: slack.calls_to("files.completeUploadExternal"))
+    assert slack.wait_for(lambda: slack.deleted_files(), timeout=10)
+    refbot.sweep()
+    assert slack.uploads() == []
+    assert (count(refbot, CandidateFile), count(refbot, CandidateFileCopy)) == (0, 0)
