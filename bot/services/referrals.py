@@ -393,11 +393,9 @@ class Referrals:
         role: Role | None,
     ) -> bool:
         """Keep the referral's CV and queue a copy to each recruiter of the candidate: those
-        about to get a card (`role` given: someone new), or those who hold one (a duplicate)."""
-        if role is not None or not cvs.card_recipients(s, team_id, candidate):
-            recipients = [r for r, _ in self._recruiters(s, team_id, role)]
-        else:
-            recipients = cvs.card_recipients(s, team_id, candidate)
+        who hold a card (a duplicate), else those about to get one."""
+        holders = [] if role is not None else cvs.card_recipients(s, team_id, candidate)
+        recipients = holders or [r for r, _ in self._recruiters(s, team_id, role)]
         return cvs.keep(
             s,
             self.outbox,
