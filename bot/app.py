@@ -40,6 +40,7 @@ from bot.services.ats_stages import AtsStages
 from bot.services.ats_writeback import AtsWriteBack
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
+from bot.services.cvs import Cvs
 from bot.services.desk import Desks
 from bot.services.digests import Digests
 from bot.services.home import Home
@@ -69,6 +70,7 @@ from bot.slack import (
     web_client,
 )
 from bot.slack_errors import locale_of, reply
+from bot.slack_files import SlackFileApi
 from storage import installations as oauth_stores
 from storage.db import make_engine, make_sessions
 from storage.encryption import Secrets
@@ -202,6 +204,14 @@ def build(
     )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    # CVs attached to referrals: shared into recruiters' DMs, deleted after a forget.
+    messenger = SlackMessenger(dispatch_clients)
+    cvs = Cvs(
+        sessions=sessions,
+        files=SlackFileApi(dispatch_clients, messenger),
+        outbox=outbox,
+        clock=clock,
+    )
     services = Services(
         members=members,
         ats=ats,
@@ -226,6 +236,7 @@ def build(
         ),
         stats=Stats(sessions=sessions, members=members, clock=clock),
         privacy=privacy,
+        cvs=cvs,
         sourcing=Sourcing(
             sessions=sessions,
             members=members,
@@ -300,8 +311,9 @@ def build(
     foreground = Foreground()
     dispatcher = Dispatcher(
         sessions=sessions,
-        messenger=SlackMessenger(dispatch_clients),
+        messenger=messenger,
         ats=ats,
+        files=cvs,
         composer=composer,
         members=members,
         outbox=outbox,

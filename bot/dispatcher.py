@@ -44,7 +44,7 @@ from storage.repositories import deliveries as repo
 from storage.repositories import members as members_repo
 from storage.repositories.ats import ATS_KINDS, WAITING_FOR_ATS
 from storage.repositories.deliveries import WAITING_FOR_TOKEN
-from storage.types import DeliveryStatus
+from storage.types import DeliveryKind, DeliveryStatus
 
 log = logging.getLogger("refbot.dispatcher")
 
@@ -61,6 +61,19 @@ CHANNEL_PACE = 1.0  # seconds between two paced posts to one channel
 PACED_CHANNELS = 10_000  # channels remembered for pacing
 ALERT_TEMPLATE = "notices/delivery_failed"
 ATS_ALERT_TEMPLATE = "ats/failed"
+# Slack calls that are not messages (a CV copied into a recruiter's DM, a copy deleted after a
+# forget): carried out by the file sender (bot.services.cvs) like ATS calls, one by one, with
+# the same retries; the sender looks for an earlier try's copy before uploading again.
+FILE_KINDS = (DeliveryKind.CV_SHARE, DeliveryKind.CV_DELETE)
+CALL_KINDS = (*ATS_KINDS, *FILE_KINDS)
+
+
+class CallSender(Protocol):
+    """Carries out a delivery that is a call, not a message (the ATS: bot.services.ats; CV files:
+    bot.services.cvs): False when it no longer applies; raises SendError classified like a
+    Slack send."""
+
+    def send(self, due: Due) -> bool: ...
 
 
 class AtsSender(Protocol):
@@ -123,6 +136,7 @@ class Dispatcher:
         max_attempts: int = 12,  # backoff 10 s doubling to 1 h: about 2 to 3.5 hours of tries
         threads: int = 8,
         ats: AtsSender | None = None,
+        files: CallSender | None = None,
         foreground: Foreground | None = None,
     ) -> None:
         self.sessions = sessions
@@ -135,6 +149,7 @@ class Dispatcher:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.ats = ats
+        self.files = files
         self.foreground = foreground or Foreground()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._senders = ThreadPoolExecutor(threads, thread_name_prefix="refbot-send")
@@ -233,11 +248,11 @@ class Dispatcher:
 
     def _deliver(self, claimed: list[Due], *, deadline: datetime) -> _Outcomes:
         merged = _Outcomes()
-        calls = [due for due in claimed if due.kind in ATS_KINDS]
-        if calls:  # ATS calls, not messages: no recipient, no grouping, no history to read
+        calls = [due for due in claimed if due.kind in CALL_KINDS]
+        if calls:  # ATS and file calls, not messages: no grouping, no history to read
             for outcome in self._senders.map(lambda due: self._call_ats(due, deadline), calls):
                 merged.merge(outcome)
-            claimed = [due for due in claimed if due.kind not in ATS_KINDS]
+            claimed = [due for due in claimed if due.kind not in CALL_KINDS]
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
@@ -369,17 +384,19 @@ class Dispatcher:
 
     def _call_ats(self, due: Due, deadline: datetime) -> _Outcomes:
         """One ATS delivery (a push, a note): the adapters look the person up before creating
-        her, so a row retried after an uncertain call cannot create her twice."""
+        her, so a row retried after an uncertain call cannot create her twice. A CV file call
+        (FILE_KINDS) goes the same way: its sender looks for an earlier try's copy first."""
         out = _Outcomes()
         if self._stopping.is_set() or self.clock() >= deadline:
             out.released = [due.id]
             return out
         if self._taken_over(out, [due]):
             return out
+        sender = self.files if due.kind in FILE_KINDS else self.ats
         try:
-            if self.ats is None:
-                raise SendError("permanent", "no ATS adapter in this process")
-            done = self.ats.send(due)
+            if sender is None:
+                raise SendError("permanent", f"no sender for {due.kind.value} in this process")
+            done = sender.send(due)
         except SendError as error:
             self._failed_send(out, due, error, tried=True, uncertain=False)
             return out
@@ -388,7 +405,7 @@ class Dispatcher:
             self._failed_send(out, due, error, tried=False, uncertain=False)
             return out
         except Exception:
-            log.exception("ATS delivery %s (%s) failed", due.id, due.kind.value)
+            log.exception("call %s (%s) failed", due.id, due.kind.value)
             error = SendError("permanent", "internal error")
             self._failed_send(out, due, error, tried=True, uncertain=False)
             return out

@@ -7,6 +7,9 @@ BOT_SCOPES = (
     "commands",
     "chat:write",
     "files:write",
+    # files.info on a CV a referrer attached in the referral modal, and the download of its
+    # url_private_download with the bot token (bot.slack_files).
+    "files:read",
     # conversations.info on the conversation a command came from, whatever its kind.
     "channels:read",
     "groups:read",
@@ -120,6 +123,7 @@ class ReferralInput(StrEnum):
     CANDIDATE_KNOWS = "candidate_knows"
     CAN_INTRO = "can_intro"
     NOTE = "note"
+    CV = "cv"  # file_input: the candidate's CV (optional; recruiters only see it)
     IN_SESSION = "in_session"  # /refer in a channel running a sourcing session
 
 

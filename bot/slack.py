@@ -362,9 +362,26 @@ class SlackMessenger:
         # Not knowing is not "not there": the caller retries rather than posts again.
         raise SendError("transient", f"more than {HISTORY_PAGES} pages of history")
 
-    def _call(self, method: str, team_id: str, *, uncertain: bool = False, **args: Any) -> Any:
+    def form_call(self, method: str, team_id: str, *, uncertain: bool = False, **args: Any) -> Any:
+        """A method that takes form fields, not JSON (the files API), classified like a post."""
+        return self._call(method, team_id, uncertain=uncertain, _form=True, **args)
+
+    def _call(
+        self,
+        method: str,
+        team_id: str,
+        *,
+        uncertain: bool = False,
+        _form: bool = False,
+        **args: Any,
+    ) -> Any:
         try:
-            return self.client_for(team_id).api_call(method, json=args)
+            client = self.client_for(team_id)
+            return (
+                client.api_call(method, params=args)
+                if _form
+                else client.api_call(method, json=args)
+            )
         except SlackApiError as error:
             response = error.response
             code = str(response.get("error") or "") if isinstance(response.data, dict) else ""

@@ -220,6 +220,10 @@ class SlackEmulator:
         self._hangs: dict[str, list[_Fault]] = {}
         self._files: dict[str, _PendingFile] = {}
         self._uploads: list[Upload] = []
+        # Files in the workspace (a person's upload in a modal, the app's completed uploads):
+        # id -> (file object as files.info gives it, bytes).
+        self._stored: dict[str, tuple[dict[str, Any], bytes]] = {}
+        self._deleted: list[str] = []
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "oauth.v2.access": self._oauth_v2_access,
@@ -240,6 +244,8 @@ class SlackEmulator:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.info": self._files_info,
+            "files.delete": self._files_delete,
         }
         self.add_user(bot_user_id, name="refbot")
         self._users[bot_user_id]["is_bot"] = True
@@ -331,6 +337,59 @@ class SlackEmulator:
         with self._lock:
             self._revoked |= {t for t, team in self._tokens.items() if team == team_id}
             self._tokens = {t: team for t, team in self._tokens.items() if team != team_id}
+
+    def user_file(
+        self,
+        user_id: str,
+        name: str,
+        content: bytes,
+        *,
+        filetype: str | None = None,
+        mimetype: str | None = None,
+    ) -> dict[str, Any]:
+        """A file the user uploads in a modal's file_input: the file object as Slack puts it in
+        the view_submission (`files` of the element's state), served at url_private_download
+        to a bot token of the workspace only."""
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        mimetypes = {
+            "pdf": "application/pdf",
+            "doc": "application/msword",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "exe": "application/x-msdownload",
+        }
+        with self._lock:
+            file_id = f"F{self._next():08d}"
+            path = f"{self._origin}/files-pri/{self.team_id}-{file_id}/"
+            file = {
+                "id": file_id,
+                "created": int(time.time()),
+                "timestamp": int(time.time()),
+                "name": name,
+                "title": name,
+                "mimetype": mimetype or mimetypes.get(extension, "application/octet-stream"),
+                "filetype": filetype or extension or "binary",
+                "pretty_type": (filetype or extension).upper(),
+                "user": user_id,
+                "user_team": self.team_id,
+                "editable": False,
+                "size": len(content),
+                "mode": "hosted",
+                "is_external": False,
+                "external_type": "",
+                "is_public": False,
+                "public_url_shared": False,
+                "display_as_bot": False,
+                "username": "",
+                "url_private": path + name,
+                "url_private_download": path + "download/" + name,
+                "permalink": f"https://acme.slack.com/files/{user_id}/{file_id}/{name}",
+                "channels": [],
+                "groups": [],
+                "ims": [],
+                "comments_count": 0,
+            }
+            self._stored[file_id] = (file, content)
+        return copy.deepcopy(file)
 
     def response_url(
         self, user_id: str, channel_id: str = "C0GENERAL", *, message_ts: str | None = None
@@ -483,6 +542,15 @@ class SlackEmulator:
         with self._lock:
             return [copy.deepcopy(m) for m in self._messages if channel in (None, m.channel)]
 
+    def deleted_files(self) -> list[str]:
+        """Ids of the files deleted with files.delete, in order."""
+        with self._lock:
+            return list(self._deleted)
+
+    def file_exists(self, file_id: str) -> bool:
+        with self._lock:
+            return file_id in self._stored
+
     def uploads(self, channel: str | None = None) -> list[Upload]:
         """Completed uploads, oldest first; only those shared to `channel` when given."""
         with self._lock:
@@ -534,6 +602,9 @@ class SlackEmulator:
             method, key = "response_url", url.path.removeprefix("/respond/")
         elif url.path.startswith("/upload/"):
             self._receive_upload(req, url.path.removeprefix("/upload/"), body)
+            return
+        elif url.path.startswith("/files-pri/"):
+            self._serve_file(req, url.path.removeprefix("/files-pri/"))
             return
         else:
             self._send(req, 404, {}, b"not found", "text/plain")
@@ -1057,7 +1128,58 @@ class SlackEmulator:
                     Upload(f["id"], pending.filename, title, channel, pending.content, comment)
                 )
             shared.append({"id": f["id"], "title": title, "name": pending.filename})
+            stored = {
+                "id": f["id"],
+                "name": pending.filename,
+                "title": title,
+                "size": len(pending.content),
+                "user": self.bot_user_id,
+                "ims": [c for c in channels if c.startswith("D")],
+                "channels": [c for c in channels if c.startswith("C")],
+                "groups": [c for c in channels if c[:1] in ("G", "Z")],
+            }
+            self._stored[f["id"]] = (stored, pending.content)
         return {"files": shared}
+
+    def _files_info(self, a: dict[str, Any]) -> dict[str, Any]:
+        stored = self._stored.get(str(a.get("file") or ""))
+        if stored is None:
+            raise _SlackError("file_not_found")
+        return {"file": copy.deepcopy(stored[0])}
+
+    def _files_delete(self, a: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(a.get("file") or "")
+        stored = self._stored.get(file_id)
+        if stored is None:
+            raise _SlackError("file_not_found")
+        # A bot token deletes only what the bot uploaded: a person's file stays theirs.
+        if stored[0].get("user") != self.bot_user_id:
+            raise _SlackError("cant_delete_file")
+        del self._stored[file_id]
+        self._uploads = [u for u in self._uploads if u.file_id != file_id]
+        self._deleted.append(file_id)
+        return {}
+
+    def _serve_file(self, req: BaseHTTPRequestHandler, path: str) -> None:
+        # url_private(_download): the bot token as a Bearer header, or Slack's sign-in page.
+        auth = req.headers.get("Authorization") or ""
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        file_id = path.split("/", 1)[0].split("-", 1)[-1]
+        with self._lock:
+            fault = self._take(self._faults, "files-pri")
+            stored = self._stored.get(file_id)
+            allowed = token is not None and self._tokens.get(token) == self.team_id
+            self._calls.append(Call("files-pri", {"file": file_id}, token, 200, allowed))
+            self._version += 1
+            self._changed.notify_all()
+        if fault is not None:
+            self._send(req, fault.status, {}, fault.error.encode(), "text/plain")
+        elif stored is None:
+            self._send(req, 404, {}, b"not found", "text/plain")
+        elif not allowed:
+            self._send(req, 200, {}, b"<html>Sign in to Slack</html>", "text/html")
+        else:
+            self._send(req, 200, {}, stored[1], stored[0].get("mimetype") or "application/pdf")
 
     def _views_publish(self, a: dict[str, Any]) -> dict[str, Any]:
         user = a.get("user_id")

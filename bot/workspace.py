@@ -373,6 +373,9 @@ def _input_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
         return {"type": kind, "selected_conversation": value}
     if kind == "multi_conversations_select":
         return {"type": kind, "selected_conversations": list(value)}
+    if kind == "file_input":  # file objects from SlackEmulator.user_file
+        files = [value] if isinstance(value, dict) else list(value)
+        return {"type": kind, "files": files}
     if kind == "number_input":
         return {"type": kind, "value": str(value)}
     raise LookupError(f"cannot fill a {kind}")

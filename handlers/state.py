@@ -32,6 +32,8 @@ def _value(element: dict[str, Any]) -> Any:
         return element.get("selected_conversation")
     if kind == "multi_conversations_select":
         return element.get("selected_conversations") or []
+    if kind == "file_input":  # the uploaded files, as Slack's file objects
+        return [f for f in element.get("files") or [] if isinstance(f, dict)]
     value = element.get("value")
     if not isinstance(value, str):
         return value

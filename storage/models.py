@@ -533,3 +533,46 @@ class Reward(Base):
     paid_by: Mapped[SlackId | None]
     cancelled_at: Mapped[UtcDateTime | None]
     created_at: Mapped[UtcDateTime]
+
+
+class CandidateFile(Base):
+    """A CV a referrer attached to a referral: refbot keeps Slack's reference to the referrer's
+    own upload (its bytes stay in Slack), never a copy in the database."""
+
+    __tablename__ = "candidate_files"
+    __table_args__ = (UniqueConstraint("referral_id", "slack_file_id"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), index=True
+    )
+    slack_file_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(255))
+    filetype: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    uploaded_by: Mapped[SlackId]
+    created_at: Mapped[UtcDateTime]
+
+
+class CandidateFileCopy(Base):
+    """A copy refbot uploaded of a CV, shared into one recruiter's DM: what a forget deletes.
+    Recorded before the upload completes (shared_at None), so a send retried after an
+    uncertain answer looks for this copy instead of uploading a second one."""
+
+    __tablename__ = "candidate_file_copies"
+    __table_args__ = (UniqueConstraint("file_id", "recipient"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("candidate_files.id", ondelete="CASCADE"), index=True
+    )
+    recipient: Mapped[SlackId]
+    channel_id: Mapped[SlackId]  # the recipient's DM with refbot
+    slack_file_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[UtcDateTime]
+    shared_at: Mapped[datetime | None] = mapped_column(UtcDateTimeType())

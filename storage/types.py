@@ -141,6 +141,8 @@ class DeliveryKind(enum.StrEnum):
     REWARD = "reward"  # the referrer's reward became payable (bot.services.rewards)
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
     ATS_STATUS = "ats_status"  # a Slack edit written back to the ATS (ats_writeback)
+    CV_SHARE = "cv_share"  # a copy of a referral's CV into a recruiter's DM (bot.services.cvs)
+    CV_DELETE = "cv_delete"  # a copy refbot made, deleted after a forget (bot.services.cvs)
 
 
 class DeliveryStatus(enum.StrEnum):

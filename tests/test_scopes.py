@@ -54,6 +54,11 @@ NEEDS: dict[str, frozenset[str]] = {
     # files.uploadV2 in slack_sdk: these two, both "files:write".
     "files.getUploadURLExternal": frozenset({"files:write"}),
     "files.completeUploadExternal": frozenset({"files:write"}),
+    # A CV attached in the referral modal (bot.slack_files): files.info before its
+    # url_private_download is fetched with the bot token (that too needs files:read), and
+    # files.delete of refbot's own copies after a forget.
+    "files.info": frozenset({"files:read"}),
+    "files.delete": frozenset({"files:write"}),
     "auth.test": frozenset(),
 }
 # Scopes that no method needs but a feature does: slash commands and shortcuts ("commands").

@@ -71,6 +71,7 @@ def card(e: Edge, **extra: Any) -> ns:
         owner_id=USERS[1] if e.n else None,
         owned=ns(at=NOW) if e.n else None,
         intro=intro_line(e, {1: "requested", 2: "declined"}.get(e.n, "accepted")) if e.n else None,
+        cv=f"{e.name}.pdf" if e.n else None,
     )
     values.update(extra)
     return ns(**values)
@@ -400,6 +401,8 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "ratelimited",
                 "request_timeout",
                 "cannot_dm_bot",
+                "file_not_found",  # the CV kinds
+                "cant_delete_file",
             ],
             strict=True,
         )
@@ -445,7 +448,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
             "tz": "Europe/Paris",
         }
     ],
-    "privacy/confirm": lambda e: [{"name": e.name}],
+    "privacy/confirm": lambda e: [{"name": e.name, "cvs": n} for n in (0, 1, 2)],
     "privacy/done": one(),
     "privacy/refused": lambda e: [{"code": c} for c in ("invalid_key", "no_one")],
     "referral/done": lambda e: [

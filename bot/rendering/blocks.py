@@ -4,6 +4,7 @@ Limits: https://api.slack.com/reference/block-kit/blocks (3000 chars a section t
 header, 75 a button label, 50 blocks a message, 100 a view, 24 a modal title).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 Block = dict[str, Any]
@@ -109,6 +110,12 @@ def input_block(
     if hint:
         block["hint"] = plain_text(hint, 2000)
     return block
+
+
+def file_input(filetypes: Sequence[str], *, max_files: int) -> Block:
+    """Slack's file_input (modals only, in an input block; up to 10 files of 10 MB). Its
+    `filetypes` only filters the picker: the service checks each file itself."""
+    return {"type": "file_input", "filetypes": list(filetypes), "max_files": max_files}
 
 
 def text_input(

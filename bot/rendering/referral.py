@@ -14,6 +14,7 @@ from bot.rendering.blocks import (
     button,
     checkboxes,
     context,
+    file_input,
     header,
     input_block,
     message,
@@ -28,6 +29,7 @@ from bot.rendering.blocks import (
 from bot.rendering.steps import step_button
 from bot.services.candidates import MOVABLE
 from bot.services.cards import CandidateCard, ReferrerUpdate
+from bot.services.cvs import FILETYPES
 from bot.services.next_step import Step
 from bot.services.referrals import RELATIONSHIPS, ReferralFormView, ReferralResult
 from bot.services.sourcing import ActiveSession
@@ -145,9 +147,16 @@ def referral_modal(
             text_input(initial=p.note, multiline=True, max_length=2000),
             optional=True,
         ),
+        input_block(
+            ReferralInput.CV,
+            _label(t, "cv"),
+            file_input(FILETYPES, max_files=1),
+            optional=True,
+            hint=_label(t, "cv_hint"),
+        ),
     ]
-    if session is not None:  # the session's role is the role: don't ask
-        blocks = [b for b in blocks if b["block_id"] != ReferralInput.ROLE]
+    if session is not None:  # the session's role is the role, and its summary has no CVs
+        blocks = [b for b in blocks if b["block_id"] not in (ReferralInput.ROLE, ReferralInput.CV)]
     metadata = f"session:{session}" if session else ""
     if offer is not None:  # /refer in a channel running a session: offer to count it there
         label = i18n.plain(t, "referral/labels", key="in_session")

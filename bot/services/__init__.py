@@ -10,6 +10,7 @@ from bot.services.ats_pull import AtsPull
 from bot.services.ats_stages import AtsStages
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
+from bot.services.cvs import Cvs
 from bot.services.desk import Desks
 from bot.services.digests import Digests
 from bot.services.home import Home
@@ -59,6 +60,7 @@ class Services:
     ats_stages: AtsStages
     ats_pull: AtsPull | None = None  # webhooks and polling (bot.services.ats_pull)
     rewards: Rewards | None = None  # referral rewards (bot.services.rewards)
+    cvs: Cvs | None = None  # CVs attached to referrals: the file deliveries, a CV's bytes
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt deep-copies the request context for lazy listeners; the services (and the engine

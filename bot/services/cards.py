@@ -13,7 +13,7 @@ from bot.services.changes import Change
 from bot.services.next_step import Step, next_step
 from storage.db import Sessions
 from storage.models import Candidate
-from storage.repositories import candidates, deliveries, referrals
+from storage.repositories import candidates, cvs, deliveries, referrals
 from storage.types import IntroStatus
 
 if TYPE_CHECKING:
@@ -74,6 +74,9 @@ class CandidateCard:
     answer: Change | None = None  # the viewer's answer as hiring manager (interested, passed)
     intro: IntroLine | None = None  # the latest introduction asked, and its answer
     ats: "AtsLine | None" = None  # where they are in the workspace's ATS (recruiter card)
+    # The newest CV a referrer attached (its file name): the recruiter's card says so, and a
+    # copy is in their DM (bot.services.cvs). Never on the hiring manager's card.
+    cv: str | None = None
 
     @property
     def may_take(self) -> bool:
@@ -127,6 +130,7 @@ def candidate_card(
             added.setdefault(note.author_id, []).append(note.body)
     asked = max(intros, key=lambda i: i.id, default=None)
     done = changes.card_changes(s, team_id, public_id, viewer)
+    files = cvs.for_candidate(s, candidate.id)
     return CandidateCard(
         public_id=candidate.public_id,
         name=candidate.name,
@@ -168,6 +172,7 @@ def candidate_card(
             asked_at=asked.created_at,
             answered_at=asked.answered_at,
         ),
+        cv=files[0].name if files else None,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot import contacts
 from bot.clock import Clock
 from bot.outbox import Outbox
+from bot.services import cvs
 from bot.services.members import Members
 from bot.timecalc import add_months
 from storage.db import Sessions
@@ -28,6 +29,7 @@ from storage.repositories import (
     settings,
     sourcing,
 )
+from storage.repositories import cvs as cvs_repo
 from storage.repositories.candidates import REMOVED_NAME
 from storage.types import CandidateStatus, DeliveryKind, DeliveryStatus
 
@@ -40,6 +42,9 @@ class ForgetPreview:
     errors: dict[str, str] = field(default_factory=dict)
     candidate: str | None = None  # public id
     name: str = ""
+    # CVs referrers attached: refbot deletes its copies; each referrer's own upload stays in
+    # their Slack files (a bot token cannot delete a user's file).
+    cvs: int = 0
 
 
 class Privacy:
@@ -64,7 +69,12 @@ class Privacy:
             found = candidates.find_duplicate(s, team_id, email=email, profile_url=url)
             if found is None or found.name == REMOVED_NAME:
                 return ForgetPreview(locale=locale, errors={"key": "no_one"})
-            return ForgetPreview(locale=locale, candidate=found.public_id, name=found.name)
+            return ForgetPreview(
+                locale=locale,
+                candidate=found.public_id,
+                name=found.name,
+                cvs=len(cvs_repo.for_candidate(s, found.id)),
+            )
 
     def forget(self, *, team_id: str, actor_id: str, candidate: str) -> str:
         """Erase the candidate's personal data everywhere (admins only)."""
@@ -118,6 +128,10 @@ class Privacy:
         for intro in referrals.intros_for_candidate(s, found.id):
             intro.draft = None
             intros.append(f"intro:{intro.public_id}")
+        # The CVs: refbot's references go, and its copies in recruiters' DMs are deleted.
+        cvs.forget(
+            s, self.outbox, team_id=found.team_id, candidate_id=found.id, candidate=found.public_id
+        )
         subjects = [f"candidate:{found.public_id}", *intros]
         self._unsay(s, found, deliveries.for_subjects(s, found.team_id, subjects))
         s.flush()  # the index triggers run now, so the merge below sees the erased row

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from bot import contacts
 from bot.clock import Clock
 from bot.outbox import Outbox, Queued
+from bot.services import cvs
 from bot.services.cards import refresh_cards
+from bot.services.cvs import CvUpload
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
 from bot.timecalc import add_months, in_business_days
@@ -46,6 +48,7 @@ class ReferralForm:
     candidate_knows: bool | None = None
     can_intro: bool = False
     note: str | None = None
+    cvs: tuple[CvUpload, ...] = ()  # the attached CV (the modal allows one): recruiters see it
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ class Referrals:
             errors["strength"] = "invalid_choice"
         if form.relationship and form.relationship not in RELATIONSHIPS:
             errors["relationship"] = "invalid_choice"
+        if cv_error := cvs.check(form.cvs, referrer_id=referrer_id):
+            errors[cvs.FIELD] = cv_error
         if clean is None or errors:
             return ReferralResult(locale=locale, errors=errors)
         for attempt in range(3):
@@ -200,6 +205,11 @@ class Referrals:
             # (a new note, an offer to introduce) reaches the recruiter's card.
             again = session_id is not None and any(r.session_id == session_id for r in mine)
             noted = self._add_to(s, team_id, candidate, mine[0], form, clean.note)
+            if form.cvs and self._keep_cv(
+                s, team_id, candidate.id, candidate.public_id, mine[0].public_id, form, None
+            ):
+                change = f"cv:{mine[0].public_id}"
+                refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
             return self._result(
                 locale,
                 candidate.name,
@@ -244,6 +254,10 @@ class Referrals:
             credited=credited,
             created_at=now,
         )
+        if form.cvs:  # a duplicate's cards are edited below (they list the new referrer)
+            self._keep_cv(
+                s, team_id, candidate_id, public_id, referral, form, None if duplicate else role
+            )
         if session_id is None:
             self._announce(
                 s,
@@ -372,6 +386,32 @@ class Referrals:
                 Queued(team_id, ATS, f"ats:{candidate}", key, push, kind=DeliveryKind.ATS_PUSH)
             )
         self.outbox.add_all(s, queued)
+
+    def _keep_cv(
+        self,
+        s: Session,
+        team_id: str,
+        candidate_id: int,
+        candidate: str,
+        referral: str,
+        form: ReferralForm,
+        role: Role | None,
+    ) -> bool:
+        """Keep the referral's CV and queue a copy to each recruiter of the candidate: those
+        who hold a card (a duplicate), else those about to get one."""
+        holders = [] if role is not None else cvs.card_recipients(s, team_id, candidate)
+        recipients = holders or [r for r, _ in self._recruiters(s, team_id, role)]
+        return cvs.keep(
+            s,
+            self.outbox,
+            team_id=team_id,
+            candidate_id=candidate_id,
+            candidate=candidate,
+            referral=referral,
+            cv=form.cvs[0],
+            recipients=recipients,
+            clock=self.clock,
+        )
 
     def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[tuple[str, str]]:
         """The role's recruiter, or every recruiter for a general referral, with their time

@@ -10,6 +10,7 @@ from bot.ids import ReferralInput as F
 from bot.ids import View
 from bot.payloads import Actor
 from bot.services import Services
+from bot.services.cvs import CvUpload
 from bot.services.referrals import ReferralForm
 from handlers.state import read_state
 
@@ -27,6 +28,21 @@ def _form(view: dict[str, Any]) -> ReferralForm:
         candidate_knows={"yes": True, "no": False}.get(form.get(F.CANDIDATE_KNOWS) or ""),
         can_intro="yes" in (form.get(F.CAN_INTRO) or []),
         note=form.get(F.NOTE),
+        cvs=tuple(_cv(f) for f in form.get(F.CV) or []),
+    )
+
+
+def _cv(file: dict[str, Any]) -> CvUpload:
+    """A file object of Slack's signed view_submission (id, name, filetype, mimetype, size,
+    user) as plain values; the service decides whether it is acceptable."""
+    size = file.get("size")
+    return CvUpload(
+        file_id=str(file.get("id") or ""),
+        name=str(file.get("name") or file.get("title") or ""),
+        filetype=str(file.get("filetype") or ""),
+        mimetype=file.get("mimetype") or None,
+        size=size if isinstance(size, int) else 0,
+        user=file.get("user") or None,
     )
 
 

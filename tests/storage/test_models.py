@@ -20,6 +20,8 @@ from storage.models import (
     Base,
     Candidate,
     CandidateContact,
+    CandidateFile,
+    CandidateFileCopy,
     Delivery,
     IntroRequest,
     Member,
@@ -131,6 +133,29 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
         )
         s.add(ref)
         s.flush()
+        cv = CandidateFile(
+            team_id=TEAM,
+            candidate_id=ada.id,
+            referral_id=ref.id,
+            slack_file_id="F0CV",
+            name="ada.pdf",
+            filetype="pdf",
+            size=1024,
+            uploaded_by=REFERRER,
+            created_at=NOW,
+        )
+        s.add(cv)
+        s.flush()
+        s.add(
+            CandidateFileCopy(
+                team_id=TEAM,
+                file_id=cv.id,
+                recipient=RECRUITER,
+                channel_id="D0RITA",
+                slack_file_id="F0COPY",
+                created_at=NOW,
+            )
+        )
         s.add_all(
             [
                 Member(team_id=TEAM, user_id=RECRUITER, is_recruiter=True, tz="Europe/Paris"),
