@@ -35,7 +35,7 @@ from bot.services.cards import refresh_cards
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.encryption import Secrets
-from storage.models import Settings
+from storage.models import AtsLink, Settings
 from storage.repositories import ats as repo
 from storage.repositories import audit, candidates, deliveries, referrals
 from storage.repositories import members as members_repo
@@ -454,7 +454,8 @@ class Ats:
             found = candidates.by_public_id(s, team_id, candidate)
             if conn is None or found is None:
                 return PushRequested(locale=locale, state="no_ats")
-            state = self._line_state(s, team_id, found.id, found.public_id, conn, bool(found.email))
+            link = repo.link(s, found.id, conn.kind)
+            state = self._line_state(s, team_id, found.public_id, link, bool(found.email))
             name = found.name
             if state != "offer":
                 state = {"in": "already", "existing": "already"}.get(state, state)
@@ -481,29 +482,28 @@ class Ats:
 
     def line(self, s: Session, team_id: str, candidate: str) -> AtsLine | None:
         """The card's ATS line (None: no ATS connected, or the candidate is gone)."""
-        conn = self.connection(s, team_id)
+        # Which ATS, without decrypting its credentials: every card composed asks.
+        if self.env is not None:
+            kind = self.env.kind
+        else:
+            row = repo.connection(s, team_id)
+            if row is None or self.secrets is None:
+                return None
+            kind = row.kind
         found = candidates.by_public_id(s, team_id, candidate)
-        if conn is None or found is None:
+        if found is None:
             return None
-        link = repo.link(s, found.id, conn.kind)
-        state = self._line_state(s, team_id, found.id, found.public_id, conn, bool(found.email))
+        link = repo.link(s, found.id, kind)
         return AtsLine(
-            ats=conn.kind.value,
-            state=state,
+            ats=kind.value,
+            state=self._line_state(s, team_id, found.public_id, link, bool(found.email)),
             credited=bool(link and link.referrer_credited),
             referrer=link.credited_to if link else None,
         )
 
     def _line_state(
-        self,
-        s: Session,
-        team_id: str,
-        candidate_id: int,
-        public_id: str,
-        conn: Connection,
-        has_email: bool,
+        self, s: Session, team_id: str, public_id: str, link: AtsLink | None, has_email: bool
     ) -> str:
-        link = repo.link(s, candidate_id, conn.kind)
         if link is not None:
             return "existing" if link.outcome == "existing" else "in"
         if repo.push_pending(s, team_id, f"ats:{public_id}"):
