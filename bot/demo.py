@@ -3,7 +3,7 @@
 Starts the fake Slack Web API and refbot's real HTTP app on loopback with a temporary SQLite
 database, plays a scripted story through real signed requests, and prints what each person saw.
 Exit 0 only if every step happened as expected; otherwise exit 1 naming the step. A fake
-Greenhouse (bot.ats.greenhouse_emulator) on loopback plays the team's ATS in the last chapter.
+Greenhouse (bot.ats.greenhouse_emulator) on loopback plays the team's ATS in its chapter.
 """
 
 import re
@@ -13,11 +13,13 @@ import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from babel.dates import get_day_names, get_month_names
+from babel.dates import format_date, get_day_names, get_month_names
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import func, select
@@ -57,6 +59,8 @@ RITA = Person("U0RITA", "Rita (recruiter)", email="rita@acme.example")
 SOPHIE = Person("U0SOPHIE", "Sophie (recruiter, French)", locale="fr-FR", tz="Europe/Paris")
 HUGO = Person("U0HUGO", "Hugo (hiring manager)")
 PEOPLE = (ALICE, CAMILLE, RITA, SOPHIE, HUGO)
+JOBS = "C0JOBS"  # where Rita has the weekly roundup of open roles posted
+CHANNELS = {"C0SOURCING": "eng-sourcing", JOBS: "jobs"}  # their names in Slack
 
 
 class StepFailed(Exception):
@@ -147,6 +151,7 @@ def _unmrkdwn(text: str) -> str:
     names = {p.user_id: p.name.split()[0] for p in PEOPLE}
     text = re.sub(r"<@(\w+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
+    text = re.sub(r"<#(\w+)>", lambda m: "#" + CHANNELS.get(m.group(1), m.group(1)), text)
     text = re.sub(r"<!date\^\d+\^[^|>]*\|([^>]+)>", r"\1", text)
     text = text.replace("*", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -178,12 +183,20 @@ def readable(blocks: list[dict[str, Any]]) -> str:
         elif kind == "context":
             lines.append("  ".join(e.get("text", "") for e in block.get("elements", [])))
         elif kind == "actions":
-            labels = [f"[{e['text']['text']}]" for e in block["elements"] if "text" in e]
+            labels = [
+                f"[{e['text']['text']}]" if "text" in e else f"[{e['placeholder']['text']} ▾]"
+                for e in block["elements"]
+                if "text" in e or "placeholder" in e
+            ]
             lines.append(" ".join(labels))
         elif kind == "divider":
             lines.append("─" * 40)
-        elif kind == "input":
-            lines.append(f"{block['label']['text']}: ____")
+        elif kind == "input":  # what the box holds already, if anything
+            element = block["element"]
+            shown = element.get("initial_option", {}).get("text", {}).get("text")
+            lines.append(
+                f"{block['label']['text']}: {shown or element.get('initial_value') or '____'}"
+            )
         if isinstance(block.get("accessory"), dict) and "text" in block["accessory"]:
             lines[-1] += f"  [{block['accessory']['text']['text']}]"
     return "\n".join(lines)
@@ -776,6 +789,194 @@ def chapter_greenhouse(story: Story) -> None:
         story.expect(len(_interviewing(story, "Katherine Johnson")) == 1, "told twice")
 
 
+def _roundup(story: Story) -> Message | None:
+    """The weekly roundup in #jobs: a post offering "Refer someone"."""
+    found = [m for m in story.slack.messages(JOBS) if m.has_button("roundup_refer")]
+    return found[-1] if found else None
+
+
+def _stage_card(story: Story, name: str) -> Message | None:
+    """Rita's card for `name` whose "Move to…" offers Hired."""
+    for card in reversed(story.slack.dms(RITA.user_id)):
+        if name in card.plain_text() and any(
+            e.get("action_id") == "candidate_stage"
+            and any(o["value"].endswith(":hired") for o in e.get("options", []))
+            for b in card.blocks
+            for e in b.get("elements", [])
+        ):
+            return card
+    return None
+
+
+def _reward_dms(story: Story, name: str) -> list[Message]:
+    """Alice's DMs promising her a reward for referring `name`."""
+    return [m for m in story.slack.dms(ALICE.user_id) if name in m.text and "Your reward" in m.text]
+
+
+def chapter_referral_program(story: Story) -> None:
+    slack, ws = story.slack, story.workspace
+    role_title, name = "Site Reliability Engineer", "Dorothy Vaughan"
+    with story.step("Rita, an admin, sets a €1,000 referral reward and a Monday roundup in #jobs"):
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/refbot", "admin")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the admin form did not open")
+        answer = ws.submit(
+            RITA.user_id,
+            "admin_submit",
+            **_as_shown(slack.open_views(RITA.user_id)[-1]),
+            reward_amount="1000",
+            reward_currency="EUR",
+            reward_days="90",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the reward was refused")
+        slack.close_views(RITA.user_id)
+        ws.command(RITA.user_id, "/refbot", "admin")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the admin form did not open")
+        reward = [
+            b
+            for b in slack.open_views(RITA.user_id)[-1]["blocks"]
+            if b.get("block_id") in ("reward_amount", "reward_currency", "reward_days")
+        ]
+        amount, currency, days = (b["element"].get("initial_value") for b in reward)
+        story.expect(
+            (Decimal(amount or "0"), currency, days) == (1000, "EUR", "90"),
+            "the admin form does not show the reward Rita saved",
+        )
+        story.saw(RITA, "in /refbot admin, reopened", readable(reward))
+        ws.click(RITA.user_id, "admin_roundups")
+        story.wait(
+            lambda: len(slack.open_views(RITA.user_id)) == 2, "the roundup settings did not open"
+        )
+        answer = ws.submit(
+            RITA.user_id,
+            "roundup_settings_submit",
+            roundup_channels=[JOBS],
+            roundup_weekday="0",
+            roundup_hour="10",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the settings were refused")
+        saved = readable(answer.json()["view"]["blocks"])
+        # The workspace's zone, as the confirmation names it: the roundup comes at 10:00 there.
+        schedule = re.search(r"every Monday at 10:00\sAM \(([^)]+)\)", saved)
+        story.expect(schedule is not None, "the confirmation does not say Mondays at 10:00")
+        assert schedule is not None
+        story.saw(RITA, "in the form", saved)
+        slack.close_views(RITA.user_id)
+
+    with story.step(f"Rita opens a role she recruits for: {role_title}"):
+        ws.command(RITA.user_id, "/refbot", "role")
+        story.wait(lambda: slack.open_views(RITA.user_id), "the role form did not open")
+        answer = ws.submit(
+            RITA.user_id,
+            "role_submit",
+            title=role_title,
+            team="Infrastructure",
+            recruiter=RITA.user_id,
+            status="open",
+            ideal_profile="Has been on call for a large production system and enjoys it.",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the role was refused")
+        slack.close_views(RITA.user_id)
+
+    with story.step("Next Monday, 10:05: the roundup arrives in #jobs, each role with its reward"):
+        zone = ZoneInfo(schedule.group(1))
+        here = story.clock().astimezone(zone)
+        monday = datetime.combine(
+            here.date() + timedelta(days=(7 - here.weekday()) % 7), time(10, 5), zone
+        )
+        if monday <= here:
+            monday += timedelta(days=7)
+        story.clock.offset += monday - story.clock()
+        story.runtime.services.roundups.queue_due()  # refbot's hourly job
+        story.runtime.sweep()
+        story.wait(lambda: _roundup(story), "no roundup in #jobs")
+        post = _roundup(story)
+        assert post is not None
+        text = post.plain_text()
+        story.expect(role_title in text, f"the roundup does not list {role_title}")
+        story.expect("Referral reward: €1,000" in text, "the roundup shows no reward")
+        story.expect(
+            not any(n in text for n in ("Ada", "Grace", "Marie", "Katherine")),
+            "a candidate name reached the channel",
+        )
+        story.saw_message(ALICE, "in #jobs", post)
+        story.runtime.services.roundups.queue_due()  # the same hour, a minute later
+        story.runtime.sweep()
+        story.expect(
+            len([m for m in slack.messages(JOBS) if m.has_button("roundup_refer")]) == 1,
+            "the roundup was posted twice",
+        )
+
+    with story.step(f"Alice clicks Refer someone on {role_title}: the role is already chosen"):
+        role = next(
+            b["accessory"]["value"]
+            for b in post.blocks
+            if role_title in b.get("text", {}).get("text", "")
+            and b.get("accessory", {}).get("action_id") == "roundup_refer"
+        )
+        slack.close_views(ALICE.user_id)
+        ws.click(ALICE.user_id, "roundup_refer", value=role, on=post)
+        story.wait(lambda: slack.open_views(ALICE.user_id), "the referral form did not open")
+        form = slack.open_views(ALICE.user_id)[-1]
+        chosen = next(b for b in form["blocks"] if b.get("block_id") == "role")["element"]
+        story.expect(
+            chosen.get("initial_option", {}).get("value") == role, "the role is not chosen"
+        )
+        story.saw(ALICE, "a form", readable(form["blocks"]))
+        answer = ws.submit(
+            ALICE.user_id,
+            "referral_submit",
+            name=name,
+            email="dorothy.vaughan@example.com",
+            role=chosen["initial_option"]["value"],  # left as it was: Slack sends it so
+            relationship="worked_together",
+            strength="strong",
+            candidate_knows="yes",
+            note="Led our on-call rotation through two data-centre moves.",
+        )
+        story.expect(answer.json().get("response_action") == "update", "the form was refused")
+        story.saw(ALICE, "in the form", readable(answer.json()["view"]["blocks"]))
+
+    with story.step(f"Rita gets the card for {name} and moves her to Hired"):
+        story.runtime.sweep()
+        story.wait(lambda: _stage_card(story, name), "Rita has no card offering Hired")
+        card = _stage_card(story, name)
+        assert card is not None
+        story.expect(role_title in card.plain_text(), "the card does not name the role")
+        story.saw_message(RITA, "in a DM from refbot", card)
+        ws.click(RITA.user_id, "candidate_stage", choose="hired", on=card)
+        story.wait(
+            lambda: f"*Hired* by <@{RITA.user_id}>" in story.now(card).plain_text(),
+            "the card does not say Rita hired her",
+        )
+        story.saw_message(RITA, "on the same card", story.now(card))
+
+    with story.step("Alice hears Dorothy is joining, and what her reward is and when it's paid"):
+        story.wait(lambda: _reward_dms(story, name), "Alice was not told of her reward")
+
+        def joining() -> list[Message]:
+            return [
+                m
+                for m in slack.dms(ALICE.user_id)
+                if f"{name}* is joining us" in m.text and "Your reward" not in m.text
+            ]
+
+        story.wait(joining, "Alice was not told Dorothy is joining")
+        story.saw_message(ALICE, "in a DM from refbot", joining()[0])
+        told = _reward_dms(story, name)[0]
+        hired_on = story.clock().astimezone(ZoneInfo(ALICE.tz)).date()
+        payable = format_date(hired_on + timedelta(days=90), "full", locale="en_US")
+        story.expect(
+            f"*€1,000* when {name} has been with us 90 days, on {payable}" in told.text,
+            f"the DM does not promise €1,000 on {payable}",
+        )
+        story.saw_message(ALICE, "in a DM from refbot", told)
+        story.runtime.sweep()
+        story.expect(
+            len(_reward_dms(story, name)) == 1 and len(joining()) == 1, "Alice was told twice"
+        )
+
+
 CHAPTERS: list[Callable[[Story], None]] = [
     chapter_help_and_home,
     chapter_referral,
@@ -784,6 +985,7 @@ CHAPTERS: list[Callable[[Story], None]] = [
     chapter_follow_up,
     chapter_hiring_manager,
     chapter_greenhouse,
+    chapter_referral_program,
 ]
 
 

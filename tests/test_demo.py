@@ -54,6 +54,29 @@ def test_demo_story_happens() -> None:
     story = output.split("\nWhat each person saw")[0]
     assert story.count("Ada Yonath is interviewing") == 1
     assert story.count("Katherine Johnson is interviewing") == 1
+    # The referral program: a weekly roundup in #jobs with the reward and "Refer someone", the
+    # referral form opened on that role, a hire, and the referrer's reward DM.
+    settings = step(output, "Rita, an admin, sets a €1,000 referral reward")
+    assert "Reward amount: 1000" in settings and "Currency: EUR" in settings
+    assert re.search(r"in #jobs every Monday at 10:00\sAM \(UTC\)", settings), settings
+    roundup = step(output, "Next Monday, 10:05: the roundup arrives in #jobs")
+    assert "Alice (employee) sees in #jobs" in roundup and "Open roles" in roundup
+    assert "Site Reliability Engineer · Infrastructure" in roundup
+    assert "Referral reward: €1,000  [Refer someone]" in roundup
+    assert "Ada" not in roundup and "Grace" not in roundup  # no candidate in the channel
+    form = step(output, "Alice clicks Refer someone on Site Reliability Engineer")
+    assert "For which role?: Site Reliability Engineer" in form
+    assert "Dorothy Vaughan is with the recruiting team now" in form
+    hire = step(output, "Rita gets the card for Dorothy Vaughan and moves her to Hired")
+    assert "Referred by @Alice" in hire and "Hired by @Rita" in hire
+    reward = step(output, "Alice hears Dorothy is joining")
+    assert "Dorothy Vaughan is joining us — thank you for the referral!" in reward
+    assert re.search(
+        r"Your reward: €1,000 when Dorothy Vaughan has been with us 90 days, on \w+day, \w+ \d+, "
+        r"\d{4}\.",
+        reward,
+    ), reward
+    assert story.count("Your reward: €1,000") == 1
 
 
 def test_demo_tells_a_french_date_from_an_english_one() -> None:
