@@ -158,6 +158,7 @@ class RoundupInput(StrEnum):
     HOUR = "roundup_hour"
     ANNOUNCE = "roundup_announce"
     RECOGNITION_CHANNEL = "recognition_channel"
+    TIMEZONE = "workspace_timezone"
 
 
 class RoundupDmInput(StrEnum):

@@ -118,6 +118,13 @@ def roundup_settings_modal(view: RoundupSettingsView) -> dict[str, Any]:
             RoundupInput.WEEKDAY, _label(t, "weekday"), static_select(weekdays, initial=weekday)
         ),
         input_block(
+            RoundupInput.TIMEZONE,
+            _label(t, "timezone"),
+            text_input(initial=view.chosen_timezone, max_length=64),
+            optional=True,
+            hint=_label(t, "timezone_hint"),
+        ),
+        input_block(
             RoundupInput.HOUR,
             _label(t, "hour"),
             static_select(hours, initial=str(view.hour)),

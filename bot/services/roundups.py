@@ -12,7 +12,8 @@ time, so a role closed in between is left out.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.orm import Session
 
@@ -70,7 +71,8 @@ class Roundup:
 @dataclass(frozen=True)
 class RoundupSettingsView:
     locale: str
-    timezone: str
+    timezone: str  # the zone in force: the workspace's, else the server's default
+    chosen_timezone: str | None = None  # the workspace's own, as an admin typed it
     channels: tuple[str, ...] = ()
     weekday: int | None = None
     hour: int = DEFAULT_HOUR
@@ -124,10 +126,15 @@ class Roundups:
         hour: str | None,
         announce: bool,
         recognition_channel: str | None,
+        timezone: str | None = None,
     ) -> RoundupSettingsResult:
-        """Save where and when roles are posted and the thank-you channel (admins only)."""
+        """Save where and when roles are posted, the thank-you channel and the workspace's time
+        zone (admins only)."""
         profile = self.members.admin(team_id=team_id, user_id=actor_id)
         errors: dict[str, str] = {}
+        tz = (timezone or "").strip() or None
+        if tz is not None and (tz := known_zone(tz)) is None:
+            errors["workspace_timezone"] = "unknown_timezone"
         day = _whole(weekday, 0, 6) if weekday not in (None, "", "none") else None
         if weekday not in (None, "", "none") and day is None:
             errors["roundup_weekday"] = "invalid_choice"
@@ -156,6 +163,7 @@ class Roundups:
                 announce_since=(since or now) if announce else None,
                 recognition_channel=recognition_channel or None,
             )
+            settings_repo.save(s, team_id, timezone=tz)  # the schedule above is in it
             return RoundupSettingsResult(
                 locale=profile.locale, saved=self._view(s, team_id, profile.locale)
             )
@@ -163,11 +171,13 @@ class Roundups:
     def _view(self, s: Session, team_id: str, locale: str) -> RoundupSettingsView:
         found = repo.settings(s, team_id)
         tz = self._zone(s, team_id).key
+        chosen = settings_repo.get(s, team_id).timezone
         if found is None:
-            return RoundupSettingsView(locale=locale, timezone=tz)
+            return RoundupSettingsView(locale=locale, timezone=tz, chosen_timezone=chosen)
         return RoundupSettingsView(
             locale=locale,
             timezone=tz,
+            chosen_timezone=chosen,
             channels=tuple(found.channels or ()),
             weekday=found.weekday,
             hour=found.hour,
@@ -434,6 +444,17 @@ def _role(role: Role, default: RewardRule | None) -> RoundupRole:
         profile_line=_first_line(role.ideal_profile),
         reward=rule_of(role) or default,
     )
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def known_zone(typed: str) -> str | None:
+    """The IANA zone an admin typed ("europe/paris" too), spelled as the database has it; None
+    when there is no such zone."""
+    return _zones().get(typed.strip().casefold())
 
 
 def _first_line(text: str | None) -> str | None:

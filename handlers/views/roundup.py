@@ -23,6 +23,7 @@ def roundup_settings_submitted(ack: Ack, actor: Actor, view: dict, svc: Services
         hour=form.get(RoundupInput.HOUR),
         announce="yes" in (form.get(RoundupInput.ANNOUNCE) or []),
         recognition_channel=form.get(RoundupInput.RECOGNITION_CHANNEL),
+        timezone=form.get(RoundupInput.TIMEZONE),
     )
     if result.errors:
         ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))

@@ -391,3 +391,28 @@ def test_a_roundup_shows_each_roles_reward_or_the_workspace_default(
     default = text[data:platform] if data < platform else text[data:]
     assert "Referral reward: $2,500\n" in own
     assert "Referral reward: €1,000\n" in default
+
+
+def test_an_admin_sets_the_workspace_time_zone_and_the_roundup_keeps_it(
+    refbot: Refbot, slack: SlackEmulator, clock: Clock
+) -> None:
+    role(refbot, "Data Engineer", team="Data")
+    unknown = configure(refbot, roundup_channels=[JOBS], workspace_timezone="Mars/Olympus_Mons")
+    saved = configure(
+        refbot,
+        roundup_channels=[JOBS],
+        roundup_weekday="0",
+        roundup_hour="10",
+        workspace_timezone="america/new_york",  # as typed: found whatever the case
+    )
+
+    assert unknown["response_action"] == "errors"
+    assert "IANA" in unknown["errors"]["workspace_timezone"]
+    assert saved["response_action"] == "update"
+    assert "America/New_York" in str(saved["view"]["blocks"])
+    # Monday 2 Nov 14:00 UTC is 09:00 in New York: not yet.
+    roundup_time(refbot.runtime)
+    assert posts(slack, JOBS) == []
+    clock.travel(hours=1)  # 10:00 in New York
+    roundup_time(refbot.runtime)
+    assert len(posts(slack, JOBS)) == 1
