@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import cache
+from types import EllipsisType
 from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.orm import Session
@@ -126,13 +127,13 @@ class Roundups:
         hour: str | None,
         announce: bool,
         recognition_channel: str | None,
-        timezone: str | None = None,
+        timezone: str | EllipsisType | None = ...,
     ) -> RoundupSettingsResult:
         """Save where and when roles are posted, the thank-you channel and the workspace's time
-        zone (admins only)."""
+        zone (admins only; `timezone` empty: the server's default, `...`: left as it is)."""
         profile = self.members.admin(team_id=team_id, user_id=actor_id)
         errors: dict[str, str] = {}
-        tz = (timezone or "").strip() or None
+        tz = None if timezone is ... else (timezone or "").strip() or None
         if tz is not None and (tz := known_zone(tz)) is None:
             errors["workspace_timezone"] = "unknown_timezone"
         day = _whole(weekday, 0, 6) if weekday not in (None, "", "none") else None
@@ -163,7 +164,8 @@ class Roundups:
                 announce_since=(since or now) if announce else None,
                 recognition_channel=recognition_channel or None,
             )
-            settings_repo.save(s, team_id, timezone=tz)  # the schedule above is in it
+            if timezone is not ...:
+                settings_repo.save(s, team_id, timezone=tz)  # the schedule above is in it
             return RoundupSettingsResult(
                 locale=profile.locale, saved=self._view(s, team_id, profile.locale)
             )
