@@ -155,6 +155,15 @@ def build(
         default_tz=settings.refbot_timezone,
     )
     outbox = Outbox(clock=clock)
+    # CVs attached to referrals: shared into recruiters' DMs, deleted after a forget, attached
+    # to the person in the ATS (after the ack only: the dispatcher's clients).
+    messenger = SlackMessenger(dispatch_clients)
+    cvs = Cvs(
+        sessions=sessions,
+        files=SlackFileApi(dispatch_clients, messenger),
+        outbox=outbox,
+        clock=clock,
+    )
     ats = Ats(
         sessions=sessions,
         members=members,
@@ -168,6 +177,7 @@ def build(
         ),
         secrets=Secrets(settings.secret_keys) if settings.secret_keys else None,
         env=env_connection(settings),
+        cvs=cvs,
     )
     desks = Desks(sessions=sessions, members=members, clock=clock)
     rewards = Rewards(sessions=sessions, members=members, outbox=outbox, clock=clock)
@@ -204,14 +214,6 @@ def build(
     )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
-    # CVs attached to referrals: shared into recruiters' DMs, deleted after a forget.
-    messenger = SlackMessenger(dispatch_clients)
-    cvs = Cvs(
-        sessions=sessions,
-        files=SlackFileApi(dispatch_clients, messenger),
-        outbox=outbox,
-        clock=clock,
-    )
     services = Services(
         members=members,
         ats=ats,

@@ -143,6 +143,7 @@ class DeliveryKind(enum.StrEnum):
     ATS_STATUS = "ats_status"  # a Slack edit written back to the ATS (ats_writeback)
     CV_SHARE = "cv_share"  # a copy of a referral's CV into a recruiter's DM (bot.services.cvs)
     CV_DELETE = "cv_delete"  # a copy refbot made, deleted after a forget (bot.services.cvs)
+    ATS_CV = "ats_cv"  # the referral's CV attached to the person pushed into the ATS (ats)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -238,7 +238,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "ats/failed": lambda e: [
         {"kind": kind, "reason": "unexpected answer"}
-        for kind in ("ats_push", "ats_note", "ats_pull", "ats_status")
+        for kind in ("ats_push", "ats_note", "ats_pull", "ats_status", "ats_cv")
     ],
     "ats/stages": lambda e: [
         {"view": ns(ats=ats, more=e.n)} for ats in ("greenhouse", "lever", None)
@@ -403,6 +403,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "cannot_dm_bot",
                 "file_not_found",  # the CV kinds
                 "cant_delete_file",
+                "file_not_found",  # the CV for the ATS
             ],
             strict=True,
         )
@@ -448,7 +449,11 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
             "tz": "Europe/Paris",
         }
     ],
-    "privacy/confirm": lambda e: [{"name": e.name, "cvs": n} for n in (0, 1, 2)],
+    "privacy/confirm": lambda e: [
+        {"name": e.name, "cvs": n, "ats": ats}
+        for n in (0, 1, 2)
+        for ats in (None, "greenhouse", "lever")
+    ],
     "privacy/done": one(),
     "privacy/refused": lambda e: [{"code": c} for c in ("invalid_key", "no_one")],
     "referral/done": lambda e: [

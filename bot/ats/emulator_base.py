@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, urlsplit
@@ -262,7 +264,12 @@ class AtsEmulator:
         try:
             if raw:
                 kind = req.headers.get("Content-Type") or ""
-                body = dict(parse_qsl(raw.decode())) if "form" in kind else json.loads(raw)
+                if "multipart/form-data" in kind:
+                    body = _multipart(kind, raw)
+                elif "form" in kind:
+                    body = dict(parse_qsl(raw.decode()))
+                else:
+                    body = json.loads(raw)
         except ValueError:
             status, payload = self._error(EmulatorError(400, "body is not valid JSON"))
             return status, {}, payload, None
@@ -353,6 +360,24 @@ _REASONS = {
     503: "service unavailable",
     504: "gateway timeout",
 }
+
+
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """A multipart/form-data body: a file part as {"filename", "content_type", "content"}, any
+    other part as its text (RFC 7578, parsed with the standard library's MIME parser)."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + raw)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[str(name)] = (
+            {"filename": filename, "content_type": part.get_content_type(), "content": content}
+            if filename is not None
+            else content.decode()
+        )
+    return fields
 
 
 def route_of(path: str, prefix: str) -> list[str]:

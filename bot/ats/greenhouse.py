@@ -29,16 +29,24 @@ Sources, read for this module (each endpoint's docstring names its page):
   (`candidate_id`, `job_id` or `prospect`, `source_id`, `referrer_id` — v1 took a referrer
   object), `POST /v3/notes` (`candidate_id`, `user_id`, `body`, `visibility`), the order field
   of job interview stages, and the scope name of move/reject.
+- Attachments and offers (read for the CV push and the start date): `POST /v3/attachments`
+  attaches a file to an *application* (`application_id`, `filename`, `type` such as resume,
+  `content` base64 or a public `url`), `GET /v3/attachments` lists them (`application_ids`,
+  `candidate_ids`, `type`); `GET /v3/offers` lists offers with their start date
+  (`application_ids`, `current_only`). https://harvestdocs.greenhouse.io/reference/post_v3-attachments,
+  https://harvestdocs.greenhouse.io/reference/get_v3-attachments,
+  https://harvestdocs.greenhouse.io/reference/get_v3-offers
 - Webhooks (unchanged by v3): https://developers.greenhouse.io/webhooks.html — `Signature:
   sha256 <hex HMAC-SHA256(secret key, raw body)>`, a `Greenhouse-Event-ID` per delivery.
 """
 
+import base64
 import hashlib
 import hmac
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -71,6 +79,9 @@ REFERRAL_SOURCE = "Referral"  # the source Greenhouse ships for employee referra
 # Tag on every candidate refbot creates: after an uncertain create, a candidate found by email
 # with this tag is refbot's own (finish the job), one without it was already known.
 REFBOT_TAG = "refbot"
+
+# Offers that say nothing of a start any more (https://harvestdocs.greenhouse.io/reference/get_v3-offers).
+_DEAD_OFFERS = frozenset({"rejected", "deprecated"})
 
 # Harvest v3 application statuses -> refbot's outcome words.
 _OUTCOMES: dict[str, Outcome] = {
@@ -412,6 +423,51 @@ class GreenhouseClient:
             note["application_id"] = int(application_id)
         return str(_json(self._call("POST", "notes", json_body=note))["id"])
 
+    def attachment_names(self, application_id: str) -> list[str]:
+        """The filenames of an application's attachments: the CV push looks before it attaches
+        (after an uncertain answer, the file may be there already).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-attachments (`application_ids`)"""
+        rows = self._all("attachments", {"application_ids": application_id})
+        return [str(row.get("filename") or "") for row in rows]
+
+    def attach_resume(self, application_id: str, filename: str, content: bytes) -> str:
+        """The referral's CV on the application, as a resume (Greenhouse keeps attachments on
+        applications in v3; a new resume turns an earlier one into "other"). The bytes go inline,
+        base64 (a `url` would have to be public: a Slack file is not).
+
+        https://harvestdocs.greenhouse.io/reference/post_v3-attachments (`application_id`,
+        `filename`, `type`, `content` or `url`; visibility inferred from the type)"""
+        body = {
+            "application_id": int(application_id),
+            "filename": filename,
+            "type": "resume",
+            "content": base64.b64encode(content).decode(),
+        }
+        return str(_json(self._call("POST", "attachments", json_body=body)).get("id") or "")
+
+    def start_date(self, application_id: str) -> date | None:
+        """The start date on the application's offer (the accepted one, else the latest
+        current one), or None without an offer or a date.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-offers: each offer carries "a
+        proposed start date", versions change with it (`current_only=true` keeps the latest),
+        statuses Created, Accepted, Rejected, Deprecated. The field's v3 name is not on the
+        page: `start_date` (v1's write body), else `starts_at` (v1's offer object)."""
+        offers = self._all("offers", {"application_ids": application_id, "current_only": "true"})
+        live = [o for o in offers if str(o.get("status", "")).lower() not in _DEAD_OFFERS]
+
+        def rank(offer: dict[str, Any]) -> tuple[bool, int, int]:
+            accepted = str(offer.get("status", "")).lower() == "accepted"
+            version = offer.get("version")
+            return accepted, version if isinstance(version, int) else 0, int(offer.get("id", 0))
+
+        for offer in sorted(live, key=rank, reverse=True):
+            found = _date(offer.get("start_date") or offer.get("starts_at"))
+            if found is not None:
+                return found
+        return None
+
     # -- jobs ------------------------------------------------------------------------------
 
     def open_jobs(self) -> list[AtsJob]:
@@ -626,6 +682,16 @@ def _time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
+
+
+def _date(value: Any) -> date | None:
+    """A date from "2026-12-21" or a full ISO 8601 time (its date as written)."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 def _iso(when: datetime) -> str:

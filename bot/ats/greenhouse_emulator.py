@@ -17,7 +17,9 @@ Written from Greenhouse's published pages (the adapter, bot.ats.greenhouse, name
 - Rate limit: 429 with Retry-After, X-RateLimit-Limit/Remaining/Reset (`limit_rate`).
   https://harvestdocs.greenhouse.io/docs/api-rate-limiting
 - Endpoints: GET users, referrers, sources, candidates, applications, jobs, job_hiring_managers,
-  job_owners, job_interview_stages, rejection_reasons; POST candidates, applications, notes.
+  job_owners, job_interview_stages, rejection_reasons, attachments, offers (`current_only`);
+  POST candidates, applications, notes, attachments (base64 `content` or `url`; a new resume
+  turns the earlier one into "other").
   https://harvestdocs.greenhouse.io/reference/get_v3-users (and the sibling reference pages)
 - Write-back: `POST /v3/applications/{id}/move` (`from_stage_id`, `to_stage_id`; the WRITE
   migration guide maps v1 move/advance to it, its v3 body is not on the pages read) and
@@ -38,7 +40,7 @@ import copy
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.ats.emulator_base import Answer, AtsEmulator, EmulatorError, SentWebhook, route_of
@@ -72,6 +74,24 @@ ALL_SCOPES = frozenset(
         "harvest:job_owners:list",
         "harvest:job_interview_stages:list",
         "harvest:rejection_reasons:list",
+        "harvest:attachments:list",
+        "harvest:attachments:create",
+        "harvest:offers:list",
+    }
+)
+# https://harvestdocs.greenhouse.io/reference/post_v3-attachments
+ATTACHMENT_TYPES = frozenset(
+    {
+        "resume",
+        "cover_letter",
+        "take_home_test",
+        "offer_packet",
+        "offer_letter",
+        "signed_offer_letter",
+        "midfunnel_agreement",
+        "automated_agreement",
+        "form_attachment",
+        "other",
     }
 )
 # List filters per resource (besides ids, per_page, cursor, created_at, updated_at).
@@ -86,6 +106,17 @@ _FILTERS: dict[str, dict[str, str]] = {
     "job_owners": {"job_ids": "job_id"},
     "job_interview_stages": {"job_ids": "job_id"},
     "rejection_reasons": {},
+    "attachments": {
+        "application_ids": "application_id",
+        "candidate_ids": "candidate_id",
+        "type": "type",
+    },
+    "offers": {
+        "application_ids": "application_id",
+        "candidate_ids": "candidate_id",
+        "status": "status",
+        "current_only": "current",
+    },
 }
 
 
@@ -112,6 +143,7 @@ class GreenhouseEmulator(AtsEmulator):
         self.tokens_issued = 0
         self._rows: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in _FILTERS}
         self._rows["notes"] = {}
+        self._attachment_bytes: dict[int, bytes] = {}
         for name in ("Referral", "LinkedIn (Prospecting)", "Jobs page on your website"):
             self._insert("sources", {"name": name})
         for name in ("Lacking skill(s)", "Hired another candidate", "Withdrew"):
@@ -209,6 +241,27 @@ class GreenhouseEmulator(AtsEmulator):
         """Someone already in Greenhouse (an applicant, an earlier import)."""
         with self._lock:
             return str(self._new_candidate(first_name, last_name, email, **fields)["id"])
+
+    def add_offer(
+        self, application_id: str, start_date: date | None, *, status: str = "Accepted"
+    ) -> str:
+        """A recruiter makes an offer (a new version replaces the application's current one)."""
+        with self._lock:
+            app = self._get("applications", application_id)
+            earlier = [o for o in self._rows["offers"].values() if o["application_id"] == app["id"]]
+            for offer in earlier:
+                self._update(offer, current=False, status="Deprecated")
+            row = {
+                "application_id": app["id"],
+                "candidate_id": app["candidate_id"],
+                "version": len(earlier) + 1,
+                "status": status,
+                "current": True,
+                "start_date": start_date.isoformat() if start_date else None,
+                "opening_id": None,
+                "custom_fields": {},
+            }
+            return str(self._insert("offers", row)["id"])
 
     # -- what a recruiter does in the UI -------------------------------------------------------
 
@@ -309,6 +362,21 @@ class GreenhouseEmulator(AtsEmulator):
             rows = self._rows["referrers"].values()
             return next((str(r["id"]) for r in rows if r["user_id"] == int(user_id)), None)
 
+    def attachments(self, application_id: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._rows["attachments"].values()
+            return copy.deepcopy(
+                [
+                    a
+                    for a in rows
+                    if application_id is None or a["application_id"] == int(application_id)
+                ]
+            )
+
+    def attachment_content(self, attachment_id: int) -> bytes:
+        with self._lock:
+            return self._attachment_bytes[attachment_id]
+
     # -- webhooks ----------------------------------------------------------------------------
 
     def signed_webhook(self, action: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
@@ -390,7 +458,7 @@ class GreenhouseEmulator(AtsEmulator):
         if method == "GET" and resource in _FILTERS:
             self._require(f"harvest:{resource}:list")
             return self._list(resource, query)
-        if method == "POST" and resource in ("candidates", "applications", "notes"):
+        if method == "POST" and resource in ("candidates", "applications", "notes", "attachments"):
             self._require(f"harvest:{resource}:create")
             return getattr(self, f"_create_{resource}")(body or {})
         raise EmulatorError(405, "method not allowed")
@@ -493,6 +561,9 @@ class GreenhouseEmulator(AtsEmulator):
                     return False
             elif key in ("created_at", "updated_at"):
                 if not _compare(row[key], value):
+                    return False
+            elif key == "current_only":
+                if value == "true" and not row["current"]:
                     return False
             else:
                 field = _FILTERS[resource][key]
@@ -622,6 +693,40 @@ class GreenhouseEmulator(AtsEmulator):
             },
         )
         return 201, {}, copy.deepcopy(note)
+
+    def _create_attachments(self, body: dict[str, Any]) -> Answer:
+        app = self._rows["applications"].get(_int(body.get("application_id"), "application_id"))
+        if app is None:
+            raise EmulatorError(422, "application not found", field="application_id")
+        filename = str(body.get("filename") or "")
+        if not filename or filename.lower().endswith((".html", ".exe")):
+            raise EmulatorError(422, "filename is missing or not allowed", field="filename")
+        if body.get("type") not in ATTACHMENT_TYPES:
+            raise EmulatorError(422, "type is not an attachment type", field="type")
+        if bool(body.get("content")) == bool(body.get("url")):
+            raise EmulatorError(422, "provide exactly one of content or url", field="content")
+        try:
+            content = base64.b64decode(str(body.get("content") or ""), validate=True)
+        except ValueError:
+            raise EmulatorError(422, "content is not base64", field="content") from None
+        if body["type"] in ("resume", "cover_letter"):
+            # A new resume reclassifies the earlier one as "other" (the reference page).
+            for row in self._rows["attachments"].values():
+                if row["application_id"] == app["id"] and row["type"] == body["type"]:
+                    self._update(row, type="other")
+        row = self._insert(
+            "attachments",
+            {
+                "application_id": app["id"],
+                "candidate_id": app["candidate_id"],
+                "filename": filename,
+                "type": body["type"],
+                "visibility": body.get("visibility") or "public",
+                "url": f"{self.origin}/files/{uuid.uuid4()}?expires=7d",
+            },
+        )
+        self._attachment_bytes[row["id"]] = content
+        return 201, {}, copy.deepcopy(row)
 
     # -- state helpers (lock held) -------------------------------------------------------------
 

@@ -65,6 +65,7 @@ class AtsHttp:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        files: Any = None,
         auth: httpx.Auth | tuple[str, str] | None = None,
     ) -> httpx.Response:
         """Send; answer a 2xx response or raise AtsError."""
@@ -73,7 +74,14 @@ class AtsHttp:
         while True:
             try:
                 response = self.client.request(
-                    method, url, headers=headers, params=params, json=json, data=data, auth=auth
+                    method,
+                    url,
+                    headers=headers,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    auth=auth,
                 )
             except httpx.HTTPError as error:
                 log.info("%s %s %s failed: %s", self.ats, method, _path(url), type(error).__name__)

@@ -10,6 +10,10 @@ Sources (https://hire.lever.co/developer/documentation, anchors below):
 - #webhooks: the body carries `token`, `triggeredAt` (epoch ms) and `signature`, the hex
   HMAC-SHA256 of `token + triggeredAt` keyed with the webhook's signature token.
 - writes take `perform_as=<user id>`: the Lever user the change is recorded for.
+- #files: `POST /opportunities/:opportunity/files` uploads one file (multipart/form-data, field
+  `file`, up to 30 MB) and `GET` lists them; resumes (#resumes) are read-only in the API.
+- #offers: `GET /opportunities/:opportunity/offers`, each offer's form `fields` (identifier,
+  value); the start date is the `anticipated_start_date` field when the offer form has one.
 
 Vocabulary: a Lever *contact* is the person (refbot's AtsCandidate, id = contact id); an
 *opportunity* is one candidacy (refbot's AtsApplication, id = opportunity id). Notes, stages and
@@ -26,7 +30,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -57,6 +61,7 @@ DEFAULT_RETRY_AFTER = 1.0  # one second refills Lever's bucket by ten requests
 # Lever signs the time it sent a webhook: older (or further in the future) than this is refused.
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
 OPEN_STATES = frozenset({"published", "internal"})
+START_FIELD = "anticipated_start_date"  # the start date on Lever's offer form (#offers)
 
 
 class LeverClient:
@@ -94,6 +99,7 @@ class LeverClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        files: Any = None,
         perform_as: bool = False,
     ) -> dict[str, Any]:
         query: dict[str, Any] = dict(params or {})
@@ -105,6 +111,7 @@ class LeverClient:
             headers={"Accept": "application/json"},
             params=query or None,
             json=json_body,
+            files=files,
             auth=self._auth,
         )
         try:
@@ -268,6 +275,47 @@ class LeverClient:
         )
         data = answer.get("data") or {}
         return str(data.get("noteId") or data.get("id") or "")
+
+    def attachment_names(self, opportunity_id: str) -> list[str]:
+        """The names of the opportunity's files: the CV push looks before it uploads (after an
+        uncertain answer, the file may be there already).
+
+        https://hire.lever.co/developer/documentation#list-all-files"""
+        return [
+            str(f.get("name") or "") for f in self._all(f"opportunities/{opportunity_id}/files")
+        ]
+
+    def attach_resume(
+        self, opportunity_id: str, filename: str, content: bytes, content_type: str
+    ) -> str:
+        """The referral's CV as a file of the opportunity (multipart, field `file`, at most
+        30 MB), uploaded as refbot's user. Lever's API uploads files, not resumes: resumes are
+        read-only there (#resumes), so the CV shows under the profile's files.
+
+        https://hire.lever.co/developer/documentation#upload-a-single-file"""
+        answer = self._call(
+            "POST",
+            f"opportunities/{opportunity_id}/files",
+            files={"file": (filename, content, content_type)},
+            perform_as=True,
+        )
+        return str((answer.get("data") or {}).get("id") or "")
+
+    def start_date(self, opportunity_id: str) -> date | None:
+        """The start date on the opportunity's offer, or None. Lever keeps it among the offer's
+        form fields (Lever's default offer form: identifier `anticipated_start_date`, a date as
+        epoch milliseconds); an account whose offer form has no such field gives None.
+
+        https://hire.lever.co/developer/documentation#list-all-offers"""
+        offers = self._all(f"opportunities/{opportunity_id}/offers")
+        live = [o for o in offers if str(o.get("status") or "") not in ("denied", "draft")]
+        for offer in sorted(live, key=lambda o: o.get("createdAt") or 0, reverse=True):
+            for item in offer.get("fields") or []:
+                if isinstance(item, dict) and item.get("identifier") == START_FIELD:
+                    when = _ms(item.get("value"))
+                    if when is not None:
+                        return when.date()
+        return None
 
     def referrals(self, opportunity_id: str) -> list[dict[str, Any]]:
         """The referral forms filed in Lever for an opportunity (read-only in the API).

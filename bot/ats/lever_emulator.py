@@ -9,7 +9,8 @@ the sections):
 - Rate limit: 429 (`limit_rate`, `rate_limit_storm`), with Retry-After when configured.
 - Endpoints: GET users, users/:id, postings, stages, archive_reasons, opportunities
   (email, contact_id, updated_at_start/_end), opportunities/:id, opportunities/deleted,
-  opportunities/:id/referrals (read-only); POST opportunities, opportunities/:id/notes;
+  opportunities/:id/referrals (read-only), opportunities/:id/files and /offers; POST
+  opportunities, opportunities/:id/notes, opportunities/:id/files (multipart, field `file`);
   PUT opportunities/:id/stage ({"stage"}) and opportunities/:id/archived ({"reason"}), with
   `perform_as` (#update-opportunity-stage, #update-opportunity-archived-state): like a move in
   the UI, each fires its webhook (after the answer).
@@ -24,7 +25,7 @@ import base64
 import copy
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from bot.ats.emulator_base import Answer, AtsEmulator, EmulatorError, SentWebhook, route_of
@@ -41,6 +42,7 @@ DEFAULT_STAGES = (
     "Offer",
 )
 DEFAULT_REASONS = (("Hired", "hired"), ("Underqualified", "non-hired"), ("Withdrew", "non-hired"))
+MAX_FILE_BYTES = 30 * 1024 * 1024  # #upload-a-single-file
 _OPPORTUNITY_FILTERS = {"email", "contact_id", "updated_at_start", "updated_at_end", "expand"}
 
 
@@ -70,6 +72,9 @@ class LeverEmulator(AtsEmulator):
         self._opportunities: dict[str, dict[str, Any]] = {}
         self._notes: dict[str, list[dict[str, Any]]] = {}
         self._deleted: list[dict[str, Any]] = []
+        self._files: dict[str, list[dict[str, Any]]] = {}  # opportunity id -> its files
+        self._file_bytes: dict[str, bytes] = {}
+        self._offers: dict[str, list[dict[str, Any]]] = {}
         self._order: dict[str, int] = {}  # opportunity id -> creation sequence, for offsets
 
     @property
@@ -207,6 +212,42 @@ class LeverEmulator(AtsEmulator):
         with self._lock:
             return copy.deepcopy(self._notes.get(opportunity_id, []))
 
+    def files(self, opportunity_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._files.get(opportunity_id, []))
+
+    def file_content(self, file_id: str) -> bytes:
+        with self._lock:
+            return self._file_bytes[file_id]
+
+    def add_offer(self, opportunity_id: str, start: date | None, *, status: str = "signed") -> str:
+        """A recruiter's offer, from Lever's default offer form (its start date field)."""
+        with self._lock:
+            self._found(self._opportunities, opportunity_id)
+            fields = []
+            if start is not None:
+                when = datetime.combine(start, time(), UTC)
+                fields.append(
+                    {
+                        "text": "Anticipated start date",
+                        "identifier": "anticipated_start_date",
+                        "value": self._ms(when),
+                    }
+                )
+            offer = {
+                "id": str(uuid.uuid4()),
+                "createdAt": self._ms(),
+                "status": status,
+                "creator": None,
+                "fields": fields,
+                "signatures": {},
+                "approved": None,
+                "sentDocument": None,
+                "signedDocument": None,
+            }
+            self._offers.setdefault(opportunity_id, []).append(offer)
+            return offer["id"]
+
     # -- webhooks ----------------------------------------------------------------------------
 
     def signed_webhook(
@@ -278,6 +319,16 @@ class LeverEmulator(AtsEmulator):
             case "GET", ["opportunities", opp_id, "referrals"]:
                 self._found(self._opportunities, opp_id)
                 return self._page([], query)
+            case "GET", ["opportunities", opp_id, "files"]:
+                self._found(self._opportunities, opp_id)
+                return self._page(self._files.get(opp_id, []), query)
+            case "GET", ["opportunities", opp_id, "offers"]:
+                self._found(self._opportunities, opp_id)
+                return self._page(self._offers.get(opp_id, []), query)
+            case "POST", ["opportunities", opp_id, "files"]:
+                self._perform_as(query)
+                opp = self._found(self._opportunities, opp_id)
+                return 200, {}, {"data": copy.deepcopy(self._upload(opp, body))}
             case "POST", ["opportunities"]:
                 self._perform_as(query)
                 return 201, {}, {"data": copy.deepcopy(self._create_opportunity(body or {}))}
@@ -415,6 +466,29 @@ class LeverEmulator(AtsEmulator):
         self._opportunities[opp_id] = opp
         self._order[opp_id] = self._next_id()
         return opp
+
+    def _upload(self, opp: dict[str, Any], body: Any) -> dict[str, Any]:
+        upload = body.get("file") if isinstance(body, dict) else None
+        if not isinstance(upload, dict) or not upload.get("filename"):
+            raise EmulatorError(
+                400, "a multipart/form-data body with a file is required", code="BadRequestError"
+            )
+        if len(upload["content"]) > MAX_FILE_BYTES:
+            raise EmulatorError(413, "file is larger than 30MB", code="RequestEntityTooLarge")
+        name = str(upload["filename"])
+        row = {
+            "id": str(uuid.uuid4()),
+            "downloadUrl": f"{self.api_url}opportunities/{opp['id']}/files/download",
+            "ext": name.rpartition(".")[2] if "." in name else "",
+            "name": name,
+            "uploadedAt": self._ms(),
+            "status": "processed",
+            "size": len(upload["content"]),
+        }
+        self._files.setdefault(opp["id"], []).append(row)
+        self._file_bytes[row["id"]] = upload["content"]
+        opp["updatedAt"] = self._ms()
+        return row
 
     def _ms(self, when: datetime | None = None) -> int:
         return int((when or self._now()).timestamp() * 1000)

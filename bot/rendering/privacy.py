@@ -15,7 +15,7 @@ def _label(locale: str, key: str) -> str:
 def forget_modal(preview: ForgetPreview) -> dict[str, Any]:
     assert preview.candidate is not None
     t = preview.locale
-    text = i18n.mrkdwn(t, "privacy/confirm", name=preview.name, cvs=preview.cvs)
+    text = i18n.mrkdwn(t, "privacy/confirm", name=preview.name, cvs=preview.cvs, ats=preview.ats)
     return modal(
         View.FORGET,
         _label(t, "title"),

@@ -7,6 +7,11 @@ up by email first and finish what an uncertain earlier attempt started (bot.ats)
 table remembers where she is. Credentials the ATS refuses (revoked, a missing permission) make
 the rows wait, and the admins are told once per problem and credentials.
 
+The referral's CV follows the push as its own delivery (ATS_CV), once the person is in: a CV
+Slack cannot give (deleted, busy) never holds the person back, and a retried attachment looks
+at the ATS's files by name before it uploads again. Only where refbot created her (or finished
+creating her): someone the ATS knew already keeps her own documents.
+
 Phase 2b (pull: webhooks, polling, stage mapping; Slack edits written back) builds on
 `connection()`, `client_for()` and storage.repositories.ats (bot.services.ats_pull,
 ats_stages, ats_writeback).
@@ -32,6 +37,7 @@ from bot.directory import Directory
 from bot.messenger import SendError
 from bot.outbox import Due, Outbox, text_notice
 from bot.services.cards import refresh_cards
+from bot.services.cvs import Cvs, cv_for
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.encryption import Secrets
@@ -50,6 +56,12 @@ FIELD_MAX = 500
 # does not share is credited to nobody rather than to whoever an empty filter finds first.
 NO_EMAIL = "unknown@refbot.invalid"
 KINDS = ("greenhouse", "lever", "none")
+# The CV's content type for Lever's multipart upload (bot.services.cvs accepts these three).
+CV_MIMETYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 T = TypeVar("T")
 
 
@@ -192,6 +204,7 @@ class Ats:
         urls: AtsUrls,
         secrets: Secrets | None,
         env: Connection | None = None,
+        cvs: Cvs | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
@@ -201,6 +214,7 @@ class Ats:
         self.urls = urls
         self.secrets = secrets
         self.env = env
+        self.cvs = cvs  # the referral's CV bytes, from Slack (None: CVs stay out of the ATS)
         self._clients: dict[tuple[str, str], GreenhouseClient | LeverClient] = {}
         self._lock = threading.Lock()
         # Carries out ATS_PULL rows (a verified webhook's change): bot.services.ats_pull.
@@ -543,6 +557,10 @@ class Ats:
                 if referral.role is not None and referral.role.status == RoleStatus.OPEN
                 else None,
             )
+        if due.kind == DeliveryKind.ATS_CV:
+            if link is None or link.outcome == "existing" or not link.ats_application_id:
+                return False  # nothing of refbot's there to attach it to
+            return self._attach_cv(due, conn, facts, link.ats_application_id)
         if due.kind == DeliveryKind.ATS_NOTE:
             if link is None or link.outcome == "existing":
                 return False  # nothing of refbot's there to annotate
@@ -616,7 +634,42 @@ class Ats:
                     dedupe_key=f"ats_note:{facts.referral}:{conn.kind.value}",
                     payload={"referral": facts.referral, "credit": not result.referrer_credited},
                 )
+            cv = cv_for(s, facts.candidate_id) if self.cvs is not None else None
+            if cv is not None and result.status != "existing" and result.application_id:
+                self.outbox.schedule(
+                    s,
+                    team_id=team_id,
+                    kind=DeliveryKind.ATS_CV,
+                    recipient=RECIPIENT,
+                    subject=subject,
+                    due_at=now,
+                    dedupe_key=f"ats_cv:{facts.referral}:{conn.kind.value}:{cv.id}",
+                    payload={"referral": facts.referral, "file": cv.id},
+                )
             refresh_cards(s, self.outbox, team_id, facts.candidate, f"ats:{result.status}")
+
+    def _attach_cv(self, due: Due, conn: Connection, facts: "_Facts", ats_application: str) -> bool:
+        """The candidate's newest CV on her application (Greenhouse) or opportunity (Lever),
+        once: a file of that name there already is this CV from an earlier, uncertain try. The
+        bytes come from Slack only when the ATS lacks it; a Slack failure raises SendError like
+        any send. False when refbot holds no CV any more (forgotten since)."""
+        with self.sessions() as s:
+            cv = cv_for(s, facts.candidate_id)
+        if cv is None or self.cvs is None:
+            return False
+        client = self.client_for(due.team_id, conn)
+        names = self._calling(due.team_id, conn, lambda: client.attachment_names(ats_application))
+        if cv.name in names:
+            return True
+        content = self.cvs.content(due.team_id, cv)
+        if isinstance(client, GreenhouseClient):
+            call = lambda: client.attach_resume(ats_application, cv.name, content)  # noqa: E731
+        else:
+            mimetype = CV_MIMETYPES.get(cv.filetype, "application/octet-stream")
+            call = lambda: client.attach_resume(ats_application, cv.name, content, mimetype)  # noqa: E731
+        self._calling(due.team_id, conn, call)
+        log.info("CV %s attached in %s", cv.id, conn.kind.value)
+        return True
 
     def _note(
         self,

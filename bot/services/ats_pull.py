@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.ats import greenhouse, lever
@@ -263,8 +263,28 @@ class AtsPull:
             return False  # this row is done: a held copy waits for the push's link
         if conn.kind == AtsKind.LEVER:
             change = self._named(due.team_id, conn, change)
-        self.apply(due.team_id, conn.kind, change)
+        with self.sessions() as s:
+            known = repo.by_ats_candidate(s, due.team_id, conn.kind, change.candidate_id)
+        started_on = self._started_on(due.team_id, conn, change) if known else None
+        self.apply(due.team_id, conn.kind, change, started_on=started_on)
         return True
+
+    def _started_on(self, team_id: str, conn: Connection, change: AtsStageChange) -> date | None:
+        """A hire's start date from its offer, where the ATS keeps one (Greenhouse's offers,
+        Lever's offer form); None: the reward counts from the hire (bot.services.rewards). Read
+        before `apply`'s transaction, so no lock waits on the ATS. An ATS that refuses the
+        offers (a permission missing) does not hold the hire back: the hire date counts."""
+        application = change.application_id
+        if change.outcome != "hired" or not application:
+            return None
+        client = self.ats.client_for(team_id, conn)
+        try:
+            return self.ats._calling(team_id, conn, lambda: client.start_date(application))
+        except AtsError as error:
+            if error.kind not in ("permanent", "unauthorized"):
+                raise  # busy or unreachable: the hire waits for its date, as any change does
+            log.info("%s start date unreadable (%s): the hire date counts", conn.kind, error.kind)
+            return None
 
     def _hold(self, due: Due, kind: AtsKind, change: AtsStageChange) -> bool:
         """A webhook about someone refbot does not know yet, while a push is on its way (its
@@ -313,9 +333,16 @@ class AtsPull:
 
     # -- applying a change ---------------------------------------------------------------------
 
-    def apply(self, team_id: str, kind: AtsKind, change: AtsStageChange) -> bool:
+    def apply(
+        self,
+        team_id: str,
+        kind: AtsKind,
+        change: AtsStageChange,
+        *,
+        started_on: date | None = None,
+    ) -> bool:
         """Apply one ATS change to the candidate refbot links to that person, once; True when
-        it moved (or forgot) someone."""
+        it moved (or forgot) someone. `started_on`: a hire's start date, read from the ATS."""
         now = self.clock()
         with self.sessions.begin() as s:
             link = repo.by_ats_candidate(s, team_id, kind, change.candidate_id)
@@ -365,7 +392,7 @@ class AtsPull:
             )
             if before == "" and own and status == CandidateStatus.REVIEWING:
                 return False  # refbot's own push at its first stage, coming back
-            self._move(s, found, status, change, now)
+            self._move(s, found, status, change, now, started_on=started_on)
             return True
 
     def _move(
@@ -375,6 +402,8 @@ class AtsPull:
         status: CandidateStatus,
         change: AtsStageChange,
         now: datetime,
+        *,
+        started_on: date | None = None,
     ) -> None:
         """The path of a Slack "Move to…" (bot.services.candidates), with the ATS as actor."""
         Candidates.set_status(s, found, status, actor_id=None, at=now)
@@ -396,7 +425,13 @@ class AtsPull:
             subject=f"candidate:{found.public_id}",
             kinds=NO_LONGER_APPLY.get(status, ()),
         )
-        self.candidates.tell(s, found.team_id, found, change=f"{status.value}:{now.isoformat()}")
+        self.candidates.tell(
+            s,
+            found.team_id,
+            found,
+            change=f"{status.value}:{now.isoformat()}",
+            started_on=started_on,
+        )
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -451,7 +486,10 @@ class AtsPull:
                 read += 1
                 if change.changed_at and (newest is None or change.changed_at > newest):
                     newest = change.changed_at
-                if change.candidate_id in linked and self.apply(team_id, kind, change):
+                if change.candidate_id not in linked:
+                    continue
+                started_on = self._started_on(team_id, conn, change)
+                if self.apply(team_id, kind, change, started_on=started_on):
                     applied += 1
             return newest
 

@@ -4,7 +4,7 @@ manager's answer. Each re-checks the actor's role, refuses a button the candidat
 settles the prompts it answers and tells the referrers in kind, generic words."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -419,12 +419,21 @@ class Candidates:
             **{"from": before.value if before else None, "to": status.value},
         )
 
-    def tell(self, s: Session, team_id: str, candidate: Candidate, *, change: str) -> None:
+    def tell(
+        self,
+        s: Session,
+        team_id: str,
+        candidate: Candidate,
+        *,
+        change: str,
+        started_on: date | None = None,
+    ) -> None:
         """Every card shows the new status, every prompt it answers says so; each referrer
-        hears each change of stage once; a hire (or a hire undone) moves the referrer's reward."""
+        hears each change of stage once; a hire (or a hire undone) moves the referrer's reward
+        (counted from `started_on`, the start date the ATS gave, else from the hire)."""
         refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
         if self.rewards is not None:
-            self.rewards.status_changed(s, candidate, at=self.clock())
+            self.rewards.status_changed(s, candidate, at=self.clock(), started_on=started_on)
         # The caller has just recorded the change (set_status): who made it, and when.
         if (done := changes.last_status(s, team_id, candidate.public_id)) is not None:
             changes.settle_prompts(s, self.outbox, team_id, candidate.public_id, done)

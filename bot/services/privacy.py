@@ -20,6 +20,7 @@ from bot.services.members import Members
 from bot.timecalc import add_months
 from storage.db import Sessions
 from storage.models import Candidate, Delivery
+from storage.repositories import ats as ats_repo
 from storage.repositories import (
     audit,
     candidates,
@@ -45,6 +46,9 @@ class ForgetPreview:
     # CVs referrers attached: refbot deletes its copies; each referrer's own upload stays in
     # their Slack files (a bot token cannot delete a user's file).
     cvs: int = 0
+    # The ATS refbot pushed them into ("greenhouse", "lever"): it keeps its own record (and the
+    # CV attached there); a forget in refbot does not reach it.
+    ats: str | None = None
 
 
 class Privacy:
@@ -74,6 +78,7 @@ class Privacy:
                 candidate=found.public_id,
                 name=found.name,
                 cvs=len(cvs_repo.for_candidate(s, found.id)),
+                ats=next((link.ats.value for link in ats_repo.links_of(s, found.id)), None),
             )
 
     def forget(self, *, team_id: str, actor_id: str, candidate: str) -> str:

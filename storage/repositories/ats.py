@@ -41,6 +41,7 @@ ATS_KINDS = (
     DeliveryKind.ATS_NOTE,
     DeliveryKind.ATS_PULL,
     DeliveryKind.ATS_STATUS,
+    DeliveryKind.ATS_CV,
 )
 
 

@@ -4,13 +4,15 @@ admins list, pay and export the payable ones; nobody else sees or touches them."
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot import rendering
 from bot.ats.greenhouse_emulator import GreenhouseEmulator
+from bot.ats.lever_emulator import LeverEmulator
 from bot.services.rewards import RewardBoard, RewardLine
 from bot.slack_emulator import SlackEmulator
 from storage.models import Candidate, Reward, Role
@@ -385,6 +387,56 @@ def test_a_hire_undone_in_the_ats_before_the_date_cancels_the_reward_and_nothing
     assert [r.status.value for r in rewards(atsbot)] == ["cancelled"]
     assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "won't be paid")) == 1)
     assert told(slack, EMPLOYEE, "now due") == []
+
+
+def test_a_greenhouse_hire_with_an_offer_counts_the_reward_from_the_start_date(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = pulling.ada_in_greenhouse(atsbot, gh, slack, "webhooks")
+    default_reward(atsbot)
+    starts = datetime.now(UTC).date() + timedelta(weeks=3)
+    gh.add_offer(application, starts - timedelta(days=7), status="Deprecated")
+    gh.add_offer(application, starts)  # the accepted offer, a later version
+
+    pulling.in_ats(atsbot, clock, "webhooks", lambda: gh.hire(application))
+
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    (reward,) = rewards(atsbot)
+    assert reward.started_on == starts
+    assert reward.payable_on == starts + timedelta(days=90)
+    promise = told(slack, EMPLOYEE, "€1,000")[0].plain_text()
+    assert f"{reward.payable_on:%B} {reward.payable_on.day}, {reward.payable_on.year}" in promise
+    assert gh.calls_to("GET /v3/offers")
+
+
+def test_a_greenhouse_hire_without_an_offer_counts_the_reward_from_the_hire(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = pulling.ada_in_greenhouse(atsbot, gh, slack, "polling")
+    default_reward(atsbot)
+
+    pulling.in_ats(atsbot, clock, "polling", lambda: gh.hire(application))
+
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    (reward,) = rewards(atsbot)
+    hired_on = datetime.now(ZoneInfo("America/New_York")).date()  # Alice's day
+    assert reward.started_on == hired_on
+    assert reward.payable_on == hired_on + timedelta(days=90)
+
+
+def test_a_lever_hire_counts_the_reward_from_the_offer_s_start_date(
+    atsbot: Refbot, slack: SlackEmulator, lever: LeverEmulator, clock: Clock, rita: str
+) -> None:
+    opportunity = pulling.ada_in_lever(atsbot, lever, slack, "webhooks")
+    default_reward(atsbot)
+    starts = datetime.now(UTC).date() + timedelta(weeks=3)
+    lever.add_offer(opportunity, starts)
+
+    pulling.in_ats(atsbot, clock, "webhooks", lambda: lever.hire(opportunity))
+
+    assert slack.wait_for(lambda: len(told(slack, EMPLOYEE, "€1,000")) == 1)
+    (reward,) = rewards(atsbot)
+    assert (reward.started_on, reward.payable_on) == (starts, starts + timedelta(days=90))
 
 
 # -- who sets and sees rewards ----------------------------------------------------------------
