@@ -34,6 +34,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.admin import Admin
 from bot.services.ats import Ats, AtsUrls, env_connection
+from bot.services.ats_history import AtsHistory
 from bot.services.ats_pull import AtsPull
 from bot.services.candidates import Candidates
 from bot.services.cards import Cards
@@ -232,6 +233,10 @@ def build(
             people=SlackDirectory(dispatch_clients),
             poll_seconds=settings.refbot_ats_poll_seconds,
         ),
+    )
+    # Rediscovery: the poll job also pulls the ATS's past candidates, a page per ATS_HISTORY row.
+    AtsHistory(
+        sessions=sessions, ats=ats, pull=services.ats_pull, roles=roles, outbox=outbox, clock=clock
     )
     composer = Composer()
     composer.register(DeliveryKind.DIGEST, composed(digests.content, rendering.digest))

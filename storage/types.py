@@ -139,6 +139,7 @@ class DeliveryKind(enum.StrEnum):
     ATS_PUSH = "ats_push"  # a referral into the workspace's ATS (bot.services.ats)
     ATS_NOTE = "ats_note"  # the referrer's words (and credit, where the ATS can't) as a note
     ATS_PULL = "ats_pull"  # a verified webhook's change, applied after the ack (ats_pull)
+    ATS_HISTORY = "ats_history"  # one page of the ATS's past candidates (ats_history)
 
 
 class DeliveryStatus(enum.StrEnum):

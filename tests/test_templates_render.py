@@ -21,7 +21,7 @@ from bot.rendering.blocks import MODAL_TITLE
 from bot.services.admin import BOUNDS, AdminResult, AdminView
 from bot.services.members import Audience
 from bot.services.outreach import ReachOutForm, ReachOutResult
-from bot.services.privacy import ForgetPreview
+from bot.services.privacy import ForgetDone, ForgetPreview
 from bot.services.referrals import ReferralFormView, ReferralResult
 from bot.services.roles import RoleForm, RoleLine
 from bot.services.snoozes import SnoozeResult
@@ -194,7 +194,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "ats/failed": lambda e: [
         {"kind": kind, "reason": "unexpected answer"}
-        for kind in ("ats_push", "ats_note", "ats_pull")
+        for kind in ("ats_push", "ats_note", "ats_pull", "ats_history")
     ],
     "ats/note": lambda e: [
         {"referrer": e.name, "email": email, "credit": credit, "note": note}
@@ -339,6 +339,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "is_archived",
                 "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
                 "ratelimited",
+                "service_unavailable",
                 "request_timeout",
             ],
             strict=True,
@@ -385,8 +386,8 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
             "tz": "Europe/Paris",
         }
     ],
-    "privacy/confirm": lambda e: [{"name": e.name}],
-    "privacy/done": one(),
+    "privacy/confirm": lambda e: [{"name": e.name, "ats": a} for a in ((), ("greenhouse",))],
+    "privacy/done": lambda e: [{"ats": a} for a in ((), ("lever",))],
     "privacy/refused": lambda e: [{"code": c} for c in ("invalid_key", "no_one")],
     "referral/done": lambda e: [
         {"name": e.name, "duplicate": d, "lead": lead, "yours": y, "noted": noted}
@@ -797,7 +798,7 @@ def modals(locale: str) -> Iterator[dict[str, Any]]:
         ReachOutResult(locale=locale, candidate_name=LONG, draft="Bonjour", channel="phone")
     )
     yield rendering.forget_modal(ForgetPreview(locale=locale, candidate="c1", name=LONG))
-    yield rendering.forget_done(locale)
+    yield rendering.forget_done(ForgetDone(locale=locale, ats=("greenhouse",)))
     yield rendering.outside_modal(locale, "referral_submit")
     yield rendering.session_start_modal(StartForm(locale=locale, channel_id="C1", roles=(role,)))
     yield rendering.contact_added(locale, AddResult(locale=locale, outcome="ended"))

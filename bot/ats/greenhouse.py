@@ -453,6 +453,43 @@ class GreenhouseClient:
                     changed_at=app.updated_at,
                 )
 
+    # -- rediscovery: the organisation's past candidates and its prospect pools ------------------
+
+    def history_page(
+        self,
+        updated_after: datetime | None,
+        *,
+        cursor: str | None = None,
+        per_page: int = PER_PAGE,
+    ) -> Page[tuple[AtsCandidate, AtsApplication | None]]:
+        """One page of candidates changed strictly after `updated_after` (None: every one),
+        summary fields only; store `next` to ask for the following page. The last stage is not
+        on a v3 candidate (it is an application's): None here.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-candidates (`updated_at=gt|...`,
+        https://harvestdocs.greenhouse.io/docs/list-endpoints), pages as
+        https://harvestdocs.greenhouse.io/docs/pagination (`per_page` on the first request
+        only, then the Link header's URL alone)."""
+        params = {"updated_at": f"gt|{_iso(updated_after)}"} if updated_after else {}
+        page = next(self._pages("candidates", params, cursor=cursor, per_page=per_page))
+        return Page(tuple((_candidate(c), None) for c in page.items), page.next)
+
+    def prospect_pools(self) -> list[AtsJob]:
+        """Prospect pools as jobs not open yet: an active pool is a role to come (refbot's
+        upcoming role), an inactive one is closed. Ids are "pool:<id>", apart from jobs'.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-prospect-pools"""
+        return [
+            AtsJob(
+                id=f"pool:{p['id']}",
+                title=str(p.get("name") or ""),
+                status="active" if p.get("active", True) else "inactive",
+                open=False,
+                updated_at=_time(p.get("updated_at")),
+            )
+            for p in self._all("prospect_pools")
+        ]
+
 
 # -- webhooks --------------------------------------------------------------------------------
 

@@ -204,6 +204,8 @@ class Ats:
         self._lock = threading.Lock()
         # Carries out ATS_PULL rows (a verified webhook's change): bot.services.ats_pull.
         self.pull: Callable[[Due], bool] | None = None
+        # Carries out ATS_HISTORY rows (a page of past candidates): bot.services.ats_history.
+        self.history: Callable[[Due], bool] | None = None
 
     # -- the referral path (no statement of its own) --------------------------------------------
 
@@ -516,6 +518,8 @@ class Ats:
         disconnected, the candidate forgotten). Raises SendError (AtsError) as classified."""
         if due.kind == DeliveryKind.ATS_PULL:
             return self.pull(due) if self.pull is not None else False
+        if due.kind == DeliveryKind.ATS_HISTORY:
+            return self.history(due) if self.history is not None else False
         with self.sessions() as s:
             conn = self.connection(s, due.team_id)
             referral = referrals.by_public_id(s, due.team_id, due.payload["referral"])

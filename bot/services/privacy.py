@@ -20,6 +20,7 @@ from bot.timecalc import add_months
 from storage.db import Sessions
 from storage.models import Candidate, Delivery
 from storage.repositories import (
+    ats,
     audit,
     candidates,
     deliveries,
@@ -40,6 +41,13 @@ class ForgetPreview:
     errors: dict[str, str] = field(default_factory=dict)
     candidate: str | None = None  # public id
     name: str = ""
+    ats: tuple[str, ...] = ()  # the ATSs she is linked to: refbot leaves their records alone
+
+
+@dataclass(frozen=True)
+class ForgetDone:
+    locale: str
+    ats: tuple[str, ...] = ()  # as in ForgetPreview: the answer says the ATS was left alone
 
 
 class Privacy:
@@ -64,16 +72,21 @@ class Privacy:
             found = candidates.find_duplicate(s, team_id, email=email, profile_url=url)
             if found is None or found.name == REMOVED_NAME:
                 return ForgetPreview(locale=locale, errors={"key": "no_one"})
-            return ForgetPreview(locale=locale, candidate=found.public_id, name=found.name)
+            return ForgetPreview(
+                locale=locale, candidate=found.public_id, name=found.name, ats=_ats(s, found)
+            )
 
-    def forget(self, *, team_id: str, actor_id: str, candidate: str) -> str:
-        """Erase the candidate's personal data everywhere (admins only)."""
+    def forget(self, *, team_id: str, actor_id: str, candidate: str) -> ForgetDone:
+        """Erase the candidate's personal data everywhere in refbot (admins only); the ATS
+        she is linked to keeps its own record (refbot never erases there)."""
         locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
+        linked: tuple[str, ...] = ()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is not None and found.name != REMOVED_NAME:
+                linked = _ats(s, found)
                 self._erase(s, found, actor_id=actor_id, reason="request")
-        return locale
+        return ForgetDone(locale=locale, ats=linked)
 
     def purge(self) -> int:
         """The retention job: erase every archived candidate older than its workspace's
@@ -196,3 +209,7 @@ class Privacy:
             in_flight = row.status == DeliveryStatus.CLAIMED
             if (row.sent_ts is not None or in_flight) and "edit" not in row.payload:
                 edit(row, row.kind, dict(row.payload), in_flight=in_flight)  # its own composer
+
+
+def _ats(s: Session, found: Candidate) -> tuple[str, ...]:
+    return tuple(sorted({link.ats.value for link in ats.links_of(s, found.id)}))

@@ -27,7 +27,12 @@ from storage.types import AtsKind, AtsMode, AtsPush, DeliveryKind, DeliveryStatu
 # missing permission): retried slowly without counting attempts, resumed when an admin
 # reconnects. Not WAITING_FOR_TOKEN: a Slack reinstall says nothing about the ATS.
 WAITING_FOR_ATS = "waiting for working ATS credentials: "
-ATS_KINDS = (DeliveryKind.ATS_PUSH, DeliveryKind.ATS_NOTE, DeliveryKind.ATS_PULL)
+ATS_KINDS = (
+    DeliveryKind.ATS_PUSH,
+    DeliveryKind.ATS_NOTE,
+    DeliveryKind.ATS_PULL,
+    DeliveryKind.ATS_HISTORY,
+)
 
 
 def connection(s: Session, team_id: str) -> AtsConnection | None:
