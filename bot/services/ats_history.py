@@ -21,7 +21,8 @@
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import contacts
+from bot.ats.errors import AtsError
 from bot.ats.greenhouse import GreenhouseClient
 from bot.ats.models import AtsApplication, AtsCandidate, AtsJob, AtsStageChange, Page
 from bot.clock import Clock
@@ -66,6 +68,10 @@ URL_MAX = _COLUMNS.profile_url.type.length
 ATS_ID_MAX = 64
 DATED = (CandidateStatus.ARCHIVED, CandidateStatus.NOT_A_FIT)
 EMAIL, URL = ContactKind.EMAIL, ContactKind.PROFILE_URL
+# 429s a page waits out in place, each Retry-After no longer than RATE_WAIT_MAX seconds (the
+# dispatcher's lease is 60 s); beyond, the row is rescheduled by the dispatcher.
+RATE_WAITS = 3
+RATE_WAIT_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class AtsHistory:
         outbox: Outbox,
         clock: Clock,
         page_size: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.sessions = sessions
         self.ats = ats
@@ -97,6 +104,7 @@ class AtsHistory:
         self.outbox = outbox
         self.clock = clock
         self.page_size = page_size  # None: the largest page the ATS serves
+        self.sleep = sleep
         ats.history = self.run
         pull.history = self.start
 
@@ -150,11 +158,22 @@ class AtsHistory:
         client = self.ats.client_for(due.team_id, conn)
         after = _time(payload.get("after"))
         size = {} if self.page_size is None else _size(client, self.page_size)
-        page = self.ats._calling(
-            due.team_id,
-            conn,
-            lambda: client.history_page(after, cursor=payload.get("cursor"), **size),
-        )
+        for waits in range(RATE_WAITS + 1):
+            try:
+                page = self.ats._calling(
+                    due.team_id,
+                    conn,
+                    lambda: client.history_page(after, cursor=payload.get("cursor"), **size),
+                )
+                break
+            except AtsError as error:
+                # A bulk read meets the rate limit by design: a short Retry-After is waited
+                # out here (the lease lasts longer), a longer one reschedules the row.
+                if error.kind != "rate_limited" or waits == RATE_WAITS:
+                    raise
+                if error.retry_after > RATE_WAIT_MAX:
+                    raise
+                self.sleep(max(error.retry_after, 0.1))
         self.save_page(due.team_id, conn.kind, page, payload)
         return True
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     column,
+    exists,
     func,
     literal_column,
     select,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.models import Candidate
+from storage.models import Candidate, Referral, Role
 
 FILTER_KEYS = frozenset({"status", "role", "tag"})
 MAX_TERMS = 16  # words and phrases together; a longer query is cut, not refused
@@ -90,25 +91,77 @@ def search(
     query: SearchQuery,
     *,
     statuses: Sequence[str] | None = None,
+    role: str | None = None,
+    tag: str | None = None,
     limit: int = 10,
 ) -> list[tuple[int, float]]:
-    """(candidate id, rank) of the team's best matches, best first (rank: higher is better)."""
+    """(candidate id, rank) of the team's best matches, best first (rank: higher is better).
+    `role` and `tag` (the `role:` and `tag:` filters) keep candidates referred to a role whose
+    title holds those words, and whose tags hold these: in SQL, so `limit` counts what is
+    shown."""
     terms = _terms(query)
     if not terms or limit <= 0 or (statuses is not None and not statuses):
         return []
     if statuses is not None:
         statuses = [str(status) for status in statuses]  # a StrEnum's value, on every driver
+    kept = _filters(role, tag)
     if s.get_bind().dialect.name == "sqlite":
         # The best limit x 5 matches of every team, then this team's among them; if that leaves
         # too few, all matches: exact either way, and one workspace never needs the second.
         for window in (limit * SQLITE_WINDOW, None):
-            found = s.execute(_sqlite_statement(terms, team_id, statuses, window).limit(limit))
+            statement = _sqlite_statement(terms, team_id, statuses, window).where(*kept)
+            found = s.execute(statement.limit(limit))
             rows = [(candidate_id, float(score)) for candidate_id, score in found]
             if len(rows) == limit:
                 break
         return rows
-    statement = _postgresql_statement(terms, team_id, statuses).limit(limit)
+    statement = _postgresql_statement(terms, team_id, statuses, kept).limit(limit)
     return [(candidate_id, float(score)) for candidate_id, score in s.execute(statement)]
+
+
+def listed(
+    s: Session,
+    team_id: str,
+    statuses: Sequence[str],
+    *,
+    role: str | None = None,
+    tag: str | None = None,
+    limit: int,
+) -> list[int]:
+    """Ids of the team's candidates in these statuses kept by the filters, most recently
+    active first (a filter alone, `/refbot find status:snoozed tag:rust`, is a list)."""
+    return list(
+        s.scalars(
+            select(Candidate.id)
+            .where(
+                Candidate.team_id == team_id,
+                Candidate.status.in_([str(status) for status in statuses]),
+                *_filters(role, tag),
+            )
+            .order_by(Candidate.last_activity_at.desc(), Candidate.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _filters(role: str | None, tag: str | None) -> list[ColumnElement[bool]]:
+    """`role:` and `tag:` as conditions on candidates: words in a referral's role title, in
+    the tags; case never matters (LIKE escapes the user's % and _)."""
+    kept: list[ColumnElement[bool]] = []
+    if tag:
+        kept.append(func.lower(Candidate.tags).contains(tag.lower(), autoescape=True))
+    if role:
+        kept.append(
+            exists(
+                select(Referral.id)
+                .join(Role, Role.id == Referral.role_id)
+                .where(
+                    Referral.candidate_id == Candidate.id,
+                    func.lower(Role.title).contains(role.lower(), autoescape=True),
+                )
+            )
+        )
+    return kept
 
 
 # A term: its tokens (a phrase when several), and whether the last one is a prefix.
@@ -173,7 +226,10 @@ def _fts5_string(text: str) -> str:
 
 
 def _postgresql_statement(
-    terms: list[Term], team_id: str, statuses: Sequence[str] | None
+    terms: list[Term],
+    team_id: str,
+    statuses: Sequence[str] | None,
+    kept: Sequence[ColumnElement[bool]] = (),
 ) -> Select[tuple[int, float]]:
     tsquery = " & ".join(_tsquery_term(tokens, prefix) for tokens, prefix in terms)
     documents = table(
@@ -195,6 +251,8 @@ def _postgresql_statement(
     )
     if statuses is not None:
         statement = statement.where(documents.c.status.in_(statuses))
+    if kept:  # only then the join: a plain search needs none (see revision 0003)
+        statement = statement.join(Candidate, Candidate.id == documents.c.candidate_id).where(*kept)
     return statement
 
 
