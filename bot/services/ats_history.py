@@ -71,6 +71,7 @@ EMAIL, URL = ContactKind.EMAIL, ContactKind.PROFILE_URL
 # 429s a page waits out in place, each Retry-After no longer than RATE_WAIT_MAX seconds (the
 # dispatcher's lease is 60 s); beyond, the row is rescheduled by the dispatcher.
 RATE_WAITS = 3
+SAVE_CHUNK = 100  # people a transaction saves: a page of 500 is five short writes
 RATE_WAIT_MAX = 10.0
 
 
@@ -202,9 +203,21 @@ class AtsHistory:
             stamps.append(seen)
         newest = max(stamps) if stamps else None
         now = self.clock()
+        counts = {"created": 0, "joined": 0, "updated": 0}
+        items = list(people.items())
         try:
+            # A few short transactions, not one long one: a webhook's or a referral's write
+            # waits no longer than one chunk (SQLite has one writer). Saving a chunk again
+            # (a crash after it) changes nothing; the last one carries the page's outcome.
+            chunks = [items[i : i + SAVE_CHUNK] for i in range(0, len(items), SAVE_CHUNK)]
+            chunks = chunks or [[]]
+            for chunk in chunks[:-1]:
+                with self.sessions.begin() as s:
+                    for key, n in _Page(s, team_id, kind, now).save(dict(chunk)).items():
+                        counts[key] += n
             with self.sessions.begin() as s:
-                counts = _Page(s, team_id, kind, now).save(people)
+                for key, n in _Page(s, team_id, kind, now).save(dict(chunks[-1])).items():
+                    counts[key] += n
                 if page.next:
                     following = {
                         **payload,
