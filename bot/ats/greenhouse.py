@@ -21,6 +21,7 @@ Sources, read for this module (each endpoint's docstring names its page):
   sha256 <hex HMAC-SHA256(secret key, raw body)>`, a `Greenhouse-Event-ID` per delivery.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -473,6 +474,31 @@ class GreenhouseClient:
         params = {"updated_at": f"gt|{_iso(updated_after)}"} if updated_after else {}
         page = next(self._pages("candidates", params, cursor=cursor, per_page=per_page))
         return Page(tuple((_candidate(c), None) for c in page.items), page.next)
+
+    def history_applications(
+        self, *, cursor: str | None = None, per_page: int = PER_PAGE
+    ) -> Page[AtsApplication]:
+        """One page of every application, its stage named (rediscovery's last stages).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-applications and
+        https://harvestdocs.greenhouse.io/reference/get_v3-job-interview-stages (`job_ids`, at
+        most 50 a request)"""
+        page = next(self._pages("applications", None, cursor=cursor, per_page=per_page))
+        apps = [_application(a) for a in page.items]
+        jobs = sorted({a.job_id for a in apps if a.job_id and a.outcome == "active"})
+        names: dict[str, str] = {}
+        for start in range(0, len(jobs), 50):
+            names.update(self.stage_names(set(jobs[start : start + 50])))
+        reasons = self.rejection_reasons() if any(a.reason for a in apps) else {}
+        named = tuple(
+            dataclasses.replace(
+                a,
+                stage_name=names.get(a.stage_id or ""),
+                reason=reasons.get(a.reason, a.reason) if a.reason else None,
+            )
+            for a in apps
+        )
+        return Page(named, page.next)
 
     def prospect_pools(self) -> list[AtsJob]:
         """Prospect pools as jobs not open yet: an active pool is a role to come (refbot's

@@ -367,6 +367,45 @@ class GreenhouseEmulator(AtsEmulator):
         with self._lock:
             self._update(self._get("candidates", candidate_id), **fields)
 
+    def add_past_application(
+        self,
+        candidate_id: str,
+        job_id: str | None,
+        *,
+        stage: str | None = None,
+        status: str = "in_process",
+        reason: str | None = None,
+    ) -> str:
+        """An application from the organisation's history: at a stage of its job, hired, or
+        rejected for a reason."""
+        with self._lock:
+            stage_id = None
+            if stage is not None:
+                stage_id = next(
+                    s["id"]
+                    for s in self._rows["job_interview_stages"].values()
+                    if s["job_id"] == int(job_id or 0) and s["name"] == stage
+                )
+            found = None
+            if reason is not None:
+                found = next(
+                    r["id"] for r in self._rows["rejection_reasons"].values() if r["name"] == reason
+                )
+            app = self._insert(
+                "applications",
+                {
+                    "candidate_id": int(candidate_id),
+                    "job_id": None if job_id is None else int(job_id),
+                    "prospect": job_id is None,
+                    "status": status,
+                    "job_interview_stage_id": stage_id,
+                    "source_id": None,
+                    "referrer_id": None,
+                    "rejection_reason_id": found,
+                },
+            )
+            return str(app["id"])
+
     def add_prospect_pool(self, name: str, *, active: bool = True) -> str:
         """A prospect pool, organisation-wide (no department, office or job restriction).
 

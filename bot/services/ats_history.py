@@ -9,7 +9,8 @@
   whose row is still pending; reading a page twice changes nothing.
 - Only summary fields come over: name, emails and links, headline, company, tags, where the
   person stood (Lever: the opportunity's stage or archive reason; Greenhouse keeps stages on
-  applications, so its past candidates are archived), and the ATS's dates.
+  applications: a first pull then pages through them once, the latest of each person's sets
+  her status; no stage: archived), and the ATS's dates.
 - A person refbot holds already (the same ATS id, or one of her emails or links) is joined, not
   doubled: her link is kept or added, her refbot data stays. A pulled person's summary follows
   later edits in the ATS; her status then moves with the stage pull (ats_pull), like any linked
@@ -24,8 +25,8 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -71,6 +72,9 @@ EMAIL, URL = ContactKind.EMAIL, ContactKind.PROFILE_URL
 # 429s a page waits out in place, each Retry-After no longer than RATE_WAIT_MAX seconds (the
 # dispatcher's lease is 60 s); beyond, the row is rescheduled by the dispatcher.
 RATE_WAITS = 3
+APPLICATIONS = "applications"  # a first Greenhouse pull's second phase: last stages
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+T = TypeVar("T")
 SAVE_CHUNK = 100  # people a transaction saves: a page of 500 is five short writes
 RATE_WAIT_MAX = 10.0
 
@@ -159,14 +163,23 @@ class AtsHistory:
         client = self.ats.client_for(due.team_id, conn)
         after = _time(payload.get("after"))
         size = {} if self.page_size is None else _size(client, self.page_size)
+        cursor = payload.get("cursor")
+        if payload.get("phase") == APPLICATIONS and isinstance(client, GreenhouseClient):
+            stages = self._waiting(
+                due.team_id, conn, lambda: client.history_applications(cursor=cursor, **size)
+            )
+            self.save_stages(due.team_id, conn.kind, stages, payload)
+            return True
+        page = self._waiting(
+            due.team_id, conn, lambda: client.history_page(after, cursor=cursor, **size)
+        )
+        self.save_page(due.team_id, conn.kind, page, payload)
+        return True
+
+    def _waiting(self, team_id: str, conn: Connection, call: Callable[[], T]) -> T:
         for waits in range(RATE_WAITS + 1):
             try:
-                page = self.ats._calling(
-                    due.team_id,
-                    conn,
-                    lambda: client.history_page(after, cursor=payload.get("cursor"), **size),
-                )
-                break
+                return self.ats._calling(team_id, conn, call)
             except AtsError as error:
                 # A bulk read meets the rate limit by design: a short Retry-After is waited
                 # out here (the lease lasts longer), a longer one reschedules the row.
@@ -175,8 +188,44 @@ class AtsHistory:
                 if error.retry_after > RATE_WAIT_MAX:
                     raise
                 self.sleep(max(error.retry_after, 0.1))
-        self.save_page(due.team_id, conn.kind, page, payload)
-        return True
+        raise AssertionError("unreachable")
+
+    def save_stages(
+        self,
+        team_id: str,
+        kind: AtsKind,
+        page: Page[AtsApplication],
+        payload: dict[str, Any],
+    ) -> int:
+        """A page of Greenhouse applications, read once after a first pull's candidates: the
+        last stage of each person it created (later moves come through ats_pull's polling).
+        How many statuses it set."""
+        latest: dict[str, AtsApplication] = {}
+        for app in page.items:
+            held = latest.get(app.candidate_id)
+            if held is None or (app.updated_at or _EPOCH) >= (held.updated_at or _EPOCH):
+                latest[app.candidate_id] = app
+        now, moved = self.clock(), 0
+        with self.sessions.begin() as s:
+            linked = repo.links(s, team_id, kind, list(latest))
+            pulled = {aid: cid for aid, (cid, outcome) in linked.items() if outcome == repo.PULLED}
+            found = repo.by_ids(s, set(pulled.values()))
+            for ats_id, candidate_id in pulled.items():
+                candidate = found.get(candidate_id)
+                if candidate is None or candidate.name == REMOVED_NAME:
+                    continue
+                status = _status(kind, latest[ats_id])
+                if candidate.status != status:
+                    candidate.status = status
+                    candidate.archived_at = now if status in DATED else None
+                    moved += 1
+            if page.next:
+                following = {**payload, "page": int(payload["page"]) + 1, "cursor": page.next}
+                self._queue(s, team_id, following, now)
+            else:
+                newest = _time(payload.get("newest"))
+                repo.finish(s, team_id, kind, position=_position(payload, newest), now=now)
+        return moved
 
     def save_page(
         self,
@@ -226,6 +275,16 @@ class AtsHistory:
                         "newest": newest.isoformat() if newest else None,
                     }
                     self._queue(s, team_id, following, now)
+                elif kind == AtsKind.GREENHOUSE and payload.get("after") is None:
+                    # A first pull: where each person stood is on her applications.
+                    stages = {
+                        **payload,
+                        "phase": APPLICATIONS,
+                        "page": int(payload["page"]) + 1,
+                        "cursor": None,
+                        "newest": newest.isoformat() if newest else None,
+                    }
+                    self._queue(s, team_id, stages, now)
                 else:
                     repo.finish(s, team_id, kind, position=_position(payload, newest), now=now)
         except IntegrityError:

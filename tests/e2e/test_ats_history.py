@@ -288,6 +288,36 @@ def test_past_lever_candidates_come_with_their_last_stage_and_changes_only_after
     assert after  # asked with updated_at_start, past the first pull's newest change
 
 
+def test_past_greenhouse_candidates_arrive_at_their_last_stage(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
+) -> None:
+    job = gh.add_job("Data Engineer", status="closed")
+    hired, withdrew, onsite, rejected, prospect = gh.add_candidates(
+        [
+            {"first_name": name, "last_name": "Past", "email": f"{name.lower()}@example.org"}
+            for name in ("Hiro", "Wanda", "Olga", "Rex", "Pia")
+        ]
+    )
+    gh.add_past_application(hired, job, status="hired")
+    gh.add_past_application(withdrew, job, status="rejected", reason="Withdrew")
+    gh.add_past_application(onsite, job, stage="Onsite")
+    gh.add_past_application(rejected, job, stage="Onsite")
+    gh.add_past_application(rejected, job, status="rejected", reason="Lacking skill(s)")
+    connect_greenhouse(atsbot, gh, mode="polling")
+
+    pull_history(atsbot)
+
+    with atsbot.runtime.dispatcher.sessions() as s:
+        statuses = {c.name: c.status.value for c in s.scalars(select(Candidate))}
+    assert statuses == {
+        "Hiro Past": "hired",
+        "Wanda Past": "archived",
+        "Olga Past": "interviewing",
+        "Rex Past": "not_a_fit",
+        "Pia Past": "archived",
+    }
+
+
 def test_greenhouse_prospect_pools_become_upcoming_roles_and_a_retired_pool_closes_its_role(
     atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
 ) -> None:
