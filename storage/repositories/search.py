@@ -33,6 +33,7 @@ MAX_TOKEN_LENGTH = 64  # longer "words" (a pasted hash) are dropped: nobody sear
 MAX_TERM_TOKENS = 32  # a phrase pasted from a CV is cut there
 MIN_PREFIX_LENGTH = 2  # "c" as a prefix would match half the index; it is matched whole
 SQLITE_WINDOW = 5  # see search()
+RECENT = 1_000  # a query with more matches ranks its most recent ones first (see search())
 
 # bm25 weights per FTS5 column (name, email, company, headline, tags, notes, status): a name
 # match ranks above a company above a headline above a note. PostgreSQL's setweight A..D mirror
@@ -105,18 +106,48 @@ def search(
     if statuses is not None:
         statuses = [str(status) for status in statuses]  # a StrEnum's value, on every driver
     kept = _filters(role, tag)
+    rows: list[tuple[int, float]] = []
+    # A vague query ("pyth" at a million candidates: 85,000 matches) is ranked among its
+    # RECENT most recent matches (ids grow with time), not all of them: ranking is what costs,
+    # per match. When that leaves fewer than `limit` (filters), every match is ranked: exact,
+    # as a query with fewer matches always is.
     if s.get_bind().dialect.name == "sqlite":
-        # The best limit x 5 matches of every team, then this team's among them; if that leaves
-        # too few, all matches: exact either way, and one workspace never needs the second.
-        for window in (limit * SQLITE_WINDOW, None):
-            statement = _sqlite_statement(terms, team_id, statuses, window).where(*kept)
-            found = s.execute(statement.limit(limit))
-            rows = [(candidate_id, float(score)) for candidate_id, score in found]
+        for recent in (RECENT, None):
+            floor = None if recent is None else _sqlite_floor(s, terms, statuses, recent)
+            if recent is not None and floor is None:
+                continue  # fewer matches than that: rank them all
+            # The best limit x 5 matches of every team, then this team's among them; if that
+            # leaves too few, all matches: exact either way.
+            for window in (limit * SQLITE_WINDOW, None):
+                statement = _sqlite_statement(terms, team_id, statuses, window, floor)
+                found = s.execute(statement.where(*kept).limit(limit))
+                rows = [(candidate_id, float(score)) for candidate_id, score in found]
+                if len(rows) == limit:
+                    break
             if len(rows) == limit:
                 break
         return rows
-    statement = _postgresql_statement(terms, team_id, statuses, kept).limit(limit)
-    return [(candidate_id, float(score)) for candidate_id, score in s.execute(statement)]
+    for recent in (RECENT, None):
+        statement = _postgresql_statement(terms, team_id, statuses, kept, recent, limit)
+        rows = [(candidate_id, float(score)) for candidate_id, score in s.execute(statement)]
+        if len(rows) == limit:
+            break
+    return rows[:limit]
+
+
+def _sqlite_floor(
+    s: Session, terms: "list[Term]", statuses: Sequence[str] | None, recent: int
+) -> int | None:
+    """The rowid of the `recent`-th most recent match of any team, or None when there are
+    fewer: FTS5 walks its matches newest first without ranking them."""
+    documents = table("search_documents", column("rowid"))
+    fts = literal_column("search_documents")
+    statement = (
+        select(documents.c.rowid)
+        .where(fts.op("MATCH")(_sqlite_match(terms, statuses)))
+        .order_by(documents.c.rowid.desc())
+    )
+    return s.scalar(statement.offset(recent - 1).limit(1))
 
 
 def listed(
@@ -192,13 +223,22 @@ def _is_token_char(ch: str) -> bool:
     return category[0] in "LMN" or category in ("So", "Co")
 
 
-def _sqlite_statement(
-    terms: list[Term], team_id: str, statuses: Sequence[str] | None, window: int | None
-) -> Select[tuple[int, float]]:
+def _sqlite_match(terms: list[Term], statuses: Sequence[str] | None) -> str:
     words = " AND ".join(_fts5_string(" ".join(t)) + ("*" if prefix else "") for t, prefix in terms)
     match = f"{SEARCHED_COLUMNS} : ({words})"
     if statuses is not None:
         match += " AND status : (" + " OR ".join(map(_fts5_string, statuses)) + ")"
+    return match
+
+
+def _sqlite_statement(
+    terms: list[Term],
+    team_id: str,
+    statuses: Sequence[str] | None,
+    window: int | None,
+    floor: int | None = None,
+) -> Select[tuple[int, float]]:
+    match = _sqlite_match(terms, statuses)
     documents = table("search_documents", column("rowid"))
     fts = literal_column("search_documents")  # FTS5 names the table itself in MATCH and bm25
     bm25: ColumnElement[float] = func.bm25(fts, *BM25_WEIGHTS)  # negative: lower is better
@@ -208,6 +248,7 @@ def _sqlite_statement(
     ranked = (
         select(documents.c.rowid.label("id"), score)
         .where(fts.op("MATCH")(match))
+        .where(true() if floor is None else documents.c.rowid >= floor)  # FTS5 seeks to it
         .order_by(score.desc(), documents.c.rowid)
         .limit(window)
         .subquery()
@@ -230,7 +271,12 @@ def _postgresql_statement(
     team_id: str,
     statuses: Sequence[str] | None,
     kept: Sequence[ColumnElement[bool]] = (),
+    recent: int | None = None,
+    limit: int = 10,
 ) -> Select[tuple[int, float]]:
+    """The team's matches ranked by ts_rank; with `recent`, its `recent` newest matches only,
+    walked newest first in the (team_id, candidate_id) index of revision 0011 and ranked
+    then (ts_rank needs no statistics of the other matches: the same score either way)."""
     tsquery = " & ".join(_tsquery_term(tokens, prefix) for tokens, prefix in terms)
     documents = table(
         "search_documents",
@@ -241,19 +287,28 @@ def _postgresql_statement(
     )
     # In FROM, so that to_tsquery runs once, not once per row that ts_rank scores.
     query = func.to_tsquery(literal_column("'search_simple'"), tsquery).alias("query")
-    score = func.ts_rank(documents.c.document, query.column).label("score")
-    statement = (
-        select(documents.c.candidate_id, score)
+    matching = (
+        select(documents.c.candidate_id, documents.c.document)
         .select_from(documents)
         .join(query, true())
         .where(documents.c.team_id == team_id, documents.c.document.op("@@")(query.column))
-        .order_by(score.desc(), documents.c.candidate_id)
     )
     if statuses is not None:
-        statement = statement.where(documents.c.status.in_(statuses))
+        matching = matching.where(documents.c.status.in_(statuses))
     if kept:  # only then the join: a plain search needs none (see revision 0003)
-        statement = statement.join(Candidate, Candidate.id == documents.c.candidate_id).where(*kept)
-    return statement
+        matching = matching.join(Candidate, Candidate.id == documents.c.candidate_id).where(*kept)
+    if recent is not None:
+        matching = matching.order_by(documents.c.candidate_id.desc()).limit(recent)
+    found = matching.subquery("found")
+    outer = func.to_tsquery(literal_column("'search_simple'"), tsquery).alias("outer_query")
+    score = func.ts_rank(found.c.document, outer.column).label("score")
+    return (
+        select(found.c.candidate_id, score)
+        .select_from(found)
+        .join(outer, true())
+        .order_by(score.desc(), found.c.candidate_id)
+        .limit(limit)
+    )
 
 
 def _tsquery_term(tokens: tuple[str, ...], prefix: bool) -> str:
