@@ -33,7 +33,7 @@ MAX_TOKEN_LENGTH = 64  # longer "words" (a pasted hash) are dropped: nobody sear
 MAX_TERM_TOKENS = 32  # a phrase pasted from a CV is cut there
 MIN_PREFIX_LENGTH = 2  # "c" as a prefix would match half the index; it is matched whole
 SQLITE_WINDOW = 5  # see search()
-RECENT = 1_000  # a query with more matches ranks its most recent ones first (see search())
+RECENT = 1_000  # a query with more matches ranks its newest ones only (see search())
 
 # bm25 weights per FTS5 column (name, email, company, headline, tags, notes, status): a name
 # match ranks above a company above a headline above a note. PostgreSQL's setweight A..D mirror
@@ -112,18 +112,17 @@ def search(
     # per match. When that leaves fewer than `limit` (filters), every match is ranked: exact,
     # as a query with fewer matches always is.
     if s.get_bind().dialect.name == "sqlite":
-        for recent in (RECENT, None):
-            floor = None if recent is None else _sqlite_floor(s, terms, statuses, recent)
-            if recent is not None and floor is None:
-                continue  # fewer matches than that: rank them all
-            # The best limit x 5 matches of every team, then this team's among them; if that
-            # leaves too few, all matches: exact either way.
-            for window in (limit * SQLITE_WINDOW, None):
-                statement = _sqlite_statement(terms, team_id, statuses, window, floor)
-                found = s.execute(statement.where(*kept).limit(limit))
-                rows = [(candidate_id, float(score)) for candidate_id, score in found]
-                if len(rows) == limit:
-                    break
+        floor = _sqlite_floor(s, terms, team_id, statuses, RECENT)
+        if floor is not None:
+            rows = _sqlite_recent(s, terms, team_id, statuses, kept, floor, limit)
+            if len(rows) == limit:
+                return rows
+        # The best limit x 5 matches of every team, then this team's among them; if that
+        # leaves too few, all matches: exact either way.
+        for window in (limit * SQLITE_WINDOW, None):
+            statement = _sqlite_statement(terms, team_id, statuses, window)
+            found = s.execute(statement.where(*kept).limit(limit))
+            rows = [(candidate_id, float(score)) for candidate_id, score in found]
             if len(rows) == limit:
                 break
         return rows
@@ -136,15 +135,16 @@ def search(
 
 
 def _sqlite_floor(
-    s: Session, terms: "list[Term]", statuses: Sequence[str] | None, recent: int
+    s: Session, terms: "list[Term]", team_id: str, statuses: Sequence[str] | None, recent: int
 ) -> int | None:
-    """The rowid of the `recent`-th most recent match of any team, or None when there are
-    fewer: FTS5 walks its matches newest first without ranking them."""
+    """The rowid of the team's `recent`-th most recent match, or None when there are fewer:
+    FTS5 walks its matches newest first without ranking them."""
     documents = table("search_documents", column("rowid"))
     fts = literal_column("search_documents")
     statement = (
         select(documents.c.rowid)
-        .where(fts.op("MATCH")(_sqlite_match(terms, statuses)))
+        .join(Candidate, Candidate.id == documents.c.rowid)
+        .where(fts.op("MATCH")(_sqlite_match(terms, statuses)), Candidate.team_id == team_id)
         .order_by(documents.c.rowid.desc())
     )
     return s.scalar(statement.offset(recent - 1).limit(1))
@@ -223,6 +223,79 @@ def _is_token_char(ch: str) -> bool:
     return category[0] in "LMN" or category in ("So", "Co")
 
 
+def _sqlite_recent(
+    s: Session,
+    terms: "list[Term]",
+    team_id: str,
+    statuses: Sequence[str] | None,
+    kept: Sequence[ColumnElement[bool]],
+    floor: int,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The newest RECENT matches ranked here, by the bm25 column weights: FTS5's bm25 reads
+    every match's document frequencies first, which costs as much as ranking them all."""
+    documents = table("search_documents", column("rowid"))
+    fts = literal_column("search_documents")
+    ids = list(
+        s.scalars(
+            select(documents.c.rowid).where(
+                fts.op("MATCH")(_sqlite_match(terms, statuses)), documents.c.rowid >= floor
+            )
+        )
+    )
+    found = s.execute(
+        select(
+            Candidate.id,
+            Candidate.name,
+            Candidate.email,
+            Candidate.company,
+            Candidate.headline,
+            Candidate.tags,
+        ).where(Candidate.id.in_(ids), Candidate.team_id == team_id, *kept)
+    ).all()
+    wanted = [(tuple(_fold(t) for t in tokens), prefix) for tokens, prefix in terms]
+    ranked = sorted(
+        ((row[0], _score(row[1:], wanted)) for row in found), key=lambda pair: (-pair[1], pair[0])
+    )
+    return ranked[:limit]
+
+
+def _fold(text: str) -> str:
+    """Case and accents folded, as FTS5's unicode61 tokenizer with remove_diacritics 2 does."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+_WORDS = re.compile(r"[^\W_]+")  # close enough to _tokens() for ranking, and fast
+
+
+def _score(texts: Sequence[str | None], wanted: list[tuple[tuple[str, ...], bool]]) -> float:
+    """Each term's occurrences, weighted by the column (BM25_WEIGHTS); a term found in none of
+    these columns matched in the notes."""
+    folded = [_fold(text) if text else "" for text in texts]
+    columns: list[list[str] | None] = [None] * len(folded)
+    score = 0.0
+    for tokens, prefix in wanted:
+        found = 0.0
+        for c, (weight, value) in enumerate(zip(BM25_WEIGHTS, folded, strict=False)):
+            if tokens[0] not in value:
+                continue  # most columns hold none of the words: no need to split them
+            if columns[c] is None:
+                columns[c] = _WORDS.findall(value)
+            words = columns[c] or []
+            n = len(tokens)
+            for i in range(len(words) - n + 1):
+                head, last = words[i : i + n - 1], words[i + n - 1]
+                if list(head) == list(tokens[:-1]) and (
+                    last.startswith(tokens[-1]) if prefix else last == tokens[-1]
+                ):
+                    found += weight
+        score += found or BM25_WEIGHTS[5]  # the notes' weight
+    return score
+
+
 def _sqlite_match(terms: list[Term], statuses: Sequence[str] | None) -> str:
     words = " AND ".join(_fts5_string(" ".join(t)) + ("*" if prefix else "") for t, prefix in terms)
     match = f"{SEARCHED_COLUMNS} : ({words})"
@@ -232,11 +305,7 @@ def _sqlite_match(terms: list[Term], statuses: Sequence[str] | None) -> str:
 
 
 def _sqlite_statement(
-    terms: list[Term],
-    team_id: str,
-    statuses: Sequence[str] | None,
-    window: int | None,
-    floor: int | None = None,
+    terms: list[Term], team_id: str, statuses: Sequence[str] | None, window: int | None
 ) -> Select[tuple[int, float]]:
     match = _sqlite_match(terms, statuses)
     documents = table("search_documents", column("rowid"))
@@ -248,7 +317,6 @@ def _sqlite_statement(
     ranked = (
         select(documents.c.rowid.label("id"), score)
         .where(fts.op("MATCH")(match))
-        .where(true() if floor is None else documents.c.rowid >= floor)  # FTS5 seeks to it
         .order_by(score.desc(), documents.c.rowid)
         .limit(window)
         .subquery()
