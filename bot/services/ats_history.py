@@ -116,10 +116,15 @@ class AtsHistory:
     # -- the poll job's side -------------------------------------------------------------------
 
     def start(self, team_id: str, conn: Connection) -> bool:
-        """Prospect pools as upcoming roles (Greenhouse), then the next pull queued unless one
-        is running; True when a pull was queued."""
+        """The next pull queued unless one is running, then prospect pools as upcoming roles
+        (Greenhouse; credentials without that permission stop only this part, and the admins
+        are told once). True when a pull was queued."""
+        queued = self._start_pull(team_id, conn)
         if conn.kind == AtsKind.GREENHOUSE:
             self.sync_pools(team_id, conn)
+        return queued
+
+    def _start_pull(self, team_id: str, conn: Connection) -> bool:
         now = self.clock()
         with self.sessions.begin() as s:
             if repo.running(s, team_id):

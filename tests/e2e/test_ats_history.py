@@ -292,7 +292,7 @@ def test_past_greenhouse_candidates_arrive_at_their_last_stage(
     atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
 ) -> None:
     job = gh.add_job("Data Engineer", status="closed")
-    hired, withdrew, onsite, rejected, prospect = gh.add_candidates(
+    hired, withdrew, onsite, rejected, _no_application = gh.add_candidates(
         [
             {"first_name": name, "last_name": "Past", "email": f"{name.lower()}@example.org"}
             for name in ("Hiro", "Wanda", "Olga", "Rex", "Pia")
@@ -316,6 +316,18 @@ def test_past_greenhouse_candidates_arrive_at_their_last_stage(
         "Rex Past": "not_a_fit",
         "Pia Past": "archived",
     }
+
+
+def test_credentials_without_the_prospect_pools_permission_still_pull_the_history(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
+) -> None:
+    gh.add_candidates([{"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org"}])
+    gh.revoke_scope("harvest:prospect_pools:list")
+    connect_greenhouse(atsbot, gh, mode="polling")
+
+    pull_history(atsbot)
+
+    assert "Ada Lovelace" in find(atsbot, RECRUITER, "lovelace")
 
 
 def test_greenhouse_prospect_pools_become_upcoming_roles_and_a_retired_pool_closes_its_role(
