@@ -35,6 +35,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.admin import Admin
 from bot.services.ats import Ats, AtsUrls, env_connection
+from bot.services.ats_history import AtsHistory
 from bot.services.ats_pull import AtsPull
 from bot.services.ats_stages import AtsStages
 from bot.services.ats_writeback import AtsWriteBack
@@ -277,6 +278,10 @@ def build(
             poll_seconds=settings.refbot_ats_poll_seconds,
         ),
         rewards=rewards,
+    )
+    # Rediscovery: the poll job also pulls the ATS's past candidates, a page per ATS_HISTORY row.
+    AtsHistory(
+        sessions=sessions, ats=ats, pull=services.ats_pull, roles=roles, outbox=outbox, clock=clock
     )
     composer = Composer()
     composer.register(DeliveryKind.REWARD, composed(rewards.note, rendering.reward_note))

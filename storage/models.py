@@ -122,6 +122,8 @@ class Candidate(Base):
         UniqueConstraint("team_id", "email"),
         UniqueConstraint("team_id", "profile_url"),
         Index("ix_candidates_team_id_status", "team_id", "status"),
+        # `/refbot find` with a filter alone lists the most recently active (revision 0011).
+        Index("ix_candidates_team_id_last_activity_at", "team_id", "last_activity_at"),
     )
 
     id: Mapped[IntPk]

@@ -144,6 +144,7 @@ class DeliveryKind(enum.StrEnum):
     CV_SHARE = "cv_share"  # a copy of a referral's CV into a recruiter's DM (bot.services.cvs)
     CV_DELETE = "cv_delete"  # a copy refbot made, deleted after a forget (bot.services.cvs)
     ATS_CV = "ats_cv"  # the referral's CV attached to the person pushed into the ATS (ats)
+    ATS_HISTORY = "ats_history"  # one page of the ATS's past candidates (ats_history)
 
 
 class DeliveryStatus(enum.StrEnum):

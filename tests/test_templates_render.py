@@ -21,7 +21,7 @@ from bot.rendering.blocks import MODAL_TITLE
 from bot.services.admin import BOUNDS, AdminResult, AdminView
 from bot.services.members import Audience
 from bot.services.outreach import ReachOutForm, ReachOutResult
-from bot.services.privacy import ForgetPreview
+from bot.services.privacy import ForgetDone, ForgetPreview
 from bot.services.referrals import ReferralFormView, ReferralResult
 from bot.services.roles import RoleForm, RoleLine
 from bot.services.roundups import RoundupChoices, RoundupSettingsResult, RoundupSettingsView
@@ -238,7 +238,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "ats/failed": lambda e: [
         {"kind": kind, "reason": "unexpected answer"}
-        for kind in ("ats_push", "ats_note", "ats_pull", "ats_status", "ats_cv")
+        for kind in ("ats_push", "ats_note", "ats_pull", "ats_status", "ats_cv", "ats_history")
     ],
     "ats/stages": lambda e: [
         {"view": ns(ats=ats, more=e.n)} for ats in ("greenhouse", "lever", None)
@@ -399,6 +399,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "user_not_found",  # the ATS kinds (never DMs; a sample all the same)
                 "service_unavailable",
                 "ratelimited",
+                "service_unavailable",
                 "request_timeout",
                 "cannot_dm_bot",
                 "file_not_found",  # the CV kinds
@@ -452,9 +453,9 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     "privacy/confirm": lambda e: [
         {"name": e.name, "cvs": n, "ats": ats}
         for n in (0, 1, 2)
-        for ats in (None, "greenhouse", "lever")
+        for ats in ((), ("greenhouse",), ("greenhouse", "lever"))
     ],
-    "privacy/done": one(),
+    "privacy/done": lambda e: [{"ats": a} for a in ((), ("lever",))],
     "privacy/refused": lambda e: [{"code": c} for c in ("invalid_key", "no_one")],
     "referral/done": lambda e: [
         {"name": e.name, "duplicate": d, "lead": lead, "yours": y, "noted": noted}
@@ -927,7 +928,7 @@ def modals(locale: str) -> Iterator[dict[str, Any]]:
         ReachOutResult(locale=locale, candidate_name=LONG, draft="Bonjour", channel="phone")
     )
     yield rendering.forget_modal(ForgetPreview(locale=locale, candidate="c1", name=LONG))
-    yield rendering.forget_done(locale)
+    yield rendering.forget_done(ForgetDone(locale=locale, ats=("greenhouse",)))
     yield rendering.outside_modal(locale, "referral_submit")
     yield rendering.session_start_modal(StartForm(locale=locale, channel_id="C1", roles=(role,)))
     yield rendering.contact_added(locale, AddResult(locale=locale, outcome="ended"))

@@ -41,6 +41,7 @@ Sources, read for this module (each endpoint's docstring names its page):
 """
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -565,6 +566,68 @@ class GreenhouseClient:
                     reason=reason,
                     changed_at=app.updated_at,
                 )
+
+    # -- rediscovery: the organisation's past candidates and its prospect pools ------------------
+
+    def history_page(
+        self,
+        updated_after: datetime | None,
+        *,
+        cursor: str | None = None,
+        per_page: int = PER_PAGE,
+    ) -> Page[tuple[AtsCandidate, AtsApplication | None]]:
+        """One page of candidates changed strictly after `updated_after` (None: every one),
+        summary fields only; store `next` to ask for the following page. The last stage is not
+        on a v3 candidate (it is an application's): None here.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-candidates (`updated_at=gt|...`,
+        https://harvestdocs.greenhouse.io/docs/list-endpoints), pages as
+        https://harvestdocs.greenhouse.io/docs/pagination (`per_page` on the first request
+        only, then the Link header's URL alone)."""
+        params = {"updated_at": f"gt|{_iso(updated_after)}"} if updated_after else {}
+        page = next(self._pages("candidates", params, cursor=cursor, per_page=per_page))
+        return Page(tuple((_candidate(c), None) for c in page.items), page.next)
+
+    def history_applications(
+        self, *, cursor: str | None = None, per_page: int = PER_PAGE
+    ) -> Page[AtsApplication]:
+        """One page of every application, its stage named (rediscovery's last stages).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-applications and
+        https://harvestdocs.greenhouse.io/reference/get_v3-job-interview-stages (`job_ids`, at
+        most 50 a request)"""
+        page = next(self._pages("applications", None, cursor=cursor, per_page=per_page))
+        apps = [_application(a) for a in page.items]
+        jobs = sorted({a.job_id for a in apps if a.job_id and a.outcome == "active"})
+        names: dict[str, str] = {}
+        for start in range(0, len(jobs), 50):
+            names.update(self.stage_names(set(jobs[start : start + 50])))
+        reasons = self.rejection_reasons() if any(a.reason for a in apps) else {}
+        named = tuple(
+            dataclasses.replace(
+                a,
+                stage_name=names.get(a.stage_id or ""),
+                reason=reasons.get(a.reason, a.reason) if a.reason else None,
+            )
+            for a in apps
+        )
+        return Page(named, page.next)
+
+    def prospect_pools(self) -> list[AtsJob]:
+        """Prospect pools as jobs not open yet: an active pool is a role to come (refbot's
+        upcoming role), an inactive one is closed. Ids are "pool:<id>", apart from jobs'.
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-prospect-pools"""
+        return [
+            AtsJob(
+                id=f"pool:{p['id']}",
+                title=str(p.get("name") or ""),
+                status="active" if p.get("active", True) else "inactive",
+                open=False,
+                updated_at=_time(p.get("updated_at")),
+            )
+            for p in self._all("prospect_pools")
+        ]
 
 
 # -- webhooks --------------------------------------------------------------------------------

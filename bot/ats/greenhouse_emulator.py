@@ -36,7 +36,9 @@ job) is a method here: it changes the state polling sees and fires the webhook w
 """
 
 import base64
+import bisect
 import copy
+import functools
 import json
 import secrets
 import uuid
@@ -77,6 +79,7 @@ ALL_SCOPES = frozenset(
         "harvest:attachments:list",
         "harvest:attachments:create",
         "harvest:offers:list",
+        "harvest:prospect_pools:list",
     }
 )
 # https://harvestdocs.greenhouse.io/reference/post_v3-attachments
@@ -117,6 +120,9 @@ _FILTERS: dict[str, dict[str, str]] = {
         "status": "status",
         "current_only": "current",
     },
+    # https://harvestdocs.greenhouse.io/reference/get_v3-prospect-pools (`active`: true for
+    # active pools, false for inactive ones)
+    "prospect_pools": {"active": "active"},
 }
 
 
@@ -429,6 +435,90 @@ class GreenhouseEmulator(AtsEmulator):
             else [],
         }
 
+    # -- rediscovery: past candidates and prospect pools ------------------------------------
+
+    def add_candidates(self, people: list[dict[str, Any]]) -> list[str]:
+        """Many past candidates at once (an organisation's history), each a dict of
+        first_name, last_name, email and optionally company, title, tags, updated_at (a
+        datetime: when Greenhouse last changed her). Their ids, in order."""
+        with self._lock:
+            ids = []
+            for person in people:
+                fields = {k: person[k] for k in ("company", "title", "tags") if k in person}
+                row = self._new_candidate(
+                    person["first_name"], person["last_name"], person.get("email", ""), **fields
+                )
+                if person.get("updated_at") is not None:
+                    row["created_at"] = row["updated_at"] = _iso(person["updated_at"])
+                ids.append(str(row["id"]))
+            return ids
+
+    def edit_candidate(self, candidate_id: str, **fields: Any) -> None:
+        """A recruiter edits a profile (company, title, last_name...): updated_at moves."""
+        with self._lock:
+            self._update(self._get("candidates", candidate_id), **fields)
+
+    def add_past_application(
+        self,
+        candidate_id: str,
+        job_id: str | None,
+        *,
+        stage: str | None = None,
+        status: str = "in_process",
+        reason: str | None = None,
+    ) -> str:
+        """An application from the organisation's history: at a stage of its job, hired, or
+        rejected for a reason."""
+        with self._lock:
+            stage_id = None
+            if stage is not None:
+                stage_id = next(
+                    s["id"]
+                    for s in self._rows["job_interview_stages"].values()
+                    if s["job_id"] == int(job_id or 0) and s["name"] == stage
+                )
+            found = None
+            if reason is not None:
+                found = next(
+                    r["id"] for r in self._rows["rejection_reasons"].values() if r["name"] == reason
+                )
+            app = self._insert(
+                "applications",
+                {
+                    "candidate_id": int(candidate_id),
+                    "job_id": None if job_id is None else int(job_id),
+                    "prospect": job_id is None,
+                    "status": status,
+                    "job_interview_stage_id": stage_id,
+                    "source_id": None,
+                    "referrer_id": None,
+                    "rejection_reason_id": found,
+                },
+            )
+            return str(app["id"])
+
+    def add_prospect_pool(self, name: str, *, active: bool = True) -> str:
+        """A prospect pool, organisation-wide (no department, office or job restriction).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-prospect-pools"""
+        with self._lock:
+            row = self._insert(
+                "prospect_pools",
+                {
+                    "name": name,
+                    "active": active,
+                    "department_ids": [],
+                    "office_ids": [],
+                    "job_ids": [],
+                },
+            )
+            return str(row["id"])
+
+    def retire_prospect_pool(self, pool_id: str) -> None:
+        """An admin makes the pool inactive (Greenhouse keeps it, "retained")."""
+        with self._lock:
+            self._update(self._get("prospect_pools", pool_id), active=False)
+
     # -- HTTP --------------------------------------------------------------------------------
 
     def _route(
@@ -534,12 +624,18 @@ class GreenhouseEmulator(AtsEmulator):
             if unknown:
                 raise EmulatorError(422, f"unknown filter {unknown[0]}", field=unknown[0])
             filters, after = query, 0
-        rows = [
-            r
-            for r in sorted(self._rows[resource].values(), key=lambda r: r["id"])
-            if r["id"] > after
-        ]
-        matching = [r for r in rows if self._matches(resource, r, filters)]
+        # Ids only grow, so a table's dict is in id order: the page starts after the cursor's
+        # id and stops one row past a full page (10^5 rows page as fast as 10^2).
+        table = self._rows[resource]
+        keys = list(table)
+        start = bisect.bisect_right(keys, after)
+        matching = []
+        for key in keys[start:]:
+            row = table[key]
+            if self._matches(resource, row, filters):
+                matching.append(row)
+                if len(matching) > per_page:
+                    break
         page = matching[:per_page]
         headers = {}
         if len(matching) > per_page:
@@ -768,10 +864,8 @@ def _compare(stamp: str, condition: str) -> bool:
     op, _, value = condition.partition("|")
     if not value:
         op, value = "eq", op
-    left = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    right = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if right.tzinfo is None:
-        right = right.replace(tzinfo=UTC)
+    left = _parsed(stamp)
+    right = _parsed(value)
     checks = {
         "gte": left >= right,
         "gt": left > right,
@@ -782,6 +876,16 @@ def _compare(stamp: str, condition: str) -> bool:
     if op not in checks:
         raise EmulatorError(422, f"unknown operator {op}", field="updated_at")
     return checks[op]
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(stamp: str) -> datetime:
+    # Cached: a page of a 10^5-row list compares every row's stamp with one filter's value.
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise EmulatorError(422, f"invalid time {stamp!r}", field="updated_at") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _int(value: Any, field: str) -> int:

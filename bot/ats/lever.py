@@ -26,9 +26,11 @@ fills in Lever itself. What the API allows, and refbot does: `origin: "referred"
 she is a Lever user) as a follower, off by default because followers see the whole profile.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -62,6 +64,7 @@ DEFAULT_RETRY_AFTER = 1.0  # one second refills Lever's bucket by ten requests
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
 OPEN_STATES = frozenset({"published", "internal"})
 START_FIELD = "anticipated_start_date"  # the start date on Lever's offer form (#offers)
+HISTORY_NAMES_TTL = 600.0  # seconds a rediscovery pull keeps stage and archive reason names
 
 
 class LeverClient:
@@ -416,6 +419,39 @@ class LeverClient:
                     changed_at=_ms(raw.get("deletedAt")),
                 )
 
+    # -- rediscovery: the account's past candidates --------------------------------------------
+
+    def history_page(
+        self,
+        updated_after: datetime | None,
+        *,
+        cursor: str | None = None,
+        limit: int = PAGE_LIMIT,
+    ) -> Page[tuple[AtsCandidate, AtsApplication | None]]:
+        """One page of opportunities changed strictly after `updated_after` (None: every one):
+        the person (summary fields) and where that opportunity stands (its stage or archive
+        reason, named). Stage and reason names are asked once per HISTORY_NAMES_TTL.
+
+        https://hire.lever.co/developer/documentation#list-all-opportunities
+        (`updated_at_start`, epoch milliseconds, inclusive: one past the last change seen) and
+        #pagination (`limit` up to 100, `offset` the previous answer's `next` while `hasNext`)."""
+        params = {"updated_at_start": _to_ms(updated_after) + 1} if updated_after else {}
+        page = next(self._pages("opportunities", params, cursor=cursor, limit=limit))
+        stages, reasons = self._history_names()
+        found = []
+        for raw in page.items:
+            app = _application(raw, reasons)
+            name = stages.get(app.stage_id or "")
+            found.append((_candidate(raw), _with_stage(app, name)))
+        return Page(tuple(found), page.next)
+
+    def _history_names(self) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        cached = getattr(self, "_names_cache", None)
+        if cached is None or time.monotonic() - cached[0] > HISTORY_NAMES_TTL:
+            cached = (time.monotonic(), self.stages(), self.archive_reasons())
+            self._names_cache = cached
+        return cached[1], cached[2]
+
 
 # -- webhooks --------------------------------------------------------------------------------
 
@@ -564,3 +600,7 @@ def _application(raw: dict[str, Any], reasons: Mapping[str, tuple[str, str]]) ->
         reason=reason,
         updated_at=_ms(raw.get("updatedAt")),
     )
+
+
+def _with_stage(app: AtsApplication, name: str | None) -> AtsApplication:
+    return dataclasses.replace(app, stage_name=name) if name else app

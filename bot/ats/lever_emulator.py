@@ -278,6 +278,32 @@ class LeverEmulator(AtsEmulator):
             "candidateId": opp["contact"],
         }
 
+    # -- rediscovery: the account's past candidates --------------------------------------------
+
+    def add_opportunities(self, people: list[dict[str, Any]]) -> list[str]:
+        """Many past opportunities at once (an account's history): dicts of name, email and
+        optionally headline, tags, archived (an archive reason's text), updated_at (a
+        datetime). Their ids, in order."""
+        with self._lock:
+            ids = []
+            for person in people:
+                fields = {k: person[k] for k in ("headline", "tags") if k in person}
+                opp = self._new_opportunity(
+                    {"name": person["name"], "emails": [person["email"]], **fields}
+                )
+                if person.get("archived"):
+                    reason = next(r for r in self._reasons if r["text"] == person["archived"])
+                    opp["archived"] = {"archivedAt": self._ms(), "reason": reason["id"]}
+                if person.get("updated_at") is not None:
+                    opp["createdAt"] = opp["updatedAt"] = self._ms(person["updated_at"])
+                ids.append(opp["id"])
+            return ids
+
+    def edit_opportunity(self, opportunity_id: str, **fields: Any) -> None:
+        """A recruiter edits the person (headline, name...): updatedAt moves."""
+        with self._lock:
+            self._opportunities[opportunity_id].update(fields, updatedAt=self._ms())
+
     # -- HTTP --------------------------------------------------------------------------------
 
     def _route(

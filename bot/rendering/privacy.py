@@ -5,7 +5,7 @@ from typing import Any
 from bot import i18n
 from bot.ids import View
 from bot.rendering.blocks import Message, message, modal, section
-from bot.services.privacy import ForgetPreview
+from bot.services.privacy import ForgetDone, ForgetPreview
 
 
 def _label(locale: str, key: str) -> str:
@@ -26,11 +26,12 @@ def forget_modal(preview: ForgetPreview) -> dict[str, Any]:
     )
 
 
-def forget_done(locale: str) -> dict[str, Any]:
+def forget_done(done: ForgetDone) -> dict[str, Any]:
+    locale = done.locale
     return modal(
         View.FORGET,
         _label(locale, "title"),
-        [section(i18n.mrkdwn(locale, "privacy/done"))],
+        [section(i18n.mrkdwn(locale, "privacy/done", ats=done.ats))],
         close=_label(locale, "done"),
     )
 

@@ -221,6 +221,8 @@ class Ats:
         self.pull: Callable[[Due], bool] | None = None
         # Carries out ATS_STATUS rows (a Slack edit written back): bot.services.ats_writeback.
         self.write_back: Callable[[Due], bool] | None = None
+        # Carries out ATS_HISTORY rows (a page of past candidates): bot.services.ats_history.
+        self.history: Callable[[Due], bool] | None = None
 
     # -- the referral path (no statement of its own) --------------------------------------------
 
@@ -535,6 +537,8 @@ class Ats:
             return self.pull(due) if self.pull is not None else False
         if due.kind == DeliveryKind.ATS_STATUS:
             return self.write_back(due) if self.write_back is not None else False
+        if due.kind == DeliveryKind.ATS_HISTORY:
+            return self.history(due) if self.history is not None else False
         with self.sessions() as s:
             conn = self.connection(s, due.team_id)
             referral = referrals.by_public_id(s, due.team_id, due.payload["referral"])

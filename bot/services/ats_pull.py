@@ -24,7 +24,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -182,6 +182,8 @@ class AtsPull:
         self._lock = threading.Lock()
         self._polling = threading.Lock()
         ats.pull = self.apply_due
+        # Rediscovery (bot.services.ats_history): queues a pull of past candidates per poll.
+        self.history: Callable[[str, Connection], None] | None = None
 
     # -- webhooks --------------------------------------------------------------------------
 
@@ -449,6 +451,11 @@ class AtsPull:
                 except (AtsError, SendError) as error:
                     log.warning("ATS poll of %s stopped: %s", team_id, error.kind)
                     report = _sum(report, PollReport(teams=1, failed=1))
+                try:
+                    if self.history is not None:
+                        self.history(team_id, conn)
+                except (AtsError, SendError) as error:
+                    log.warning("ATS history of %s not started: %s", team_id, error.kind)
             return report
         finally:
             self._polling.release()

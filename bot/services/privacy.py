@@ -20,8 +20,8 @@ from bot.services.members import Members
 from bot.timecalc import add_months
 from storage.db import Sessions
 from storage.models import Candidate, Delivery
-from storage.repositories import ats as ats_repo
 from storage.repositories import (
+    ats,
     audit,
     candidates,
     deliveries,
@@ -46,9 +46,15 @@ class ForgetPreview:
     # CVs referrers attached: refbot deletes its copies; each referrer's own upload stays in
     # their Slack files (a bot token cannot delete a user's file).
     cvs: int = 0
-    # The ATS refbot pushed them into ("greenhouse", "lever"): it keeps its own record (and the
-    # CV attached there); a forget in refbot does not reach it.
-    ats: str | None = None
+    # The ATSs she is linked to ("greenhouse", "lever"): each keeps its own record (and the CV
+    # attached there); a forget in refbot does not reach them.
+    ats: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForgetDone:
+    locale: str
+    ats: tuple[str, ...] = ()  # as in ForgetPreview: the answer says the ATS was left alone
 
 
 class Privacy:
@@ -78,17 +84,20 @@ class Privacy:
                 candidate=found.public_id,
                 name=found.name,
                 cvs=len(cvs_repo.for_candidate(s, found.id)),
-                ats=next((link.ats.value for link in ats_repo.links_of(s, found.id)), None),
+                ats=_ats(s, found),
             )
 
-    def forget(self, *, team_id: str, actor_id: str, candidate: str) -> str:
-        """Erase the candidate's personal data everywhere (admins only)."""
+    def forget(self, *, team_id: str, actor_id: str, candidate: str) -> ForgetDone:
+        """Erase the candidate's personal data everywhere in refbot (admins only); the ATS
+        she is linked to keeps its own record (refbot never erases there)."""
         locale = self.members.admin(team_id=team_id, user_id=actor_id).locale
+        linked: tuple[str, ...] = ()
         with self.sessions.begin() as s:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is not None and found.name != REMOVED_NAME:
+                linked = _ats(s, found)
                 self._erase(s, found, actor_id=actor_id, reason="request")
-        return locale
+        return ForgetDone(locale=locale, ats=linked)
 
     def purge(self) -> int:
         """The retention job: erase every archived candidate older than its workspace's
@@ -215,3 +224,7 @@ class Privacy:
             in_flight = row.status == DeliveryStatus.CLAIMED
             if (row.sent_ts is not None or in_flight) and "edit" not in row.payload:
                 edit(row, row.kind, dict(row.payload), in_flight=in_flight)  # its own composer
+
+
+def _ats(s: Session, found: Candidate) -> tuple[str, ...]:
+    return tuple(sorted({link.ats.value for link in ats.links_of(s, found.id)}))

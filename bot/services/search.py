@@ -22,8 +22,8 @@ class SearchNotAllowed(NotAllowed):
 
 
 SHOWN = 10
-FETCHED = 50  # filters (role:, tag:) apply after ranking, so rank a few more than shown
-LISTED = 500  # filters alone list the most recent candidates; role: and tag: apply after
+# A hiring manager sees only the candidates of her roles, checked on each card: rank a few more.
+FETCHED = 50
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,14 @@ class Search:
             if status and status not in {c.value for c in CandidateStatus}:
                 return answer(hits=(), unknown_status=filters["status"])
             statuses = [status] if status else None
+            # role: and tag: filter in SQL: only what can be shown is fetched and carded.
+            kept = {"role": filters.get("role"), "tag": filters.get("tag")}
+            fetched = 2 * SHOWN if managed is None else FETCHED  # forgotten ones are skipped
             if query.words or query.phrases:
-                ranked = index.search(s, team_id, query, statuses=statuses, limit=FETCHED)
+                ranked = index.search(s, team_id, query, statuses=statuses, limit=fetched, **kept)
             elif filters:  # a filter alone (status:snoozed) lists, most recently active first
                 every = statuses or [c.value for c in CandidateStatus]
-                listed = candidates.ids_by_status(s, team_id, every, limit=LISTED)
+                listed = index.listed(s, team_id, every, limit=fetched, **kept)
                 ranked = [(candidate_id, 0.0) for candidate_id in listed]
             else:
                 return answer(hits=(), nothing_asked=True)
@@ -92,13 +95,6 @@ class Search:
                 card = candidate_card(s, team_id, candidate.public_id)
                 assert card is not None
                 if managed is not None and managed.isdisjoint(card.role_ids):
-                    continue
-                if (
-                    "role" in filters
-                    and filters["role"].lower() not in (card.role_title or "").lower()
-                ):
-                    continue
-                if "tag" in filters and filters["tag"].lower() not in candidate.tags.lower():
                     continue
                 hits.append(
                     Hit(

@@ -9,10 +9,10 @@ from bot.services import Services
 
 
 def forget_confirmed(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
-    locale = svc.privacy.forget(
+    done = svc.privacy.forget(
         team_id=actor.team_id, actor_id=actor.user_id, candidate=view["private_metadata"]
     )
-    ack(response_action="update", view=rendering.forget_done(locale))
+    ack(response_action="update", view=rendering.forget_done(done))
 
 
 def register(app: App) -> None:

@@ -42,6 +42,7 @@ ATS_KINDS = (
     DeliveryKind.ATS_PULL,
     DeliveryKind.ATS_STATUS,
     DeliveryKind.ATS_CV,
+    DeliveryKind.ATS_HISTORY,
 )
 
 

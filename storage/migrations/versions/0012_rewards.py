@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_rewards"
-down_revision: str | Sequence[str] | None = "0010_ats_stage_map"
+down_revision: str | Sequence[str] | None = "0011_ats_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,53 @@
+"""A query with more matches than `RECENT` ranks its newest matches only (a million
+candidates would cost a ranking of every match); with fewer, or too few left by the filters,
+every match is ranked."""
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import search as index
+from storage.repositories.search import parse_query
+from tests.storage.test_search import TEAM, given_candidate
+
+
+@pytest.fixture
+def few(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    monkeypatch.setattr(index, "RECENT", 4)
+    yield 4
+
+
+def found(sessions: sessionmaker[Session], text: str, limit: int = 2) -> list[int]:
+    query, filters = parse_query(text)
+    with sessions() as s:
+        return [
+            candidate_id
+            for candidate_id, _ in index.search(
+                s, TEAM, query, role=filters.get("role"), tag=filters.get("tag"), limit=limit
+            )
+        ]
+
+
+def test_a_vague_query_ranks_its_newest_matches_and_a_precise_one_all_of_them(
+    sessions: sessionmaker[Session], few: int
+) -> None:
+    oldest = given_candidate(sessions, "Python Pat", headline="Python developer", tags="python")
+    plain = [given_candidate(sessions, f"Sam {i}", headline="Python developer") for i in range(5)]
+    newest = given_candidate(sessions, "Python Pia", headline="Python developer")
+
+    vague = found(sessions, "python")
+    assert vague[0] == newest  # the name match among the 4 newest
+    assert oldest not in vague  # a better match, but older than the 4 newest
+    assert found(sessions, "python pat") == [oldest]  # one match: ranked exactly
+    assert plain[-1] in found(sessions, "python", limit=4)
+
+
+def test_filters_that_leave_too_few_in_the_newest_matches_rank_every_match(
+    sessions: sessionmaker[Session], few: int
+) -> None:
+    oldest = given_candidate(sessions, "Rusty Pat", headline="Python developer", tags="rust")
+    for i in range(6):
+        given_candidate(sessions, f"Sam {i}", headline="Python developer", tags="java")
+
+    assert found(sessions, "python tag:rust", limit=1) == [oldest]
