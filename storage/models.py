@@ -152,6 +152,21 @@ class Candidate(Base):
     )
 
 
+class ForgottenContact(Base):
+    """A contact detail of someone forgotten on request, as a SHA-256 digest of its normalized
+    form (never the address itself): the ATS history pull and file imports skip whoever it
+    matches, so a forget is not undone by the next sync. A new referral in Slack is a new act,
+    and is not blocked."""
+
+    __tablename__ = "forgotten_contacts"
+    __table_args__ = (UniqueConstraint("team_id", "digest"),)
+
+    id: Mapped[IntPk]
+    team_id: Mapped[TeamId]
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[UtcDateTime]
+
+
 class CandidateContact(Base):
     """One of a candidate's other emails or profile links (an ATS keeps several): the primary
     ones stay on the candidate, these find her too (`candidates.find_duplicate`)."""

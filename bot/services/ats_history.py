@@ -45,7 +45,7 @@ from storage.db import Sessions
 from storage.models import Candidate, Role
 from storage.repositories import ats as ats_repo
 from storage.repositories import ats_history as repo
-from storage.repositories import audit, candidates
+from storage.repositories import audit, candidates, forgotten
 from storage.repositories import members as members_repo
 from storage.repositories import roles as roles_repo
 from storage.repositories.candidates import REMOVED_NAME
@@ -376,6 +376,12 @@ class _Page:
             )
         fresh = {ats_id: v for ats_id, v in people.items() if ats_id not in linked}
         cleaned = {ats_id: _contacts(person) for ats_id, (person, _) in fresh.items()}
+        # Someone forgotten at her request stays forgotten, whatever the ATS still holds.
+        gone = forgotten.matching(s, team_id, [v for e, u in cleaned.values() for v in (*e, *u)])
+        if gone:
+            for ats_id, (emails, urls) in list(cleaned.items()):
+                if any(forgotten.digest(v) in gone for v in (*emails, *urls)):
+                    del cleaned[ats_id], fresh[ats_id]
         owners = self._owners(list(cleaned.values()))
         joined_ids = set(
             repo.linked_to_ats(s, kind, {c.id for c in owners.values() if isinstance(c, Candidate)})

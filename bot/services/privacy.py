@@ -25,6 +25,7 @@ from storage.repositories import (
     audit,
     candidates,
     deliveries,
+    forgotten,
     referrals,
     search,
     settings,
@@ -96,6 +97,11 @@ class Privacy:
             found = candidates.by_public_id(s, team_id, candidate)
             if found is not None and found.name != REMOVED_NAME:
                 linked = _ats(s, found)
+                # Asked to be forgotten: the ATS's history pull and imports must not bring
+                # her back (digests only, kept before her contacts are erased).
+                held = [found.email, found.profile_url]
+                held += [c.value for c in candidates.other_contacts(s, [found.id])]
+                forgotten.add(s, team_id, [v for v in held if v], now=self.clock())
                 self._erase(s, found, actor_id=actor_id, reason="request")
         return ForgetDone(locale=locale, ats=linked)
 

@@ -17,6 +17,7 @@ own; the last days' roundup and thank-you posts come back as the mark that they 
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -47,6 +48,7 @@ from storage.models import (
     Candidate,
     CandidateContact,
     Delivery,
+    ForgottenContact,
     IntroRequest,
     Member,
     Note,
@@ -125,6 +127,7 @@ def restore_json(
         for what, restore in (("members", restorer.member), ("templates", restorer.template)):
             restorer.each(_numbered(_list(data, what)), restore, what)
     _roundups_in(sessions, data, team_id=team_id, now=now, counts=counts)
+    _forgotten_in(sessions, data, team_id=team_id, now=now, counts=counts)
     for what in ("roles", "sessions"):
         for chunk in _chunks(_numbered(_list(data, what))):
             with sessions.begin() as s:
@@ -777,6 +780,34 @@ def _reason(what: str, why: str) -> str:
 
 
 # -- role roundups and thank-you posts -----------------------------------------------------------
+
+
+def _forgotten_in(
+    sessions: Sessions, data: dict[str, Any], *, team_id: str, now: datetime, counts: Counts
+) -> None:
+    """The digests of people forgotten on request (first, so that nothing restored after can
+    be matched against a list still empty). An older export has none."""
+    with sessions.begin() as s:
+        held = set(
+            s.scalars(select(ForgottenContact.digest).where(ForgottenContact.team_id == team_id))
+        )
+        restorer = _Restorer(s, team_id, now, counts)
+
+        def restore(item: Any) -> None:
+            v = _Values(item, "forgotten")
+            digest = v.text("digest", 64) or ""
+            if not _DIGEST.fullmatch(digest):
+                raise Invalid("digest: not a SHA-256 digest")
+            if digest not in held:
+                held.add(digest)
+                s.add(
+                    ForgottenContact(team_id=team_id, digest=digest, created_at=v.when("at") or now)
+                )
+
+        restorer.each(_numbered(_list(data, "forgotten")), restore, "forgotten")
+
+
+_DIGEST = re.compile("[0-9a-f]{64}")
 
 
 def _roundups_in(

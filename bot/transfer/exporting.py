@@ -42,6 +42,7 @@ from storage.models import (
     Candidate,
     CandidateContact,
     Delivery,
+    ForgottenContact,
     IntroRequest,
     Member,
     Note,
@@ -594,8 +595,20 @@ def _write_json(s: Session, team_id: str, now: datetime, out: IO[str]) -> int:
     _write_list(out, "sessions", _sessions(s, team_id))
     count = _write_list(out, "candidates", _candidates(s, team_id))
     _write_list(out, "rewards", _rewards(s, team_id))
+    _write_list(out, "forgotten", _forgotten(s, team_id))
     out.write("\n}\n")
     return count
+
+
+def _forgotten(s: Session, team_id: str) -> Iterator[dict[str, Any]]:
+    """Who was forgotten on request, as digests only: a restored copy keeps them forgotten."""
+    rows = s.scalars(
+        select(ForgottenContact)
+        .where(ForgottenContact.team_id == team_id)
+        .order_by(ForgottenContact.id)
+    )
+    for row in rows:
+        yield {"digest": row.digest, "at": row.created_at.isoformat()}
 
 
 def _write_roundups(s: Session, team_id: str, now: datetime, out: IO[str]) -> None:

@@ -46,7 +46,7 @@ from bot.transfer import shapes
 from bot.transfer.records import AUTHOR_MAX, IMPORT_AUTHOR, Counts, NoteIn, Person
 from storage.db import Sessions
 from storage.models import Candidate, CandidateContact, Note
-from storage.repositories import audit, candidates, deliveries, members, settings
+from storage.repositories import audit, candidates, deliveries, forgotten, members, settings
 from storage.types import (
     CandidateSource,
     CandidateStatus,
@@ -70,6 +70,7 @@ LIMITS = (  # what the columns hold: a longer value would fail its whole batch
 )
 NUL = "a value holds a NUL byte"
 REFUSED = "the database refused a value of this row"
+FORGOTTEN = "forgotten at their request: refbot keeps them out"
 SHARED_INBOX = (
     "shares an email with another person (another name and profile link): imported as "
     "someone else, without that email"
@@ -100,6 +101,19 @@ def save(
             good.append(row)
         else:
             counts.errors.append((row.line, refusal))
+    if good:  # someone forgotten at her request is not brought back by a file
+        with sessions() as s:
+            gone = forgotten.matching(
+                s, team_id, [v for row in good for v in (*row.emails, *row.profile_urls)]
+            )
+        if gone:
+            kept = []
+            for row in good:
+                if any(forgotten.digest(v) in gone for v in (*row.emails, *row.profile_urls)):
+                    counts.errors.append((row.line, FORGOTTEN))
+                else:
+                    kept.append(row)
+            good = kept
     if not good:
         return
     try:

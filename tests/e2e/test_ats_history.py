@@ -222,6 +222,33 @@ def test_forgetting_a_pulled_candidate_leaves_greenhouse_alone_and_says_so(
     assert count(atsbot, Candidate) == 1
 
 
+def test_someone_forgotten_before_the_ats_was_connected_is_not_brought_back_by_its_history(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator
+) -> None:
+    refer(atsbot, EMPLOYEE, name="Ada Lovelace", email="Ada@Example.com")
+    slack.close_views(EMPLOYEE)
+    atsbot.command(RECRUITER, "/refbot", "forget ada@example.com")
+    assert slack.wait_for(
+        lambda: any(v["callback_id"] == "forget_submit" for v in slack.open_views(RECRUITER))
+    )
+    assert atsbot.submit(RECRUITER, "forget_submit").status == 200
+    gh.add_candidates(
+        [
+            {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"},
+            {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"},
+        ]
+    )
+
+    connect_greenhouse(atsbot, gh, mode="polling")  # refbot never linked her to Greenhouse
+    pull_history(atsbot)
+
+    assert "Grace Hopper" in find(atsbot, RECRUITER, "hopper")
+    assert "Ada" not in find(atsbot, RECRUITER, "lovelace")
+    with atsbot.runtime.dispatcher.sessions() as s:
+        names = set(s.scalars(select(Candidate.name)))
+    assert "Ada Lovelace" not in names and "Grace Hopper" in names
+
+
 def test_a_candidate_anonymised_in_greenhouse_after_the_pull_is_forgotten(
     atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
 ) -> None:

@@ -23,6 +23,7 @@ from storage.models import (
     CandidateFile,
     CandidateFileCopy,
     Delivery,
+    ForgottenContact,
     IntroRequest,
     Member,
     Note,
@@ -259,6 +260,7 @@ def test_one_row_of_each_model_is_stored_with_its_defaults(sessions: Sessions) -
                 SeenRequest(key="Ev0001", team_id=TEAM, seen_at=NOW),
                 RoundupSettings(team_id=TEAM, updated_at=NOW),
                 RoundupPreference(team_id=TEAM, user_id=RECRUITER, updated_at=NOW),
+                ForgottenContact(team_id=TEAM, digest="0" * 64, created_at=NOW),
                 Reward(
                     team_id=TEAM,
                     candidate_id=ada.id,

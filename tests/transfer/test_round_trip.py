@@ -40,6 +40,7 @@ from storage.models import (
     Candidate,
     CandidateContact,
     Delivery,
+    ForgottenContact,
     IntroRequest,
     Member,
     Note,
@@ -448,6 +449,7 @@ def covered(s: Session) -> dict[str, list[tuple[Any, ...]]]:
         "roundup_settings": rows(RoundupSettings),
         "roundup_preferences": rows(RoundupPreference),
         "roundup_posts": rows(Delivery, roundup_posts, translate=as_a_mark),
+        "forgotten_contacts": rows(ForgottenContact),  # Mallory, who asked: digests only
     }
 
 

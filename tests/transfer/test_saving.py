@@ -12,7 +12,7 @@ from bot.services.referrals import ReferralForm
 from bot.slack_emulator import SlackEmulator
 from bot.timecalc import on_date
 from bot.transfer.records import BATCH, IMPORT_AUTHOR, Counts, NoteIn, Person
-from bot.transfer.saving import NUL, REFUSED, SHARED_INBOX, notices, save
+from bot.transfer.saving import FORGOTTEN, NUL, REFUSED, SHARED_INBOX, notices, save
 from storage.db import Sessions
 from storage.models import AuditLog, Candidate, CandidateContact, Delivery, Member, Note
 from storage.repositories import candidates, settings
@@ -259,6 +259,26 @@ def test_forgetting_a_person_by_her_second_email_erases_all_her_contacts(
     assert stored(sessions) == [(REMOVED_NAME, None, None, ARCHIVED, [])]
     again = privacy.preview(team_id=TEAM, actor_id=RECRUITER, key=ADA_LINKS[1])
     assert again.errors == {"key": "no_one"}
+
+
+def test_a_file_does_not_bring_back_someone_forgotten_at_her_request(
+    runtime: Runtime,  # noqa: F811
+) -> None:
+    sessions = runtime.dispatcher.sessions
+    imported(sessions, person(2, "Ada Lovelace", ADA, ADA_LINKS))
+    privacy = runtime.services.privacy
+    preview = privacy.preview(team_id=TEAM, actor_id=RECRUITER, key=ADA[0])
+    privacy.forget(team_id=TEAM, actor_id=RECRUITER, candidate=preview.candidate or "")
+
+    counts = imported(
+        sessions,
+        person(2, "Ada King", (ADA[1],)),  # by her second email
+        person(3, "A. Lovelace", (), (ADA_LINKS[0],)),  # by her profile
+        person(4, "Grace Hopper", ("grace@example.com",)),
+    )
+
+    assert counts.errors == [(2, FORGOTTEN), (3, FORGOTTEN)] and counts.imported == 1
+    assert [row[0] for row in stored(sessions)] == [REMOVED_NAME, "Grace Hopper"]
 
 
 def test_retention_counts_from_the_files_archive_date_and_erases_other_contacts(
