@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any, Protocol
 
 from bot.ats import greenhouse, lever
@@ -56,6 +57,7 @@ MAX_BODY = 1_000_000  # bytes; Greenhouse's and Lever's payloads are a few kB
 # A poll reads again this much before its cursor: a change the ATS stamped a moment before one
 # already read, but committed after, is not missed (reading one twice changes nothing).
 OVERLAP = timedelta(minutes=1)
+LINK_CHECK = 500  # changes checked against refbot's links in one query
 NAMES_TTL = 600.0  # seconds a Lever account's stage and archive reason names are kept
 REASON_LIMIT = 2000
 # How long a webhook about someone refbot may be pushing waits for the push's link (_hold).
@@ -479,7 +481,6 @@ class AtsPull:
         client = self.ats.client_for(team_id, conn)
         kind = conn.kind
         with self.sessions() as s:
-            linked = repo.linked_candidates(s, team_id, kind)
             start = self._start(s, team_id, kind)
             since = repo.cursor(s, team_id, kind, "changes") or start
             deleted_since = repo.cursor(s, team_id, kind, "deleted") or start
@@ -489,15 +490,19 @@ class AtsPull:
         def follow(changes: Iterable[AtsStageChange]) -> datetime | None:
             nonlocal read, applied
             newest = None
-            for change in changes:
-                read += 1
-                if change.changed_at and (newest is None or change.changed_at > newest):
-                    newest = change.changed_at
-                if change.candidate_id not in linked:
-                    continue
-                started_on = self._started_on(team_id, conn, change)
-                if self.apply(team_id, kind, change, started_on=started_on):
-                    applied += 1
+            it = iter(changes)
+            while chunk := list(islice(it, LINK_CHECK)):
+                with self.sessions() as s:
+                    linked = repo.linked_among(s, team_id, kind, {c.candidate_id for c in chunk})
+                for change in chunk:
+                    read += 1
+                    if change.changed_at and (newest is None or change.changed_at > newest):
+                        newest = change.changed_at
+                    if change.candidate_id not in linked:
+                        continue
+                    started_on = self._started_on(team_id, conn, change)
+                    if self.apply(team_id, kind, change, started_on=started_on):
+                        applied += 1
             return newest
 
         newest = self.ats._calling(team_id, conn, lambda: follow(client.changes_since(since)))
@@ -509,7 +514,7 @@ class AtsPull:
             )
         else:
             # Greenhouse has no anonymisation webhook: an anonymised person is a changed one.
-            self.ats._calling(team_id, conn, lambda: follow(_anonymised(client, since, linked)))
+            self.ats._calling(team_id, conn, lambda: follow(_anonymised(client, since)))
         now = self.clock()
         with self.sessions.begin() as s:  # only now: every change above is committed
             repo.save_cursor(s, team_id, kind, "changes", position=latest - OVERLAP, now=now)
@@ -638,12 +643,10 @@ def _role_status(job: AtsJob) -> RoleStatus:
     return RoleStatus.CLOSED
 
 
-def _anonymised(
-    client: GreenhouseClient, since: datetime, linked: set[str]
-) -> Iterable[AtsStageChange]:
+def _anonymised(client: GreenhouseClient, since: datetime) -> Iterable[AtsStageChange]:
     for page in client.candidate_pages(since):
         for person in page.items:
-            if person.anonymized and person.id in linked:
+            if person.anonymized:
                 yield AtsStageChange(
                     ats="greenhouse",
                     candidate_id=person.id,

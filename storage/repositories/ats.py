@@ -2,6 +2,7 @@
 credentials the ATS accepts."""
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -229,11 +230,19 @@ def member_teams(s: Session) -> list[str]:
     return list(s.scalars(select(Member.team_id).distinct().order_by(Member.team_id)))
 
 
-def linked_candidates(s: Session, team_id: str, ats: AtsKind) -> set[str]:
-    """The ATS person ids refbot has a candidate for: a poll skips everyone else cheaply."""
+def linked_among(s: Session, team_id: str, ats: AtsKind, ats_ids: Collection[str]) -> set[str]:
+    """Which of these ATS person ids refbot has a candidate for: a poll skips the others
+    cheaply, a chunk of changes at a time (with the whole history pulled, loading every link
+    at each poll would cost memory and time by the million)."""
+    if not ats_ids:
+        return set()
     return set(
         s.scalars(
-            select(AtsLink.ats_candidate_id).where(AtsLink.team_id == team_id, AtsLink.ats == ats)
+            select(AtsLink.ats_candidate_id).where(
+                AtsLink.team_id == team_id,
+                AtsLink.ats == ats,
+                AtsLink.ats_candidate_id.in_(list(ats_ids)),
+            )
         )
     )
 
