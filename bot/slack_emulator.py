@@ -575,8 +575,10 @@ class SlackEmulator:
         with self._lock:
             return copy.deepcopy(self._views.get(view_id))
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Wait until predicate() holds, e.g. for a Bolt lazy listener that runs after the ack."""
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+        """Wait until predicate() holds, e.g. for a Bolt lazy listener that runs after the ack.
+        It returns as soon as it holds: the default only bounds a loaded CI machine's stalls
+        (5 s was passed twice in 1,590 tests); waits for what must not happen set their own."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
