@@ -66,12 +66,15 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 3}  # seconds; keeps ping() quick
-    # Bolt's listener threads and the dispatcher's 8 senders share the pool.
+    # Bolt's 8 listener threads, the dispatcher's 8 senders and the scheduler's jobs share the
+    # pool. Kept connections cover them all: one beyond pool_size is closed on return and a
+    # burst opens it again, a new server process that a loaded machine may take seconds to
+    # start (past connect_timeout: a refused referral). Opened only as concurrency needs them.
     return create_engine(
         parsed,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=24,
+        max_overflow=8,
         connect_args=connect_args,
         hide_parameters=True,  # errors and logs never quote row values (personal data)
     )

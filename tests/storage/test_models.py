@@ -1,9 +1,11 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -394,3 +396,38 @@ def test_ping_tells_a_live_database_from_a_dead_one(migrated_url: str, tmp_path:
     finally:
         for engine in (live, dead, unreachable):
             engine.dispose()
+
+
+def test_a_burst_of_every_thread_at_once_reuses_its_postgresql_connections(
+    migrated_url: str,
+) -> None:
+    """Bolt's 8 request threads, the dispatcher's 8 senders and a few scheduler jobs may all
+    hold a connection at once; connections beyond the pool's size are closed on return and
+    opened again at the next burst, each a new server process that a loaded machine can take
+    seconds to start (a referral was once refused as "database unreachable" that way)."""
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("SQLite opens a file, not a server process")
+    engine = make_engine(migrated_url)
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine, "connect", count)
+    holders = 20
+    barrier = threading.Barrier(holders)
+
+    def hold() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            barrier.wait(timeout=30)  # all twenty at once
+
+    try:
+        for _ in range(3):  # three bursts
+            with ThreadPoolExecutor(holders) as pool:
+                for future in [pool.submit(hold) for _ in range(holders)]:
+                    future.result()
+        assert opened == holders
+    finally:
+        engine.dispose()
