@@ -33,6 +33,19 @@ def for_candidate(s: Session, candidate_id: int) -> Sequence[Referral]:
     ).all()
 
 
+def for_candidates(s: Session, candidate_ids: Sequence[int]) -> dict[int, list[Referral]]:
+    """Many candidates' referrals in one query, each list oldest first, roles loaded."""
+    found: dict[int, list[Referral]] = {}
+    for referral in s.scalars(
+        select(Referral)
+        .where(Referral.candidate_id.in_(list(dict.fromkeys(candidate_ids))))
+        .options(joinedload(Referral.role))
+        .order_by(Referral.created_at, Referral.id)
+    ):
+        found.setdefault(referral.candidate_id, []).append(referral)
+    return found
+
+
 def credited_since(s: Session, candidate_id: int, since: datetime) -> Referral | None:
     """The referral holding credit for the candidate within the credit window, if any."""
     return s.scalar(
