@@ -205,7 +205,11 @@ class SourcingSession(Base):
 
 class Referral(Base):
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_team_id_referrer_id", "team_id", "referrer_id"),)
+    __table_args__ = (
+        Index("ix_referrals_team_id_referrer_id", "team_id", "referrer_id"),
+        # `/refbot find role:…` (storage.repositories.search), and a role's deletion.
+        Index("ix_referrals_role_id_candidate_id", "role_id", "candidate_id"),
+    )
 
     id: Mapped[IntPk]
     public_id: Mapped[PublicId]

@@ -3,19 +3,21 @@
 Every word must match, as a prefix ("pyth" finds Python); every quoted phrase must match as
 written. Case and accents never matter. User text only ever reaches the engines as quoted
 tokens of letters and digits, so no query syntax (``c++``, ``"``, ``AND``, ``*``) can raise.
-Ranks compare within one engine only: -bm25 on SQLite, ts_rank on PostgreSQL.
+Ranks compare within one engine only: bm25's column weights on SQLite, ts_rank on PostgreSQL.
 """
 
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
+    FromClause,
     column,
     exists,
+    false,
     func,
     literal_column,
     select,
@@ -32,8 +34,7 @@ MAX_TERMS = 16  # words and phrases together; a longer query is cut, not refused
 MAX_TOKEN_LENGTH = 64  # longer "words" (a pasted hash) are dropped: nobody searches for them
 MAX_TERM_TOKENS = 32  # a phrase pasted from a CV is cut there
 MIN_PREFIX_LENGTH = 2  # "c" as a prefix would match half the index; it is matched whole
-SQLITE_WINDOW = 5  # see search()
-RECENT = 1_000  # a query with more matches ranks its newest ones only (see search())
+RECENT = 300  # a query with more matches ranks its newest ones only (see search())
 
 # bm25 weights per FTS5 column (name, email, company, headline, tags, notes, status): a name
 # match ranks above a company above a headline above a note. PostgreSQL's setweight A..D mirror
@@ -105,49 +106,42 @@ def search(
         return []
     if statuses is not None:
         statuses = [str(status) for status in statuses]  # a StrEnum's value, on every driver
-    kept = _filters(role, tag)
-    rows: list[tuple[int, float]] = []
-    # A vague query ("pyth" at a million candidates: 85,000 matches) is ranked among its
-    # RECENT most recent matches (ids grow with time), not all of them: ranking is what costs,
-    # per match. When that leaves fewer than `limit` (filters), every match is ranked: exact,
-    # as a query with fewer matches always is.
-    if s.get_bind().dialect.name == "sqlite":
-        floor = _sqlite_floor(s, terms, team_id, statuses, RECENT)
-        if floor is not None:
-            rows = _sqlite_recent(s, terms, team_id, statuses, kept, floor, limit)
-            if len(rows) == limit:
-                return rows
-        # The best limit x 5 matches of every team, then this team's among them; if that
-        # leaves too few, all matches: exact either way.
-        for window in (limit * SQLITE_WINDOW, None):
-            statement = _sqlite_statement(terms, team_id, statuses, window)
-            found = s.execute(statement.where(*kept).limit(limit))
-            rows = [(candidate_id, float(score)) for candidate_id, score in found]
-            if len(rows) == limit:
-                break
-        return rows
-    for recent in (RECENT, None):
-        statement = _postgresql_statement(terms, team_id, statuses, kept, recent, limit)
-        rows = [(candidate_id, float(score)) for candidate_id, score in s.execute(statement)]
-        if len(rows) == limit:
-            break
-    return rows[:limit]
+    kept = _filters(s, team_id, role, tag)
+    walk = _sqlite_newest
+    if s.get_bind().dialect.name == "postgresql":
+        walk = _postgresql_newest
+        # psycopg prepares a statement run five times on a connection, and PostgreSQL may then
+        # plan it once for every query: the walk newest first that suits "python" costs
+        # seconds for a rare name. Plan each search for its own words (this transaction).
+        s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # A vague query ("python" at a million candidates: 85,000 matches) is ranked among its
+    # RECENT newest matches (ids grow with time), not all of them: ranking is what costs, per
+    # match. Its words are taken whole first: when that alone makes it vague, reading them as
+    # prefixes would only add older matches of longer words, at a cost (PostgreSQL's index
+    # merges every word "python…" before it can skip any). role: and tag: keep those of the
+    # newest matches they fit; only when none does, every match they fit is walked for.
+    whole = [(tokens, False) for tokens, _ in terms]
+    for words in [whole, terms] if whole != terms else [terms]:
+        newest = walk(s, words, team_id, statuses, ())
+        vague = len(newest) == RECENT
+        if not vague and words is not terms:
+            continue
+        if kept:
+            newest = _kept(s, newest, kept)
+            if vague and not newest:
+                newest = walk(s, words, team_id, statuses, kept)
+        return sorted(newest, key=lambda pair: (-pair[1], pair[0]))[:limit]
+    raise AssertionError("unreachable: the last words are the terms")
 
 
-def _sqlite_floor(
-    s: Session, terms: "list[Term]", team_id: str, statuses: Sequence[str] | None, recent: int
-) -> int | None:
-    """The rowid of the team's `recent`-th most recent match, or None when there are fewer:
-    FTS5 walks its matches newest first without ranking them."""
-    documents = table("search_documents", column("rowid"))
-    fts = literal_column("search_documents")
-    statement = (
-        select(documents.c.rowid)
-        .join(Candidate, Candidate.id == documents.c.rowid)
-        .where(fts.op("MATCH")(_sqlite_match(terms, statuses)), Candidate.team_id == team_id)
-        .order_by(documents.c.rowid.desc())
-    )
-    return s.scalar(statement.offset(recent - 1).limit(1))
+Ranked = list[tuple[int, float]]  # (candidate id, rank: higher is better)
+
+
+def _kept(s: Session, ranked: Ranked, kept: Sequence[ColumnElement[bool]]) -> Ranked:
+    """Those of `ranked` the filters keep (one query)."""
+    found = select(Candidate.id).where(Candidate.id.in_([i for i, _ in ranked]), *kept)
+    ids = set(s.scalars(found))
+    return [pair for pair in ranked if pair[0] in ids]
 
 
 def listed(
@@ -167,7 +161,7 @@ def listed(
             .where(
                 Candidate.team_id == team_id,
                 Candidate.status.in_([str(status) for status in statuses]),
-                *_filters(role, tag),
+                *_filters(s, team_id, role, tag),
             )
             .order_by(Candidate.last_activity_at.desc(), Candidate.id.desc())
             .limit(limit)
@@ -175,23 +169,30 @@ def listed(
     )
 
 
-def _filters(role: str | None, tag: str | None) -> list[ColumnElement[bool]]:
-    """`role:` and `tag:` as conditions on candidates: words in a referral's role title, in
-    the tags; case never matters (LIKE escapes the user's % and _)."""
+def _filters(
+    s: Session, team_id: str, role: str | None, tag: str | None
+) -> list[ColumnElement[bool]]:
+    """`role:` and `tag:` as conditions on candidates: words in a referral's role title (the
+    team's few roles are read first), in the tags; case never matters (LIKE escapes the
+    user's % and _)."""
     kept: list[ColumnElement[bool]] = []
     if tag:
         kept.append(func.lower(Candidate.tags).contains(tag.lower(), autoescape=True))
     if role:
-        kept.append(
-            exists(
-                select(Referral.id)
-                .join(Role, Role.id == Referral.role_id)
-                .where(
-                    Referral.candidate_id == Candidate.id,
+        titled = list(
+            s.scalars(
+                select(Role.id).where(
+                    Role.team_id == team_id,
                     func.lower(Role.title).contains(role.lower(), autoescape=True),
                 )
             )
         )
+        # Referred to one of them: one lookup a candidate (a role may hold tens of thousands,
+        # and a search checks hundreds of candidates).
+        referred = select(Referral.id).where(
+            Referral.candidate_id == Candidate.id, Referral.role_id.in_(titled)
+        )
+        kept.append(exists(referred) if titled else false())
     return kept
 
 
@@ -223,26 +224,19 @@ def _is_token_char(ch: str) -> bool:
     return category[0] in "LMN" or category in ("So", "Co")
 
 
-def _sqlite_recent(
+def _sqlite_newest(
     s: Session,
     terms: "list[Term]",
     team_id: str,
     statuses: Sequence[str] | None,
     kept: Sequence[ColumnElement[bool]],
-    floor: int,
-    limit: int,
-) -> list[tuple[int, float]]:
-    """The newest RECENT matches ranked here, by the bm25 column weights: FTS5's bm25 reads
-    every match's document frequencies first, which costs as much as ranking them all."""
+) -> Ranked:
+    """The team's RECENT newest matches kept by the filters, in one walk of the index newest
+    first (FTS5 walks a term's matches in rowid order without reading the others), ranked
+    here by the bm25 column weights: FTS5's own bm25 reads every match's statistics first,
+    at a million candidates as costly as ranking them all."""
     documents = table("search_documents", column("rowid"))
     fts = literal_column("search_documents")
-    ids = list(
-        s.scalars(
-            select(documents.c.rowid).where(
-                fts.op("MATCH")(_sqlite_match(terms, statuses)), documents.c.rowid >= floor
-            )
-        )
-    )
     found = s.execute(
         select(
             Candidate.id,
@@ -251,47 +245,66 @@ def _sqlite_recent(
             Candidate.company,
             Candidate.headline,
             Candidate.tags,
-        ).where(Candidate.id.in_(ids), Candidate.team_id == team_id, *kept)
+        )
+        .select_from(documents)
+        .join(Candidate, Candidate.id == documents.c.rowid)
+        .where(fts.op("MATCH")(_sqlite_match(terms, statuses)), Candidate.team_id == team_id)
+        .where(*kept)
+        .order_by(documents.c.rowid.desc())
+        .limit(RECENT)
     ).all()
-    wanted = [(tuple(_fold(t) for t in tokens), prefix) for tokens, prefix in terms]
-    ranked = sorted(
-        ((row[0], _score(row[1:], wanted)) for row in found), key=lambda pair: (-pair[1], pair[0])
-    )
-    return ranked[:limit]
+    wanted = _wanted(terms)
+    return [(row[0], _score(row[1:], wanted)) for row in found]
 
 
 def _fold(text: str) -> str:
     """Case and accents folded, as FTS5's unicode61 tokenizer with remove_diacritics 2 does."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return text.lower() if text.isascii() else text.translate(_FOLDED)
 
 
-_WORDS = re.compile(r"[^\W_]+")  # close enough to _tokens() for ranking, and fast
+def _fold_character(ch: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _score(texts: Sequence[str | None], wanted: list[tuple[tuple[str, ...], bool]]) -> float:
+class _Folded(dict[int, str]):
+    """Each character's fold, computed the first time str.translate meets it: a character
+    folds alone (its marks are dropped, never reordered into a neighbour), and the table
+    makes ranking a thousand accented names ten times cheaper than normalizing each."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_character(chr(code))
+        return folded
+
+
+_FOLDED = _Folded()
+
+
+def _pattern(tokens: tuple[str, ...], prefix: bool) -> re.Pattern[str]:
+    """A folded term as its words in a folded text: each at a word's start, one after another
+    (anything not a letter or digit between them), the last one whole unless a prefix."""
+    words = r"[\W_]+".join(map(re.escape, tokens))
+    return re.compile(r"(?<![^\W_])" + words + ("" if prefix else r"(?![^\W_])"))
+
+
+Wanted = list[tuple[str, re.Pattern[str]]]  # each term's first word, and its pattern
+
+
+def _wanted(terms: "list[Term]") -> Wanted:
+    folded = [(tuple(_fold(t) for t in tokens), prefix) for tokens, prefix in terms]
+    return [(tokens[0], _pattern(tokens, prefix)) for tokens, prefix in folded]
+
+
+def _score(texts: Sequence[str | None], wanted: Wanted) -> float:
     """Each term's occurrences, weighted by the column (BM25_WEIGHTS); a term found in none of
     these columns matched in the notes."""
     folded = [_fold(text) if text else "" for text in texts]
-    columns: list[list[str] | None] = [None] * len(folded)
     score = 0.0
-    for tokens, prefix in wanted:
+    for first, pattern in wanted:
         found = 0.0
-        for c, (weight, value) in enumerate(zip(BM25_WEIGHTS, folded, strict=False)):
-            if tokens[0] not in value:
-                continue  # most columns hold none of the words: no need to split them
-            if columns[c] is None:
-                columns[c] = _WORDS.findall(value)
-            words = columns[c] or []
-            n = len(tokens)
-            for i in range(len(words) - n + 1):
-                head, last = words[i : i + n - 1], words[i + n - 1]
-                if list(head) == list(tokens[:-1]) and (
-                    last.startswith(tokens[-1]) if prefix else last == tokens[-1]
-                ):
-                    found += weight
+        for weight, value in zip(BM25_WEIGHTS, folded, strict=False):
+            if first in value:  # most columns hold none of the words: no need to search them
+                found += weight * len(pattern.findall(value))
         score += found or BM25_WEIGHTS[5]  # the notes' weight
     return score
 
@@ -304,47 +317,29 @@ def _sqlite_match(terms: list[Term], statuses: Sequence[str] | None) -> str:
     return match
 
 
-def _sqlite_statement(
-    terms: list[Term], team_id: str, statuses: Sequence[str] | None, window: int | None
-) -> Select[tuple[int, float]]:
-    match = _sqlite_match(terms, statuses)
-    documents = table("search_documents", column("rowid"))
-    fts = literal_column("search_documents")  # FTS5 names the table itself in MATCH and bm25
-    bm25: ColumnElement[float] = func.bm25(fts, *BM25_WEIGHTS)  # negative: lower is better
-    # The best `window` matches of every team first: joining each match to its candidate
-    # doubled the time of a common word ("pyth": 9k matches at 100k candidates).
-    score = (-bm25).label("score")  # not "rank": FTS5 tables have a hidden column of that name
-    ranked = (
-        select(documents.c.rowid.label("id"), score)
-        .where(fts.op("MATCH")(match))
-        .order_by(score.desc(), documents.c.rowid)
-        .limit(window)
-        .subquery()
-    )
-    return (
-        select(ranked.c.id, ranked.c.score)
-        .join(Candidate, Candidate.id == ranked.c.id)
-        .where(Candidate.team_id == team_id)
-        .order_by(ranked.c.score.desc(), ranked.c.id)
-    )
-
-
 def _fts5_string(text: str) -> str:
     # In double quotes, text is never an FTS5 operator; tokens hold no quote, but escape anyway.
     return '"' + text.replace('"', '""') + '"'
 
 
-def _postgresql_statement(
+def _postgresql_newest(
+    s: Session,
     terms: list[Term],
     team_id: str,
     statuses: Sequence[str] | None,
-    kept: Sequence[ColumnElement[bool]] = (),
-    recent: int | None = None,
-    limit: int = 10,
-) -> Select[tuple[int, float]]:
-    """The team's matches ranked by ts_rank; with `recent`, its `recent` newest matches only,
-    walked newest first in the (team_id, candidate_id) index of revision 0011 and ranked
-    then (ts_rank needs no statistics of the other matches: the same score either way)."""
+    kept: Sequence[ColumnElement[bool]],
+) -> Ranked:
+    """The team's RECENT newest matches kept by the filters, ranked by ts_rank (it needs no
+    statistics of the other matches).
+
+    Two ways find them: walking the team's documents newest first (the index of revision
+    0011) until RECENT match, or reading every match the GIN index finds and keeping the
+    newest. The first costs RECENT / share rows, the second share x documents: PostgreSQL
+    guesses the share from statistics that a phrase ("engineering manager": 6% guessed as
+    0.8%) or two words together fool by an order of magnitude, and a wrong guess costs a
+    quarter of a second at a million candidates. So the newest SAMPLE documents are walked
+    first: their matches are the newest ones, and how many there are says which way is
+    cheaper for the rest."""
     tsquery = " & ".join(_tsquery_term(tokens, prefix) for tokens, prefix in terms)
     documents = table(
         "search_documents",
@@ -353,30 +348,74 @@ def _postgresql_statement(
         column("status"),
         column("document"),
     )
+    ours = [documents.c.team_id == team_id]
+    if statuses is not None:
+        ours.append(documents.c.status.in_(statuses))
+    # The order of the (team_id, candidate_id) index: a walk of this team's rows only (the
+    # primary key's would step over every newer row of the other teams).
+    walked = [documents.c.team_id.desc(), documents.c.candidate_id.desc()]
+    # The newest SAMPLE documents; in a subquery with its LIMIT, the words cannot be pushed
+    # into it: PostgreSQL reads these rows and no others.
+    sample = select(documents).where(*ours).order_by(*walked).limit(SAMPLE).subquery("sample")
+    newest = _postgresql_ranked(
+        s, sample, [], tsquery, kept, RECENT, [sample.c.candidate_id.desc()]
+    )
+    floor = s.scalar(
+        select(documents.c.candidate_id).where(*ours).order_by(*walked).offset(SAMPLE - 1).limit(1)
+    )
+    if len(newest) == RECENT or floor is None:  # found, or the sample was every document
+        return newest
+    share = len(newest) / SAMPLE
+    held = s.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'"))
+    left = RECENT - len(newest)
+    older = [*ours, documents.c.candidate_id < floor]
+    if share * share * float(held or 0) > WALK_ROW_COST * left:
+        # Walk on: no bitmap scan, no sequential scan, for this statement only (an error rolls
+        # the transaction back, these settings too).
+        s.execute(_WALK_ONLY, {"walk": "off"})
+        rest = _postgresql_ranked(s, documents, older, tsquery, kept, left, walked)
+        s.execute(_WALK_ONLY, {"walk": "on"})
+    else:  # candidate_id + 0 is no column of an index: the planner cannot walk one that way
+        by_id = [(documents.c.candidate_id + 0).desc()]
+        rest = _postgresql_ranked(s, documents, older, tsquery, kept, left, by_id)
+    return newest + rest
+
+
+SAMPLE = 4_000  # documents walked first, newest first (see _postgresql_newest)
+# A row walked costs about a twentieth of a match read through the GIN index (at a million
+# candidates: 0.35 µs against 4 to 7 µs, the heap visit of each match, in the order of the
+# table for the first, all over it for the second): walking on pays from a share of 0.5%.
+WALK_ROW_COST = 0.05
+_WALK_ONLY = text(
+    "SELECT set_config('enable_bitmapscan', :walk, true), set_config('enable_seqscan', :walk, true)"
+)
+
+
+def _postgresql_ranked(
+    s: Session,
+    rows: FromClause,
+    where: Sequence[ColumnElement[bool]],
+    tsquery: str,
+    kept: Sequence[ColumnElement[bool]],
+    limit: int,
+    order: Sequence[ColumnElement[Any]],
+) -> Ranked:
+    """The first `limit` of `rows` in this `order` matching `tsquery`, ranked by ts_rank."""
     # In FROM, so that to_tsquery runs once, not once per row that ts_rank scores.
     query = func.to_tsquery(literal_column("'search_simple'"), tsquery).alias("query")
     matching = (
-        select(documents.c.candidate_id, documents.c.document)
-        .select_from(documents)
+        select(rows.c.candidate_id, rows.c.document)
+        .select_from(rows)
         .join(query, true())
-        .where(documents.c.team_id == team_id, documents.c.document.op("@@")(query.column))
+        .where(*where, rows.c.document.op("@@")(query.column))
     )
-    if statuses is not None:
-        matching = matching.where(documents.c.status.in_(statuses))
     if kept:  # only then the join: a plain search needs none (see revision 0003)
-        matching = matching.join(Candidate, Candidate.id == documents.c.candidate_id).where(*kept)
-    if recent is not None:
-        matching = matching.order_by(documents.c.candidate_id.desc()).limit(recent)
-    found = matching.subquery("found")
+        matching = matching.join(Candidate, Candidate.id == rows.c.candidate_id).where(*kept)
+    found = matching.order_by(*order).limit(limit).subquery("found")
     outer = func.to_tsquery(literal_column("'search_simple'"), tsquery).alias("outer_query")
-    score = func.ts_rank(found.c.document, outer.column).label("score")
-    return (
-        select(found.c.candidate_id, score)
-        .select_from(found)
-        .join(outer, true())
-        .order_by(score.desc(), found.c.candidate_id)
-        .limit(limit)
-    )
+    score = func.ts_rank(found.c.document, outer.column)
+    ranked = select(found.c.candidate_id, score).select_from(found).join(outer, true())
+    return [(candidate_id, float(rank)) for candidate_id, rank in s.execute(ranked)]
 
 
 def _tsquery_term(tokens: tuple[str, ...], prefix: bool) -> str:

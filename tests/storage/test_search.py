@@ -1,3 +1,4 @@
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, make_sessions
 from storage.migrate import alembic_config
 from storage.models import Candidate, Note, Referral
+from storage.repositories import search as index
 from storage.repositories.search import SearchQuery, parse_query, search
 from storage.types import CandidateSource, CandidateStatus, NoteKind
 
@@ -329,3 +331,11 @@ def test_the_migration_indexes_existing_rows_and_downgrades_cleanly(database_url
         assert documents(sessions) == 1
     finally:
         engine.dispose()
+
+
+@given(st.text())
+def test_folding_a_text_character_by_character_equals_folding_it_whole(text: str) -> None:
+    """Ranking folds accents with a per-character table: the same as decomposing the whole."""
+    whole = unicodedata.normalize("NFKD", text)
+    expected = "".join(ch for ch in whole if not unicodedata.combining(ch)).casefold()
+    assert index._fold(text) == expected

@@ -1,6 +1,6 @@
 """A query with more matches than `RECENT` ranks its newest matches only (a million
-candidates would cost a ranking of every match); with fewer, or too few left by the filters,
-every match is ranked."""
+candidates would cost a ranking of every match); with fewer, every match is ranked. role: and
+tag: keep those of the newest they fit; when none does, every match they fit is found."""
 
 from collections.abc import Iterator
 
@@ -43,7 +43,7 @@ def test_a_vague_query_ranks_its_newest_matches_and_a_precise_one_all_of_them(
     assert plain[-1] in found(sessions, "python", limit=4)
 
 
-def test_filters_that_leave_too_few_in_the_newest_matches_rank_every_match(
+def test_filters_that_fit_none_of_the_newest_matches_find_older_ones(
     sessions: sessionmaker[Session], few: int
 ) -> None:
     oldest = given_candidate(sessions, "Rusty Pat", headline="Python developer", tags="rust")
@@ -51,3 +51,16 @@ def test_filters_that_leave_too_few_in_the_newest_matches_rank_every_match(
         given_candidate(sessions, f"Sam {i}", headline="Python developer", tags="java")
 
     assert found(sessions, "python tag:rust", limit=1) == [oldest]
+
+
+def test_filters_keep_the_newest_matches_they_fit(
+    sessions: sessionmaker[Session], few: int
+) -> None:
+    oldest = given_candidate(sessions, "Rusty Pat", headline="Python developer", tags="rust")
+    for i in range(5):
+        given_candidate(sessions, f"Sam {i}", headline="Python developer", tags="java")
+    newest = given_candidate(sessions, "Rita", headline="Python developer", tags="rust")
+
+    assert found(sessions, "python tag:rust") == [newest]  # one of the 4 newest fits
+    assert oldest not in found(sessions, "python tag:rust", limit=5)
+    assert found(sessions, "python pat tag:rust") == [oldest]  # precise: every match
