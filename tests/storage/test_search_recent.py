@@ -64,3 +64,27 @@ def test_filters_keep_the_newest_matches_they_fit(
     assert found(sessions, "python tag:rust") == [newest]  # one of the 4 newest fits
     assert oldest not in found(sessions, "python tag:rust", limit=5)
     assert found(sessions, "python pat tag:rust") == [oldest]  # precise: every match
+
+
+@pytest.mark.parametrize("walk_row_cost", [0.0, 1e9], ids=["walk", "index"])
+def test_past_the_sample_the_newest_matches_are_found_walking_or_through_the_index(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, walk_row_cost: float
+) -> None:
+    """A team larger than the sample PostgreSQL walks first: the matches past it are found
+    whichever way the rest is read (a walk newest first, or the GIN index), and the team's
+    matches only; SQLite has one way, and must agree."""
+    monkeypatch.setattr(index, "RECENT", 3)
+    monkeypatch.setattr(index, "SAMPLE", 4)
+    monkeypatch.setattr(index, "WALK_ROW_COST", walk_row_cost)
+    oldest = given_candidate(sessions, "Kotlin Kim", tags="kotlin")
+    older = [given_candidate(sessions, f"Sam {i}", tags="kotlin") for i in range(3)]
+    given_candidate(sessions, "Kotlin Elsewhere", team_id="T0THER")
+    newer = [given_candidate(sessions, f"Lee {i}", tags="java") for i in range(6)]
+    newest = given_candidate(sessions, "Kotlin Kai", tags="kotlin")
+
+    vague = found(sessions, "kotlin", limit=5)
+    assert vague[0] == newest  # the name match first, among the 3 newest
+    assert set(vague) == {newest, older[2], older[1]}
+    assert found(sessions, "kim", limit=5) == [oldest]  # one match, well past the sample
+    assert set(found(sessions, "lee", limit=9)) == set(newer[-3:])  # vague too
+    assert found(sessions, "kotlin kim tag:kotlin", limit=5) == [oldest]
