@@ -10,7 +10,7 @@ from bot.slack_emulator import SlackEmulator
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, Clock, Refbot
 from tests.e2e import test_ats_connect as connecting
 from tests.e2e.test_ats_connect import connect_greenhouse, connect_lever
-from tests.e2e.test_ats_push import ADA, keep_trying, pushed_once, refer_ada
+from tests.e2e.test_ats_push import ADA, card, keep_trying, pushed_once, refer_ada
 from tests.e2e.test_cv import PDF
 from tests.e2e.test_privacy import everything_stored
 from tests.e2e.test_referral import open_referral
@@ -203,3 +203,24 @@ def test_a_later_cv_of_someone_greenhouse_knew_already_goes_nowhere(
     )
     assert gh.attachments() == [] and gh.applications() == []
     assert gh.calls_to("POST /v3/") == []
+
+
+def test_on_button_mode_a_later_cv_waits_for_send_to_ats_and_then_goes_once(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
+) -> None:
+    connect_greenhouse(atsbot, gh, push="button")
+    refer_ada(atsbot)
+    atsbot.sweep()
+    assert slack.wait_for(lambda: card(slack).has_button("candidate_send_to_ats"))
+
+    refer_ada_again_with_cv(atsbot, slack)
+    atsbot.sweep()
+    keep_trying(atsbot, clock, 2, minutes=5)
+    assert gh.calls_to("POST /v3/") == []
+    atsbot.click(RECRUITER, "candidate_send_to_ats", on=card(slack))
+    atsbot.sweep()
+    keep_trying(atsbot, clock, 2, minutes=5)
+
+    assert slack.wait_for(lambda: pushed_once(gh) and len(gh.attachments()) == 1)
+    assert gh.attachments()[0]["filename"] == "ada-2026.pdf"
+    assert len(gh.calls_to(ATTACH)) == 1
