@@ -199,6 +199,7 @@ def build(
         outbox=outbox,
         clock=clock,
         ats_auto_push=ats.auto_push,
+        ats_cv=ats.queue_cv,
     )
     intros = Intros(
         sessions=sessions, members=members, referrals=referrals, outbox=outbox, clock=clock

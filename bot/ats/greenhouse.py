@@ -16,7 +16,8 @@ Sources, read for this module (each endpoint's docstring names its page):
   https://harvestdocs.greenhouse.io/docs/step-by-step-migration-instructions and
   https://harvestdocs.greenhouse.io/docs/write-endpoint-migration-guide (v1 `POST
   /candidates/{id}/applications` became `POST /v3/applications`; the activity feed became
-  `/v3/notes`).
+  `/v3/notes`, which lists notes by `candidate_ids`: a note is looked for there before it is
+  written again).
 - Write bodies, as far as the pages read show them (searched again for the write-back):
   confirmed: `POST /v3/applications/{id}/reject` takes `rejection_reason_id` (required),
   `notes`, `rejection_email`, `custom_fields` and answers 204 (its reference page);
@@ -423,6 +424,15 @@ class GreenhouseClient:
         if application_id is not None:
             note["application_id"] = int(application_id)
         return str(_json(self._call("POST", "notes", json_body=note))["id"])
+
+    def note_bodies(self, candidate_id: str) -> list[str]:
+        """The bodies of the notes on the candidate's profile: refbot looks before it writes a
+        note (after an uncertain answer, the note may be there already).
+
+        https://harvestdocs.greenhouse.io/reference/get_v3-notes (`candidate_ids`; v1's activity
+        feed, per the READ migration guide)"""
+        rows = self._all("notes", {"candidate_ids": candidate_id})
+        return [str(row.get("body") or "") for row in rows]
 
     def attachment_names(self, application_id: str) -> list[str]:
         """The filenames of an application's attachments: the CV push looks before it attaches

@@ -17,7 +17,9 @@ Written from Greenhouse's published pages (the adapter, bot.ats.greenhouse, name
 - Rate limit: 429 with Retry-After, X-RateLimit-Limit/Remaining/Reset (`limit_rate`).
   https://harvestdocs.greenhouse.io/docs/api-rate-limiting
 - Endpoints: GET users, referrers, sources, candidates, applications, jobs, job_hiring_managers,
-  job_owners, job_interview_stages, rejection_reasons, attachments, offers (`current_only`);
+  job_owners, job_interview_stages, rejection_reasons, attachments, offers (`current_only`),
+  notes (`candidate_ids`, `application_ids`, `user_ids`; the v3 home of v1's activity feed:
+  https://harvestdocs.greenhouse.io/reference/get_v3-notes);
   POST candidates, applications, notes, attachments (base64 `content` or `url`; a new resume
   turns the earlier one into "other").
   https://harvestdocs.greenhouse.io/reference/get_v3-users (and the sibling reference pages)
@@ -70,6 +72,7 @@ ALL_SCOPES = frozenset(
         "harvest:applications:list",
         "harvest:applications:create",
         "harvest:applications:update",
+        "harvest:notes:list",
         "harvest:notes:create",
         "harvest:jobs:list",
         "harvest:job_hiring_managers:list",
@@ -119,6 +122,11 @@ _FILTERS: dict[str, dict[str, str]] = {
         "candidate_ids": "candidate_id",
         "status": "status",
         "current_only": "current",
+    },
+    "notes": {
+        "candidate_ids": "candidate_id",
+        "application_ids": "application_id",
+        "user_ids": "user_id",
     },
     # https://harvestdocs.greenhouse.io/reference/get_v3-prospect-pools (`active`: true for
     # active pools, false for inactive ones)
@@ -542,7 +550,7 @@ class GreenhouseEmulator(AtsEmulator):
             if parts[2] == "move":
                 return self._move_application(app, body or {})
             return self._reject_application(app, body or {})
-        if len(parts) != 1 or parts[0] not in {*_FILTERS, "notes"}:
+        if len(parts) != 1 or parts[0] not in _FILTERS:
             raise EmulatorError(404, "not found")
         resource = parts[0]
         if method == "GET" and resource in _FILTERS:

@@ -10,6 +10,8 @@ Sources (https://hire.lever.co/developer/documentation, anchors below):
 - #webhooks: the body carries `token`, `triggeredAt` (epoch ms) and `signature`, the hex
   HMAC-SHA256 of `token + triggeredAt` keyed with the webhook's signature token.
 - writes take `perform_as=<user id>`: the Lever user the change is recorded for.
+- #notes: `POST /opportunities/:opportunity/notes` writes one (`value`), `GET` lists them, each
+  with its `fields` (type, text, value).
 - #files: `POST /opportunities/:opportunity/files` uploads one file (multipart/form-data, field
   `file`, up to 30 MB) and `GET` lists them; resumes (#resumes) are read-only in the API.
 - #offers: `GET /opportunities/:opportunity/offers`, each offer's form `fields` (identifier,
@@ -278,6 +280,19 @@ class LeverClient:
         )
         data = answer.get("data") or {}
         return str(data.get("noteId") or data.get("id") or "")
+
+    def note_bodies(self, opportunity_id: str) -> list[str]:
+        """The texts of the opportunity's notes: refbot looks before it writes a note (after an
+        uncertain answer, the note may be there already). A note's text is the value of its
+        field of type "note" (what `add_note` sent as `value`).
+
+        https://hire.lever.co/developer/documentation#list-all-notes"""
+        return [
+            str(field.get("value") or "")
+            for note in self._all(f"opportunities/{opportunity_id}/notes")
+            for field in note.get("fields") or []
+            if isinstance(field, dict) and field.get("type") == "note"
+        ]
 
     def attachment_names(self, opportunity_id: str) -> list[str]:
         """The names of the opportunity's files: the CV push looks before it uploads (after an

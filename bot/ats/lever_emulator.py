@@ -9,7 +9,8 @@ the sections):
 - Rate limit: 429 (`limit_rate`, `rate_limit_storm`), with Retry-After when configured.
 - Endpoints: GET users, users/:id, postings, stages, archive_reasons, opportunities
   (email, contact_id, updated_at_start/_end), opportunities/:id, opportunities/deleted,
-  opportunities/:id/referrals (read-only), opportunities/:id/files and /offers; POST
+  opportunities/:id/referrals (read-only), opportunities/:id/notes (#list-all-notes: each note's
+  text the value of its field of type "note"), /files and /offers; POST
   opportunities, opportunities/:id/notes, opportunities/:id/files (multipart, field `file`);
   PUT opportunities/:id/stage ({"stage"}) and opportunities/:id/archived ({"reason"}), with
   `perform_as` (#update-opportunity-stage, #update-opportunity-archived-state): like a move in
@@ -348,6 +349,9 @@ class LeverEmulator(AtsEmulator):
             case "GET", ["opportunities", opp_id, "files"]:
                 self._found(self._opportunities, opp_id)
                 return self._page(self._files.get(opp_id, []), query)
+            case "GET", ["opportunities", opp_id, "notes"]:
+                self._found(self._opportunities, opp_id)
+                return self._page([_listed(n) for n in self._notes.get(opp_id, [])], query)
             case "GET", ["opportunities", opp_id, "offers"]:
                 self._found(self._opportunities, opp_id)
                 return self._page(self._offers.get(opp_id, []), query)
@@ -518,6 +522,18 @@ class LeverEmulator(AtsEmulator):
 
     def _ms(self, when: datetime | None = None) -> int:
         return int((when or self._now()).timestamp() * 1000)
+
+
+def _listed(note: dict[str, Any]) -> dict[str, Any]:
+    """A stored note as Lever lists it (#list-all-notes): the text written is a field's value."""
+    return {
+        "id": note["id"],
+        "user": note["user"],
+        "secret": False,
+        "fields": [{"type": "note", "text": "Comment", "value": note["value"]}],
+        "createdAt": note["createdAt"],
+        "completedAt": note["createdAt"],
+    }
 
 
 def _same(value: str | None, wanted: str | None) -> bool:

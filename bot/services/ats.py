@@ -9,8 +9,14 @@ the rows wait, and the admins are told once per problem and credentials.
 
 The referral's CV follows the push as its own delivery (ATS_CV), once the person is in: a CV
 Slack cannot give (deleted, busy) never holds the person back, and a retried attachment looks
-at the ATS's files by name before it uploads again. Only where refbot created her (or finished
-creating her): someone the ATS knew already keeps her own documents.
+at the ATS's files by name before it uploads again. A CV a later referral brings follows her
+there too (`queue_cv`), once per file. Only where refbot created her (or finished creating
+her): someone the ATS knew already keeps her own documents.
+
+Notes (the referrer's words here, a snooze in bot.services.ats_writeback) are written the same
+way (`note_once`): neither ATS takes an idempotency key, so a note whose answer was lost (a
+timeout, a 5xx, a reset connection after the ATS wrote it) is looked for, by its very words,
+before it is written again.
 
 Phase 2b (pull: webhooks, polling, stage mapping; Slack edits written back) builds on
 `connection()`, `client_for()` and storage.repositories.ats (bot.services.ats_pull,
@@ -20,7 +26,7 @@ ats_stages, ats_writeback).
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -37,7 +43,7 @@ from bot.directory import Directory
 from bot.messenger import SendError
 from bot.outbox import Due, Outbox, text_notice
 from bot.services.cards import refresh_cards
-from bot.services.cvs import Cvs, cv_for
+from bot.services.cvs import Cvs, cv_file, cv_for
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.encryption import Secrets
@@ -498,16 +504,9 @@ class Ats:
 
     def line(self, s: Session, team_id: str, candidate: str) -> AtsLine | None:
         """The card's ATS line (None: no ATS connected, or the candidate is gone)."""
-        # Which ATS, without decrypting its credentials: every card composed asks.
-        if self.env is not None:
-            kind = self.env.kind
-        else:
-            row = repo.connection(s, team_id)
-            if row is None or self.secrets is None:
-                return None
-            kind = row.kind
-        found = candidates.by_public_id(s, team_id, candidate)
-        if found is None:
+        kind = self.kind(s, team_id)
+        found = candidates.by_public_id(s, team_id, candidate) if kind is not None else None
+        if kind is None or found is None:
             return None
         link = repo.link(s, found.id, kind)
         return AtsLine(
@@ -516,6 +515,14 @@ class Ats:
             credited=bool(link and link.referrer_credited),
             referrer=link.credited_to if link else None,
         )
+
+    def kind(self, s: Session, team_id: str) -> AtsKind | None:
+        """Which ATS the workspace uses, without decrypting its credentials (every card composed
+        asks)."""
+        if self.env is not None:
+            return self.env.kind
+        row = repo.connection(s, team_id)
+        return row.kind if row is not None and self.secrets is not None else None
 
     def _line_state(
         self, s: Session, team_id: str, public_id: str, link: AtsLink | None, has_email: bool
@@ -527,6 +534,46 @@ class Ats:
         # The ATS finds a person by email before creating her: without one, a retried push
         # could create her twice.
         return "offer" if has_email else "no_email"
+
+    # -- a later referral's CV (in the referral's transaction) ------------------------------------
+
+    def queue_cv(
+        self,
+        s: Session,
+        *,
+        team_id: str,
+        candidate_id: int,
+        candidate: str,
+        referral: str,
+        file: int,
+    ) -> bool:
+        """Send a CV that a later referral brought to the candidate's application in the ATS,
+        where refbot put her (whether she was pushed automatically or by "Send to ATS"); nothing
+        for someone the ATS knew already or never got. A push still on its way takes the newest
+        CV itself (`_pushed`)."""
+        kind = self.kind(s, team_id)
+        if kind is None or self.cvs is None:
+            return False
+        link = repo.link(s, candidate_id, kind)
+        if link is None or link.outcome == "existing" or not link.ats_application_id:
+            return False
+        self._queue_cv(s, team_id, kind, candidate, referral, file)
+        return True
+
+    def _queue_cv(
+        self, s: Session, team_id: str, kind: AtsKind, candidate: str, referral: str, file: int
+    ) -> None:
+        # One row per file and ATS, whichever referral or push queues it first.
+        self.outbox.schedule(
+            s,
+            team_id=team_id,
+            kind=DeliveryKind.ATS_CV,
+            recipient=RECIPIENT,
+            subject=f"ats:{candidate}",
+            due_at=self.clock(),
+            dedupe_key=f"ats_cv:{kind.value}:{file}",
+            payload={"referral": referral, "file": file},
+        )
 
     # -- the dispatcher's side ------------------------------------------------------------------
 
@@ -640,39 +687,32 @@ class Ats:
                 )
             cv = cv_for(s, facts.candidate_id) if self.cvs is not None else None
             if cv is not None and result.status != "existing" and result.application_id:
-                self.outbox.schedule(
-                    s,
-                    team_id=team_id,
-                    kind=DeliveryKind.ATS_CV,
-                    recipient=RECIPIENT,
-                    subject=subject,
-                    due_at=now,
-                    dedupe_key=f"ats_cv:{facts.referral}:{conn.kind.value}:{cv.id}",
-                    payload={"referral": facts.referral, "file": cv.id},
-                )
+                self._queue_cv(s, team_id, conn.kind, facts.candidate, facts.referral, cv.id)
             refresh_cards(s, self.outbox, team_id, facts.candidate, f"ats:{result.status}")
 
     def _attach_cv(self, due: Due, conn: Connection, facts: "_Facts", ats_application: str) -> bool:
-        """The candidate's newest CV on her application (Greenhouse) or opportunity (Lever),
-        once: a file of that name there already is this CV from an earlier, uncertain try. The
-        bytes come from Slack only when the ATS lacks it; a Slack failure raises SendError like
-        any send. False when refbot holds no CV any more (forgotten since)."""
+        """The row's CV on her application (Greenhouse) or opportunity (Lever), once: a file of
+        that name there already is this CV from an earlier, uncertain try. The bytes come from
+        Slack only when the ATS lacks it; a Slack failure raises SendError like any send. False
+        when refbot holds that CV no more (forgotten since)."""
         with self.sessions() as s:
-            cv = cv_for(s, facts.candidate_id)
-        if cv is None or self.cvs is None:
+            cv = cv_file(s, due.team_id, int(due.payload["file"]))
+        cvs = self.cvs
+        if cv is None or cvs is None:
             return False
         client = self.client_for(due.team_id, conn)
-        names = self._calling(due.team_id, conn, lambda: client.attachment_names(ats_application))
-        if cv.name in names:
-            return True
-        content = self.cvs.content(due.team_id, cv)
-        if isinstance(client, GreenhouseClient):
-            call = lambda: client.attach_resume(ats_application, cv.name, content)  # noqa: E731
-        else:
-            mimetype = CV_MIMETYPES.get(cv.filetype, "application/octet-stream")
-            call = lambda: client.attach_resume(ats_application, cv.name, content, mimetype)  # noqa: E731
-        self._calling(due.team_id, conn, call)
-        log.info("CV %s attached in %s", cv.id, conn.kind.value)
+
+        def attach() -> None:
+            content = cvs.content(due.team_id, cv)
+            if isinstance(client, GreenhouseClient):
+                client.attach_resume(ats_application, cv.name, content)
+            else:
+                mimetype = CV_MIMETYPES.get(cv.filetype, "application/octet-stream")
+                client.attach_resume(ats_application, cv.name, content, mimetype)
+
+        names = lambda: client.attachment_names(ats_application)  # noqa: E731
+        if self._once(due.team_id, conn, names, cv.name, attach):
+            log.info("CV %s attached in %s", cv.id, conn.kind.value)
         return True
 
     def _note(
@@ -693,12 +733,44 @@ class Ats:
             credit=bool(due.payload.get("credit")),
             note=facts.note,
         ).strip()
-        client = self.client_for(due.team_id, conn)
+        self.note_once(due.team_id, conn, ats_candidate, ats_application, body)
+
+    def note_once(
+        self,
+        team_id: str,
+        conn: Connection,
+        ats_candidate: str,
+        ats_application: str | None,
+        body: str,
+    ) -> bool:
+        """A note on her profile (Greenhouse, tied to her application) or her opportunity
+        (Lever), once: a note there with the same words is this one, from an earlier try whose
+        answer was lost. Whether it wrote."""
+        client = self.client_for(team_id, conn)
         if isinstance(client, GreenhouseClient):
-            call = lambda: client.add_note(ats_candidate, body, application_id=ats_application)  # noqa: E731
+            there = lambda: client.note_bodies(ats_candidate)  # noqa: E731
+            write = lambda: client.add_note(ats_candidate, body, application_id=ats_application)  # noqa: E731
         else:
-            call = lambda: client.add_note(str(ats_application), body)  # noqa: E731
-        self._calling(due.team_id, conn, call)
+            there = lambda: client.note_bodies(str(ats_application))  # noqa: E731
+            write = lambda: client.add_note(str(ats_application), body)  # noqa: E731
+        # The same words, whatever spacing or line endings the ATS gives them back with.
+        return self._once(team_id, conn, lambda: map(_words, there()), _words(body), write)
+
+    def _once(
+        self,
+        team_id: str,
+        conn: Connection,
+        there: Callable[[], Iterable[str]],
+        key: str,
+        write: Callable[[], object],
+    ) -> bool:
+        """Write something the ATS keeps no idempotency key for (a note, a file) unless it holds
+        it already: `there` lists what it holds, by the key refbot writes it under (a file's
+        name, a note's words). Whether it wrote. Each call goes through `_calling`."""
+        if key in set(self._calling(team_id, conn, lambda: list(there()))):
+            return False
+        self._calling(team_id, conn, write)
+        return True
 
     def _calling(self, team_id: str, conn: Connection, call: Callable[[], T]) -> T:
         """Make an ATS call; credentials it refuses are told to the admins once (the row waits:
@@ -753,6 +825,10 @@ class _Facts:
     note: str | None
     referrer_id: str
     job_id: str | None = None
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def scope_words(scope: str | None) -> str | None:

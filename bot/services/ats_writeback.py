@@ -17,7 +17,8 @@ fit" or snooze on a candidate refbot put in the ATS reaches her application ther
   retried, permanent refusals told to the admins once (bot.dispatcher, Ats._calling).
 - Never doubled: a row writes refbot's status *at send time* after reading the application
   (a retry after an uncertain answer finds the write done; two quick edits converge on the
-  last).
+  last); a note (a snooze, a hire Greenhouse cannot record) is looked for by its words before
+  it is written again.
 - No ping-pong: before writing, the state the ATS will report back is recorded
   (storage.repositories.ats.record_write); the webhook or poll that brings it back is recognised
   by bot.services.ats_pull and changes nothing, tells nobody.
@@ -97,7 +98,7 @@ class AtsWriteBack:
         anyone else. `extra`: a snooze's `note` (id) and `until` (ISO)."""
         if status not in WRITTEN:
             return False
-        kind = self._kind(s, candidate.team_id)
+        kind = self.ats.kind(s, candidate.team_id)
         if kind is None:
             return False
         link = repo.link(s, candidate.id, kind)
@@ -115,12 +116,6 @@ class AtsWriteBack:
             | extra,
         )
         return True
-
-    def _kind(self, s: Session, team_id: str) -> AtsKind | None:
-        if self.ats.env is not None:
-            return self.ats.env.kind
-        found = repo.connection(s, team_id)
-        return found.kind if found is not None and self.ats.secrets is not None else None
 
     # -- the dispatcher's side ------------------------------------------------------------------
 
@@ -265,14 +260,8 @@ class AtsWriteBack:
             raise
 
     def _note(self, team_id: str, conn: Connection, target: _Target, body: str) -> None:
-        client = self.ats.client_for(team_id, conn)
-        if isinstance(client, GreenhouseClient):
-            call = lambda: client.add_note(  # noqa: E731
-                target.candidate_id, body, application_id=target.application_id
-            )
-        else:
-            call = lambda: client.add_note(target.application_id, body)  # noqa: E731
-        self.ats._calling(team_id, conn, call)
+        # Looked for first: a retry after a lost answer finds it written (Ats.note_once).
+        self.ats.note_once(team_id, conn, target.candidate_id, target.application_id, body)
 
     def _snooze_note(self, due: Due, note: str) -> str:
         who = self.ats._referrer(due.team_id, str(due.payload.get("by") or ""))[0]

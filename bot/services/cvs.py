@@ -7,7 +7,8 @@ section 8: the file is candidate data, and the recruiter's card is where it is a
 forget deletes refbot's copies (CV_DELETE) and its references; the referrer's own upload stays in
 their Slack files, which a bot token cannot delete.
 
-The ATS push (bot.services.ats) attaches the CV through `cv_for()` and `Cvs.content()`.
+The ATS push (bot.services.ats) attaches the newest CV through `cv_for()` and `Cvs.content()`;
+a CV a later referral brings follows it there by its id (`cv_file()`).
 """
 
 import logging
@@ -137,9 +138,9 @@ def keep(
     cv: CvUpload,
     recipients: Sequence[str],
     clock: Clock,
-) -> bool:
+) -> int | None:
     """Keep the reference to the referral's CV and queue a copy to each recruiter, in the
-    caller's transaction; False when this referral holds that file already."""
+    caller's transaction; its id, or None when this referral holds that file already."""
     file_id = repo.add(
         s,
         team_id=team_id,
@@ -153,7 +154,7 @@ def keep(
         created_at=clock(),
     )
     if file_id is None:
-        return False
+        return None
     outbox.add_all(
         s,
         [
@@ -168,7 +169,7 @@ def keep(
             for recipient in dict.fromkeys(recipients)
         ],
     )
-    return True
+    return file_id
 
 
 def card_recipients(s: Session, team_id: str, candidate: str) -> list[str]:
@@ -181,6 +182,12 @@ def cv_for(s: Session, candidate_id: int) -> CvFile | None:
     ATS allows, with the bytes from `Cvs.content`)."""
     found = repo.for_candidate(s, candidate_id)
     return _cv(found[0]) if found else None
+
+
+def cv_file(s: Session, team_id: str, file_id: int) -> CvFile | None:
+    """One CV refbot holds, by its id (None: forgotten since)."""
+    found = repo.get(s, team_id, file_id)
+    return _cv(found) if found is not None else None
 
 
 def forget(s: Session, outbox: Outbox, *, team_id: str, candidate_id: int, candidate: str) -> int:

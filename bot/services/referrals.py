@@ -90,6 +90,7 @@ class Referrals:
         outbox: Outbox,
         clock: Clock,
         ats_auto_push: Callable[[Settings], bool] | None = None,
+        ats_cv: Callable[..., bool] | None = None,
     ) -> None:
         self.sessions = sessions
         self.members = members
@@ -99,6 +100,9 @@ class Referrals:
         # Whether a new referral goes to the workspace's ATS at once (bot.services.ats), decided
         # from the settings row read anyway: no statement of its own.
         self.ats_auto_push = ats_auto_push
+        # Sends a CV a later referral brings to the ATS, where refbot put the candidate
+        # (bot.services.ats.Ats.queue_cv, in this transaction).
+        self.ats_cv = ats_cv
 
     def form(
         self,
@@ -206,7 +210,7 @@ class Referrals:
             again = session_id is not None and any(r.session_id == session_id for r in mine)
             noted = self._add_to(s, team_id, candidate, mine[0], form, clean.note)
             if form.cvs and self._keep_cv(
-                s, team_id, candidate.id, candidate.public_id, mine[0].public_id, form, None
+                s, team_id, candidate.id, candidate.public_id, mine[0].public_id, form, None, True
             ):
                 change = f"cv:{mine[0].public_id}"
                 refresh_cards(s, self.outbox, team_id, candidate.public_id, change)
@@ -256,7 +260,14 @@ class Referrals:
         )
         if form.cvs:  # a duplicate's cards are edited below (they list the new referrer)
             self._keep_cv(
-                s, team_id, candidate_id, public_id, referral, form, None if duplicate else role
+                s,
+                team_id,
+                candidate_id,
+                public_id,
+                referral,
+                form,
+                None if duplicate else role,
+                duplicate,
             )
         if session_id is None:
             self._announce(
@@ -396,12 +407,14 @@ class Referrals:
         referral: str,
         form: ReferralForm,
         role: Role | None,
+        known: bool,
     ) -> bool:
         """Keep the referral's CV and queue a copy to each recruiter of the candidate: those
-        who hold a card (a duplicate), else those about to get one."""
+        who hold a card (a duplicate), else those about to get one. Someone refbot knew may be
+        in the ATS already: the CV goes there too (a new candidate's goes with her push)."""
         holders = [] if role is not None else cvs.card_recipients(s, team_id, candidate)
         recipients = holders or [r for r, _ in self._recruiters(s, team_id, role)]
-        return cvs.keep(
+        file = cvs.keep(
             s,
             self.outbox,
             team_id=team_id,
@@ -412,6 +425,16 @@ class Referrals:
             recipients=recipients,
             clock=self.clock,
         )
+        if file is not None and known and self.ats_cv is not None:
+            self.ats_cv(
+                s,
+                team_id=team_id,
+                candidate_id=candidate_id,
+                candidate=candidate,
+                referral=referral,
+                file=file,
+            )
+        return file is not None
 
     def _recruiters(self, s: Session, team_id: str, role: Role | None) -> list[tuple[str, str]]:
         """The role's recruiter, or every recruiter for a general referral, with their time

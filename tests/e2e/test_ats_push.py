@@ -192,3 +192,47 @@ def test_an_employee_clicking_a_forwarded_send_button_sends_nothing(
 
     assert slack.wait_for(lambda: any("recruiter" in m.text for m in slack.ephemerals(EMPLOYEE)))
     assert gh.candidates() == []
+
+
+def test_a_referrer_note_whose_answer_was_lost_is_written_to_greenhouse_once(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock
+) -> None:
+    connect_greenhouse(atsbot, gh)
+    gh.fail("GET /v3/notes", status=502)
+    gh.drop_after_commit("POST /v3/notes")  # the note is written, refbot never hears so
+
+    refer_ada(atsbot, note="Brilliant at maths")
+    atsbot.sweep()
+    keep_trying(atsbot, clock, 6, minutes=5)
+
+    def noted() -> list[str]:
+        people = gh.candidates()
+        notes = gh.notes(people[0]["id"]) if people else []
+        return [n["body"] for n in notes if "Brilliant at maths" in n["body"]]
+
+    assert slack.wait_for(lambda: pushed_once(gh) and len(noted()) == 1)
+    keep_trying(atsbot, clock, 3, hours=1)
+    assert len(noted()) == 1
+    assert len(gh.calls_to("POST /v3/notes")) == 1
+
+
+def test_a_referrer_note_whose_answer_was_lost_is_written_to_lever_once_across_a_429_storm(
+    atsbot: Refbot, slack: SlackEmulator, lever: LeverEmulator, clock: Clock
+) -> None:
+    connect_lever(atsbot, lever)
+    lever.rate_limit_storm(3, retry_after=1, route="GET /v1/opportunities/")
+    lever.drop_after_commit("POST /v1/opportunities/")  # the note's POST (the create has no /)
+
+    refer_ada(atsbot, note="Brilliant at maths")
+    atsbot.sweep()
+    keep_trying(atsbot, clock, 8, minutes=2)
+
+    def noted() -> list[str]:
+        opportunities = lever.opportunities()
+        notes = lever.notes(opportunities[0]["id"]) if opportunities else []
+        return [n["value"] for n in notes if "Brilliant at maths" in n["value"]]
+
+    assert slack.wait_for(lambda: len(lever.opportunities()) == 1 and len(noted()) == 1)
+    keep_trying(atsbot, clock, 3, hours=1)
+    assert len(noted()) == 1 and "Alice Martin" in noted()[0]
+    assert len(lever.opportunities()) == 1

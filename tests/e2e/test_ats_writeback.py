@@ -15,7 +15,7 @@ from storage.models import Delivery
 from storage.types import DeliveryKind
 from tests.conftest import EMPLOYEE, RECRUITER, Clock, Refbot
 from tests.e2e import test_ats_pull as pulling
-from tests.e2e.test_ats_connect import connect_greenhouse
+from tests.e2e.test_ats_connect import connect_greenhouse, connect_lever
 from tests.e2e.test_ats_pull import NOWHERE, ada, ada_in_greenhouse, ada_in_lever, poll, updates
 from tests.e2e.test_referral import refer
 
@@ -275,3 +275,66 @@ def test_hired_in_slack_is_a_note_in_greenhouse_which_has_no_hire_call(
     assert gh.applications()[0]["status"] == "in_process"
     assert gh.calls_to(GH_WRITES) == []
     assert slack.wait_for(lambda: len(updates(slack, "is joining us")) == 1)
+
+
+SNOOZE_WORDS = "wants to stay in her role one more year"
+
+
+def snooze(refbot: Refbot, note: str) -> None:
+    """The recruiter snoozes Ada for six months with a note (the submission arrives twice)."""
+    refbot.slack.close_views(RECRUITER)
+    refbot.click(RECRUITER, "candidate_snooze", on=card(refbot.slack))
+    assert refbot.slack.wait_for(
+        lambda: any(v["callback_id"] == "snooze_submit" for v in refbot.slack.open_views(RECRUITER))
+    )
+    payload = refbot.submission_payload(RECRUITER, "snooze_submit", until="6m", note=note)
+    assert refbot.post_payload(payload).status == 200
+    assert refbot.post_payload(payload).status == 200  # Slack retrying it, or a double click
+    refbot.sweep()
+
+
+def test_a_snooze_note_whose_answer_was_lost_is_written_to_greenhouse_once(
+    atsbot: Refbot, slack: SlackEmulator, gh: GreenhouseEmulator, clock: Clock, rita: str
+) -> None:
+    application = ada_in_greenhouse(atsbot, gh, slack, "webhooks")
+    candidate = str(
+        next(a for a in gh.applications() if str(a["id"]) == application)["candidate_id"]
+    )
+    gh.rate_limit_storm(2, retry_after=1, route="GET /v3/notes")
+    gh.drop_after_commit("POST /v3/notes")  # the note is written, refbot never hears so
+
+    snooze(atsbot, SNOOZE_WORDS)
+    keep_trying(atsbot, clock, 6, minutes=2)
+
+    def snoozed() -> list[str]:
+        return [n["body"] for n in gh.notes(candidate) if SNOOZE_WORDS in n["body"]]
+
+    assert slack.wait_for(lambda: len(snoozed()) == 1)
+    keep_trying(atsbot, clock, 3, hours=1)
+    assert len(snoozed()) == 1 and "Snoozed in refbot by Rita Okafor" in snoozed()[0]
+    assert len(gh.calls_to("POST /v3/notes")) == 1
+
+
+def test_a_snooze_note_whose_answer_was_lost_is_written_to_lever_once_across_a_revoked_key(
+    atsbot: Refbot, slack: SlackEmulator, lever: LeverEmulator, clock: Clock
+) -> None:
+    opportunity = ada_in_lever(atsbot, lever, slack, "webhooks")
+    notes = f"/v1/opportunities/{opportunity}/notes"
+    lever.revoke_key("lever-key")
+
+    snooze(atsbot, SNOOZE_WORDS)
+    keep_trying(atsbot, clock, 3, minutes=20)
+    assert not any(SNOOZE_WORDS in n["value"] for n in lever.notes(opportunity))
+    lever.add_key("lever-key-2")
+    lever.drop_after_commit(f"POST {notes}")  # written, and the answer lost
+    lever.rate_limit_storm(1, retry_after=1, route=f"GET {notes}")
+    connect_lever(atsbot, lever, secret="lever-key-2")
+    keep_trying(atsbot, clock, 6, minutes=2)
+
+    def snoozed() -> list[str]:
+        return [n["value"] for n in lever.notes(opportunity) if SNOOZE_WORDS in n["value"]]
+
+    assert slack.wait_for(lambda: len(snoozed()) == 1)
+    keep_trying(atsbot, clock, 3, hours=1)
+    assert len(snoozed()) == 1
+    assert len(lever.calls_to(f"POST {notes}")) == 2  # the push's note, then the snooze's once
