@@ -21,6 +21,9 @@ then refbot's ratios to the bare app (lower is better), the answers that were no
 carried `errors`, and (referral) whether refbot's database and the fake Slack hold exactly what
 was sent: every candidate saved once, every referral saved, one card each, sent once.
 
+--with-worker (PostgreSQL): refbot as deployed at scale, `refbot serve --no-scheduler` beside
+one `refbot worker` that composes and sends the cards (the web process only acks).
+
 --sustained (PostgreSQL): one `refbot serve --no-scheduler` (default workers) plus one
 `refbot worker`, which it leaves its sends to (NOTIFY); referrals only, open-loop steps of
 rising rate (--rates) until ack p99 reaches 100 ms or a step is not saved, deduped and carded
@@ -32,7 +35,7 @@ same run, so they hold up better than absolute milliseconds on a busy machine.
 
     python benchmarks/ack.py [--scenario help|referral|all] [--requests 300]
                              [--rate 100] [--seconds 15] [--workers 1] [--repeat 3]
-                             [--database-url postgresql+psycopg://...]
+                             [--database-url postgresql+psycopg://... [--with-worker]]
     python benchmarks/ack.py --sustained --database-url postgresql+psycopg://...
                              [--rates 100,150,200,250,300,400] [--seconds 10]
 """
@@ -54,7 +57,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -649,7 +652,12 @@ def scenario_referral(
         port = free_port()
         feed = Feed(submissions)  # the same bytes for both apps
         before = counts(url, slack)
-        with server(gunicorn_commands(port, args.workers)[name], env, port) as served:
+        command = gunicorn_commands(port, args.workers)[name]
+        beside = nullcontext()
+        if name == "refbot" and args.with_worker:  # the web replica leaves its sends to it
+            command = [*command[:4], "--no-scheduler", *command[4:]]
+            beside = worker_process({**env, "REFBOT_SWEEP_SECONDS": "1"})
+        with beside, server(command, env, port) as served:
             results[name], tallies[name] = measure(port, args, feed, expect)
             if name == "refbot":
                 new = delivered(url, slack, before)
@@ -787,6 +795,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="open-loop requests/s")
     parser.add_argument("--seconds", type=float, default=15.0, help="open-loop duration")
     parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="referral: refbot as deployed at scale (PostgreSQL): `serve --no-scheduler` beside"
+        " one `refbot worker`, which composes and sends the cards",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="gunicorn workers of both apps (refbot's default: 1)"
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs; prints the median ratios")
@@ -812,6 +826,8 @@ def main() -> None:
             f"database: {url.split('://')[0]}; machine load average now:"
             f" {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
         )
+        if args.with_worker and not url.startswith("postgresql"):
+            raise SystemExit("--with-worker is the PostgreSQL deployment: give --database-url")
         if args.sustained:
             ok = sustained(env, args, url, slack)
         else:
