@@ -69,8 +69,13 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
 
         for_slack = (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET")
         if for_slack and slack_requests:
-            with runtime.foreground.serving():  # the dispatcher waits for a lull (bot.foreground)
-                result = slack(environ, recording_start)
+            # The dispatcher waits for a lull (bot.foreground): until the answer is written.
+            runtime.foreground.begin()
+            try:
+                result = runtime.foreground.answered(slack(environ, recording_start))
+            except BaseException:
+                runtime.foreground.end()
+                raise
         elif path in ATS_WEBHOOKS and method == "POST" and slack_requests:
             with runtime.foreground.serving():
                 result = _ats_webhook(runtime, ATS_WEBHOOKS[path], environ, recording_start)

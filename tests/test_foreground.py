@@ -45,3 +45,38 @@ def test_requests_that_never_stop_only_pace_background_work() -> None:
         started = time.monotonic()
         foreground.lull(at_most=0.05)
         assert time.monotonic() - started < 10  # bounded: never starved
+
+
+class _Body(list[bytes]):
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_request_is_in_flight_until_its_answer_is_written() -> None:
+    foreground = Foreground()
+    foreground.begin()
+    body = _Body([b"{}"])
+    answer = foreground.answered(body)
+    assert list(answer) == [b"{}"]  # the app returned and the server read the answer...
+    lulled = threading.Event()
+    waiting = threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set()))
+    waiting.start()
+    assert not lulled.wait(0.2)  # ...but has not finished writing it: no lull yet
+    answer.close()  # WSGI: the server calls close() once the answer is written
+    assert lulled.wait(10)
+    waiting.join()
+    assert body.closed  # the app's own close() still runs
+
+
+def test_a_request_that_raised_leaves_no_request_in_flight() -> None:
+    foreground = Foreground()
+    try:
+        with foreground.serving():
+            raise RuntimeError("the app failed")
+    except RuntimeError:
+        pass
+    lulled = threading.Event()
+    threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set())).start()
+    assert lulled.wait(10)
