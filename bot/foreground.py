@@ -9,7 +9,6 @@ starved, only paced).
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 
 
 class Foreground:
@@ -17,30 +16,24 @@ class Foreground:
         self._serving = 0
         self._idle = threading.Condition()
 
-    @contextmanager
-    def serving(self) -> Iterator[None]:
-        """Around one request."""
-        self.begin()
-        try:
-            yield
-        finally:
-            self.end()
-
-    def begin(self) -> None:
+    def answering(self, respond: Callable[[], Iterable[bytes]]) -> "Answer":
+        """One request, in flight from now until the server has written its answer (WSGI
+        calls close() then), not only until `respond` returned it: a card composed meanwhile
+        would hold the answer back on the GIL."""
         with self._idle:
             self._serving += 1
+        try:
+            body = respond()
+        except BaseException:
+            self._end()
+            raise
+        return Answer(body, self._end)
 
-    def end(self) -> None:
+    def _end(self) -> None:
         with self._idle:
             self._serving -= 1
             if not self._serving:
                 self._idle.notify_all()
-
-    def answered(self, body: Iterable[bytes]) -> Iterable[bytes]:
-        """The end of a request begun: when the server has written its answer (WSGI calls
-        close() then), not when the app returned it; a card composed meanwhile would hold the
-        answer back on the GIL."""
-        return _Answer(body, self.end)
 
     def lull(self, at_most: float) -> None:
         """Return when no request is in flight, or after `at_most` seconds."""
@@ -48,7 +41,9 @@ class Foreground:
             self._idle.wait_for(lambda: not self._serving, timeout=at_most)
 
 
-class _Answer:
+class Answer:
+    """A WSGI answer that ends its request when the server closes it."""
+
     def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
         self._body, self._done = body, done
 
@@ -56,9 +51,14 @@ class _Answer:
         return iter(self._body)
 
     def close(self) -> None:
+        done, self._done = self._done, _nothing  # once, however often the server closes
         try:
             close = getattr(self._body, "close", None)
             if close is not None:
                 close()
         finally:
-            self._done()
+            done()
+
+
+def _nothing() -> None:
+    pass

@@ -70,15 +70,12 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
         for_slack = (path == SLACK_PATH and method == "POST") or (path in oauth and method == "GET")
         if for_slack and slack_requests:
             # The dispatcher waits for a lull (bot.foreground): until the answer is written.
-            runtime.foreground.begin()
-            try:
-                result = runtime.foreground.answered(slack(environ, recording_start))
-            except BaseException:
-                runtime.foreground.end()
-                raise
+            result = runtime.foreground.answering(lambda: slack(environ, recording_start))
         elif path in ATS_WEBHOOKS and method == "POST" and slack_requests:
-            with runtime.foreground.serving():
-                result = _ats_webhook(runtime, ATS_WEBHOOKS[path], environ, recording_start)
+            ats = ATS_WEBHOOKS[path]
+            result = runtime.foreground.answering(
+                lambda: _ats_webhook(runtime, ats, environ, recording_start)
+            )
         elif path == "/healthz" and method in ("GET", "HEAD"):
             code, body = health(runtime)
             result = _json(recording_start, code, body)

@@ -3,6 +3,8 @@
 import threading
 import time
 
+import pytest
+
 from bot.foreground import Foreground
 
 
@@ -16,11 +18,15 @@ def test_background_work_waits_for_the_request_in_flight_to_end() -> None:
     foreground = Foreground()
     inside, release, order = threading.Event(), threading.Event(), []
 
+    def respond() -> list[bytes]:
+        inside.set()
+        release.wait(30)
+        order.append("answered")
+        return [b"{}"]
+
     def request() -> None:
-        with foreground.serving():
-            inside.set()
-            release.wait(30)
-            order.append("answered")
+        answer = foreground.answering(respond)
+        answer.close()  # the server wrote it
 
     def card() -> None:
         foreground.lull(at_most=30)
@@ -41,10 +47,10 @@ def test_background_work_waits_for_the_request_in_flight_to_end() -> None:
 
 def test_requests_that_never_stop_only_pace_background_work() -> None:
     foreground = Foreground()
-    with foreground.serving():
-        started = time.monotonic()
-        foreground.lull(at_most=0.05)
-        assert time.monotonic() - started < 10  # bounded: never starved
+    foreground.answering(lambda: [b"{}"])  # in flight: its answer is never written
+    started = time.monotonic()
+    foreground.lull(at_most=0.05)
+    assert time.monotonic() - started < 10  # bounded: never starved
 
 
 class _Body(list[bytes]):
@@ -56,9 +62,8 @@ class _Body(list[bytes]):
 
 def test_a_request_is_in_flight_until_its_answer_is_written() -> None:
     foreground = Foreground()
-    foreground.begin()
     body = _Body([b"{}"])
-    answer = foreground.answered(body)
+    answer = foreground.answering(lambda: body)
     assert list(answer) == [b"{}"]  # the app returned and the server read the answer...
     lulled = threading.Event()
     waiting = threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set()))
@@ -72,11 +77,12 @@ def test_a_request_is_in_flight_until_its_answer_is_written() -> None:
 
 def test_a_request_that_raised_leaves_no_request_in_flight() -> None:
     foreground = Foreground()
-    try:
-        with foreground.serving():
-            raise RuntimeError("the app failed")
-    except RuntimeError:
-        pass
+
+    def failing() -> list[bytes]:
+        raise RuntimeError("the app failed")
+
+    with pytest.raises(RuntimeError):
+        foreground.answering(failing)
     lulled = threading.Event()
     threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set())).start()
     assert lulled.wait(10)

@@ -25,12 +25,7 @@ def by_referrer(s: Session, team_id: str, referrer_id: str, *, limit: int) -> Se
 
 def for_candidate(s: Session, candidate_id: int) -> Sequence[Referral]:
     """A candidate's referrals, oldest first, roles loaded."""
-    return s.scalars(
-        select(Referral)
-        .where(Referral.candidate_id == candidate_id)
-        .options(joinedload(Referral.role))
-        .order_by(Referral.created_at, Referral.id)
-    ).all()
+    return for_candidates(s, [candidate_id]).get(candidate_id, [])
 
 
 def for_candidates(s: Session, candidate_ids: Sequence[int]) -> dict[int, list[Referral]]:

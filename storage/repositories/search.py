@@ -360,10 +360,12 @@ def _postgresql_newest(
     newest = _postgresql_ranked(
         s, sample, [], tsquery, kept, RECENT, [sample.c.candidate_id.desc()]
     )
+    if len(newest) == RECENT:
+        return newest
     floor = s.scalar(
         select(documents.c.candidate_id).where(*ours).order_by(*walked).offset(SAMPLE - 1).limit(1)
     )
-    if len(newest) == RECENT or floor is None:  # found, or the sample was every document
+    if floor is None:  # the sample was every document
         return newest
     share = len(newest) / SAMPLE
     held = s.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'search_documents'"))
