@@ -41,6 +41,7 @@ same run, so they hold up better than absolute milliseconds on a busy machine.
 """
 
 import argparse
+import functools
 import http.client
 import itertools
 import json
@@ -494,13 +495,21 @@ class Figures:
 
 
 def measure(
-    port: int, args: argparse.Namespace, next_body: Callable[[], Body], expect: Expect | None
+    port: int,
+    args: argparse.Namespace,
+    next_body: Callable[[], Body],
+    expect: Expect | None,
+    settle: Callable[[], object] = lambda: None,
 ) -> tuple[Figures, Tally]:
+    """Warm-up, one client, open loop; `settle()` between them lets the work a phase left
+    behind (refbot's cards) finish first, so each phase measures its own load."""
     tally = Tally()
     # Warm-up: imports, connections, caches, the referrers' profiles from users.info.
     tally.add(closed_loop(port, WARMUP_CLIENTS, WARMUP_REQUESTS, next_body, expect).tally)
+    settle()
     one = closed_loop(port, 1, args.requests, next_body, expect)
     tally.add(one.tally)
+    settle()
     loaded = open_loop(port, args.rate, args.seconds, next_body, expect)
     tally.add(loaded.tally)
     figures = Figures(
@@ -511,6 +520,10 @@ def measure(
         achieved=len(loaded.late) / loaded.elapsed if loaded.elapsed else 0.0,
     )
     return figures, tally
+
+
+def _nothing() -> None:
+    pass
 
 
 def consumed(args: argparse.Namespace) -> int:
@@ -658,7 +671,8 @@ def scenario_referral(
             command = [*command[:4], "--no-scheduler", *command[4:]]
             beside = worker_process({**env, "REFBOT_SWEEP_SECONDS": "1"})
         with beside, server(command, env, port) as served:
-            results[name], tallies[name] = measure(port, args, feed, expect)
+            settle = functools.partial(delivered, url, slack, before) if name == "refbot" else None
+            results[name], tallies[name] = measure(port, args, feed, expect, settle or _nothing)
             if name == "refbot":
                 new = delivered(url, slack, before)
             logs[name] = served.first_error()

@@ -27,7 +27,7 @@ from bot import logs, metrics, payloads, rendering
 from bot.clock import Clock
 from bot.composer import Composer, composed
 from bot.config import Settings
-from bot.dispatcher import Dispatcher, SweepReport
+from bot.dispatcher import PATIENCE, Dispatcher, SweepReport
 from bot.foreground import Foreground
 from bot.ids import BOT_SCOPES, View
 from bot.outbox import Outbox, dispatch_after_commit, hand_off_after_commit
@@ -355,7 +355,8 @@ def build(
     )
     if scheduler:
         runtime.scheduler = Scheduler(
-            sweep=runtime.sweep,
+            # Requests first, never past the next interval (the health check's staleness).
+            sweep=lambda: dispatcher.sweep_in_turn(min(PATIENCE, settings.refbot_sweep_seconds)),
             every_seconds=settings.refbot_sweep_seconds,
             clock=clock,
             hourly=[

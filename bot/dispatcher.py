@@ -57,6 +57,11 @@ UNCERTAIN = "uncertain: "  # last_error prefix: the send may have reached Slack
 # After a sender's lease ends it posts nothing more; one post started under it may still land
 # within the dispatch client's timeout (10 s). An edit waiting on that post looks until then.
 POST_MARGIN = timedelta(seconds=15)
+# In a web process, messages give way to requests (bot.foreground) for this many seconds at
+# most: a burst's cards follow it. Kept well under the scheduler's staleness bound (3 sweep
+# intervals), as the scheduler's sweep waits too.
+PATIENCE = 20.0
+PACE = 0.02  # seconds a message still waits for a lull once patience has run out
 CHANNEL_PACE = 1.0  # seconds between two paced posts to one channel
 PACED_CHANNELS = 10_000  # channels remembered for pacing
 ALERT_TEMPLATE = "notices/delivery_failed"
@@ -161,15 +166,18 @@ class Dispatcher:
         # without another call to Slack.
         self._unauthorized: dict[str, str] = {}
         self._started = False
+        self._patient_until = 0.0  # time.monotonic(): see sweep()
         self._last_paced: dict[tuple[str, str], float] = {}  # (team, channel) -> monotonic
         self._pace_lock = threading.Lock()
 
     # -- entry points ----------------------------------------------------------------------------
 
-    def sweep(self) -> SweepReport:
-        """Deliver everything due now; returns what happened."""
+    def sweep(self, *, patient_until: float = 0.0) -> SweepReport:
+        """Deliver everything due now; returns what happened. Until `patient_until` (a
+        time.monotonic()) each message waits for a lull between requests; after, it is paced."""
         total = SweepReport()
         with self._sweeping:
+            self._patient_until = patient_until
             self._unauthorized = {}
             if not self._started:  # this process may run with a new token: try it at once
                 with self.sessions.begin() as s:
@@ -201,6 +209,15 @@ class Dispatcher:
             self.sessions.checkpoint()  # here rather than in a request's commit (storage.db)
         return total
 
+    def sweep_in_turn(self, patience: float = PATIENCE) -> SweepReport:
+        """The background sweep (after a commit, and the scheduler's): requests first. It
+        waits for a lull for up to `patience` seconds before it claims (a burst's cards are
+        then claimed and settled together after it), and each message for what is left."""
+        until = time.monotonic() + patience
+        self.foreground.lull(at_most=patience)
+        self._kick_queued.clear()  # a commit from now on kicks again: the claim may miss it
+        return self.sweep(patient_until=until)
+
     def kick(self) -> None:
         """Sweep soon, off the caller's thread (used right after a commit queued a notice)."""
         if self._stopping.is_set() or self._kick_queued.is_set():
@@ -211,6 +228,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Finish the send in flight, give every other lease back, accept no more work."""
         self._stopping.set()
+        self.foreground.stop_waiting()
         with self._sweeping:  # waits for the in-flight batch to be recorded
             pass
         self._kicker.shutdown(wait=False, cancel_futures=True)
@@ -219,12 +237,8 @@ class Dispatcher:
     # -- one batch -------------------------------------------------------------------------------
 
     def _kicked(self) -> None:
-        # Let the request that committed (and those behind it) be answered first; a burst of
-        # them then finds its cards claimed and settled together.
-        self.foreground.lull(at_most=0.25)
-        self._kick_queued.clear()
         try:
-            self.sweep()
+            self.sweep_in_turn()
         except Exception:
             log.exception("dispatch after commit failed; the sweep will retry")
 
@@ -303,7 +317,10 @@ class Dispatcher:
                 out.released += [due.id for due in waiting]
                 return out
             for due in list(waiting):
-                self.foreground.lull(at_most=0.02)
+                self.foreground.lull(at_most=max(PACE, self._patient_until - time.monotonic()))
+                if self._stopping.is_set():
+                    out.released += [due.id for due in waiting]  # composed or not, none posted
+                    return out
                 composed = self._compose(out, due, locale)
                 if composed is None:
                     waiting.remove(due)  # settled by _compose (cancelled, or failed)

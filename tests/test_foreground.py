@@ -1,11 +1,11 @@
-"""The dispatcher in a web process waits for a lull between requests, never for long."""
+"""The dispatcher in a web process waits for a lull between requests, for a bounded time."""
 
 import threading
 import time
 
 import pytest
 
-from bot.foreground import Foreground
+from bot.foreground import QUIET, Foreground
 
 
 def test_background_work_starts_at_once_when_no_request_is_in_flight() -> None:
@@ -86,3 +86,21 @@ def test_a_request_that_raised_leaves_no_request_in_flight() -> None:
     lulled = threading.Event()
     threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set())).start()
     assert lulled.wait(10)
+
+
+def test_a_gap_between_requests_shorter_than_quiet_is_no_lull() -> None:
+    foreground = Foreground()
+    foreground.answering(lambda: [b"{}"]).close()  # a request has just been answered
+    started = time.monotonic()
+    foreground.lull(at_most=30)
+    assert time.monotonic() - started >= QUIET * 0.9  # the next one may be on its way
+
+
+def test_shutting_down_ends_every_wait_for_a_lull() -> None:
+    foreground = Foreground()
+    foreground.answering(lambda: [b"{}"])  # in flight for good
+    lulled = threading.Event()
+    threading.Thread(target=lambda: (foreground.lull(at_most=30), lulled.set())).start()
+    assert not lulled.wait(0.1)
+    foreground.stop_waiting()
+    assert lulled.wait(5)

@@ -51,3 +51,20 @@ def test_ask_for_intro_after_the_referrers_profile_went_stale_reaches_the_referr
     )
     with refbot.runtime.dispatcher.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Member)) >= 2
+
+
+def test_a_card_gives_way_to_the_requests_of_a_burst_and_follows_it(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    open_referral(refbot, EMPLOYEE)
+    # A request of the burst still in flight (its answer not yet written), as gunicorn holds it.
+    held = refbot.runtime.foreground.answering(lambda: [b"{}"])
+
+    answer = refbot.submit(
+        EMPLOYEE, "referral_submit", name="Ada Lovelace", email="ada@example.com"
+    )
+
+    assert answer.json()["response_action"] == "update"  # saved, and told so at once...
+    assert not slack.wait_for(lambda: len(cards(slack)) > 0, timeout=1.0)  # ...the card waits
+    held.close()
+    assert slack.wait_for(lambda: len(cards(slack)) == 1, timeout=8)  # ...then comes, once
