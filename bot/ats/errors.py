@@ -21,11 +21,12 @@ by the dispatcher's existing policy:
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from bot.messenger import SendError, SendErrorKind
+
+if TYPE_CHECKING:  # httpx is loaded with the first ATS client (idle RSS of a web process)
+    import httpx
 
 DEFAULT_RETRY_AFTER = 10.0  # seconds, when a 429 names no wait (Harvest's window is 10 seconds)
 MAX_RETRY_AFTER = 3600.0  # a wait longer than this is a confused header, not a plan
@@ -71,7 +72,7 @@ class AtsError(SendError):
 
 def classify_response(
     ats: str,
-    response: httpx.Response,
+    response: "httpx.Response",
     *,
     now: datetime,
     default_retry_after: float = DEFAULT_RETRY_AFTER,
@@ -99,10 +100,12 @@ def classify_response(
     return AtsError("permanent", words or f"HTTP {status}", ats=ats, status=status)
 
 
-def classify_exception(ats: str, error: httpx.HTTPError, *, method: str) -> AtsError:
+def classify_exception(ats: str, error: "httpx.HTTPError", *, method: str) -> AtsError:
     """The AtsError for a request that got no HTTP answer at all."""
     name = type(error).__name__
     # Nothing was sent: the ATS cannot have acted on it.
+    import httpx
+
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return AtsError("transient", f"no connection ({name})", ats=ats)
     if method.upper() in _IDEMPOTENT:
@@ -112,7 +115,7 @@ def classify_exception(ats: str, error: httpx.HTTPError, *, method: str) -> AtsE
 
 
 def retry_after_seconds(
-    headers: httpx.Headers, *, now: datetime, default: float = DEFAULT_RETRY_AFTER
+    headers: "httpx.Headers", *, now: datetime, default: float = DEFAULT_RETRY_AFTER
 ) -> float:
     """Seconds to wait after a 429: Retry-After (delta-seconds or HTTP date), else
     X-RateLimit-Reset (epoch seconds, Greenhouse), else a default."""
@@ -137,7 +140,7 @@ def retry_after_seconds(
     return default
 
 
-def ats_words(response: httpx.Response) -> str:
+def ats_words(response: "httpx.Response") -> str:
     """The ATS's own explanation, from the documented error bodies: OAuth's
     `error_description`/`error` (the token endpoint), Harvest's `message` or `errors[].message`,
     Lever's `message` (with its `code`). Never the request: it may carry an email address."""
@@ -166,7 +169,7 @@ def ats_words(response: httpx.Response) -> str:
     return "; ".join(parts)[:MAX_WORDS]
 
 
-def missing_scope(response: httpx.Response, words: str) -> str | None:
+def missing_scope(response: "httpx.Response", words: str) -> str | None:
     """The permission the ATS said is missing, if it named one."""
     header = response.headers.get("WWW-Authenticate") or ""
     if found := _WWW_SCOPE.search(header):
@@ -180,7 +183,7 @@ def _bounded(seconds: float) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def _has_request(response: httpx.Response) -> bool:
+def _has_request(response: "httpx.Response") -> bool:
     try:
         response.request  # noqa: B018 - httpx raises when a Response was built by hand
     except RuntimeError:

@@ -49,9 +49,7 @@ import json
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from bot import clock as default_clock
 from bot.ats.errors import AtsError
@@ -68,6 +66,9 @@ from bot.ats.models import (
     Page,
 )
 from bot.clock import Clock
+
+if TYPE_CHECKING:  # loaded with the first client (idle RSS of a web process)
+    import httpx
 
 ATS = "greenhouse"
 DEFAULT_API_URL = "https://harvest.greenhouse.io/v3/"
@@ -107,7 +108,7 @@ class GreenhouseClient:
         api_url: str = DEFAULT_API_URL,
         auth_url: str = DEFAULT_AUTH_URL,
         clock: Clock = default_clock.now,
-        client: httpx.Client | None = None,
+        client: "httpx.Client | None" = None,
         rate_limit_retries: int = 0,
         **http: Any,
     ) -> None:
@@ -179,7 +180,7 @@ class GreenhouseClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
-    ) -> httpx.Response:
+    ) -> "httpx.Response":
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
             try:
@@ -715,7 +716,7 @@ def parse_webhook(body: bytes, event_id: str | None = None) -> AtsStageChange | 
 # -- shapes ----------------------------------------------------------------------------------
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _json(response: "httpx.Response") -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
@@ -727,7 +728,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def _json_list(response: httpx.Response) -> list[dict[str, Any]]:
+def _json_list(response: "httpx.Response") -> list[dict[str, Any]]:
     try:
         body = response.json()
     except ValueError:
@@ -832,5 +833,7 @@ def _split_name(name: str) -> tuple[str, str]:
 
 
 def _is_social(link: str) -> bool:
+    import httpx
+
     host = httpx.URL(link).host if "://" in link else ""
     return any(host.endswith(d) for d in ("linkedin.com", "github.com", "twitter.com", "x.com"))

@@ -7,19 +7,20 @@ addresses (`?email=`), bodies carry candidates, headers carry credentials.
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from bot import clock as default_clock
 from bot.ats.errors import AtsError, classify_exception, classify_response
 from bot.clock import Clock
 
+if TYPE_CHECKING:  # httpx is loaded with the first ATS client (idle RSS of a web process)
+    import httpx
+
 log = logging.getLogger("refbot.ats")
 
 # Connect quickly or not at all; an ATS that takes longer than this to answer is down for us.
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_TIMEOUT, CONNECT_TIMEOUT = 10.0, 5.0
 
 
 class AtsHttp:
@@ -33,8 +34,8 @@ class AtsHttp:
         base_url: str,
         *,
         clock: Clock = default_clock.now,
-        client: httpx.Client | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        client: "httpx.Client | None" = None,
+        timeout: "httpx.Timeout | float | None" = None,
         rate_limit_retries: int = 0,
         max_wait: float = 60.0,
         default_retry_after: float = 10.0,
@@ -43,6 +44,10 @@ class AtsHttp:
         self.ats = ats
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.clock = clock
+        import httpx
+
+        if timeout is None:
+            timeout = httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT)
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self.rate_limit_retries = rate_limit_retries
         self.max_wait = max_wait
@@ -66,9 +71,11 @@ class AtsHttp:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         files: Any = None,
-        auth: httpx.Auth | tuple[str, str] | None = None,
-    ) -> httpx.Response:
+        auth: "httpx.Auth | tuple[str, str] | None" = None,
+    ) -> "httpx.Response":
         """Send; answer a 2xx response or raise AtsError."""
+        import httpx
+
         url = self.url(path)
         waits = 0
         while True:

@@ -35,9 +35,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from bot import clock as default_clock
 from bot.ats.errors import AtsError
@@ -54,6 +52,9 @@ from bot.ats.models import (
     Page,
 )
 from bot.clock import Clock
+
+if TYPE_CHECKING:  # loaded with the first client (idle RSS of a web process)
+    import httpx
 
 ATS = "lever"
 DEFAULT_API_URL = "https://api.lever.co/v1/"
@@ -79,7 +80,7 @@ class LeverClient:
         user_id: str,
         api_url: str = DEFAULT_API_URL,
         clock: Clock = default_clock.now,
-        client: httpx.Client | None = None,
+        client: "httpx.Client | None" = None,
         rate_limit_retries: int = 0,
         **http: Any,
     ) -> None:
