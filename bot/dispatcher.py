@@ -317,10 +317,8 @@ class Dispatcher:
                 out.released += [due.id for due in waiting]
                 return out
             for due in list(waiting):
+                # Shutting down ends this wait (stop_waiting): what was claimed still goes.
                 self.foreground.lull(at_most=max(PACE, self._patient_until - time.monotonic()))
-                if self._stopping.is_set():
-                    out.released += [due.id for due in waiting]  # composed or not, none posted
-                    return out
                 composed = self._compose(out, due, locale)
                 if composed is None:
                     waiting.remove(due)  # settled by _compose (cancelled, or failed)
