@@ -73,7 +73,7 @@ from bot.slack import (
 from bot.slack_errors import locale_of, reply
 from bot.slack_files import SlackFileApi
 from storage import installations as oauth_stores
-from storage.db import make_engine, make_sessions
+from storage.db import Checkpoints, make_engine, make_sessions
 from storage.encryption import Secrets
 from storage.notify import Listener
 from storage.types import DeliveryKind
@@ -91,6 +91,7 @@ class Runtime:
     bolt: App
     dispatcher: Dispatcher
     foreground: Foreground
+    checkpoints: Checkpoints
     scheduler: Scheduler | None = None
     listener: Listener | None = None
 
@@ -113,6 +114,7 @@ class Runtime:
             self.scheduler.shutdown()
         self.services.members.close()
         self.services.ats.close()
+        self.checkpoints.stop()
         self.engine.dispose()
 
 
@@ -352,6 +354,7 @@ def build(
         bolt=bolt,
         dispatcher=dispatcher,
         foreground=foreground,
+        checkpoints=Checkpoints(engine).start(),  # SQLite's WAL, off the requests' commits
     )
     if scheduler:
         runtime.scheduler = Scheduler(

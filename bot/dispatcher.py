@@ -206,7 +206,6 @@ class Dispatcher:
                 if len(claimed) < self.batch_size and not outcomes.released:
                     break
             self._observe_queue()
-            self.sessions.checkpoint()  # here rather than in a request's commit (storage.db)
         return total
 
     def sweep_in_turn(self, patience: float = PATIENCE) -> SweepReport:

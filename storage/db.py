@@ -1,5 +1,6 @@
 """Engines and sessions. Built by the caller at start-up, never at import."""
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
+log = logging.getLogger(__name__)
+
 # PRAGMAs are per connection, so they are set on every new one. WAL lets readers run beside
 # the one writer; busy_timeout makes a second writer wait instead of failing at once;
 # synchronous=NORMAL is durable across application crashes in WAL mode (only an OS crash can
@@ -22,9 +25,9 @@ _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
     # A commit that fills the WAL past this many pages copies it back into the database and
-    # syncs it, in the committing thread: an ack once every ~100 referrals at the default
-    # 1000. The dispatcher checkpoints after its sweeps instead (Sessions.checkpoint); this
-    # larger bound (~40 MB) only holds when nothing does.
+    # syncs it, in the committing thread: 100-130 ms of an ack, once every ~240 referrals
+    # even at this bound (~40 MB). A thread of its own does it instead (Checkpoints); this
+    # bound only holds when nothing does (a one-off CLI command).
     "PRAGMA wal_autocheckpoint=10000",
 )
 
@@ -113,14 +116,6 @@ class Sessions(sessionmaker[Session]):
         self._writers = threading.RLock()
         self._writing = threading.local()
 
-    def checkpoint(self) -> None:
-        """SQLite: copy the WAL back into the database now, off the requests' path (PASSIVE:
-        blocks no reader or writer; what a reader still needs waits for the next one)."""
-        engine = self.kw["bind"]
-        if engine.dialect.name == "sqlite":
-            with engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-
     def first_in_next_write(self, write: Callable[[Session], None] | None) -> None:
         """Run `write` first in this thread's next write transaction (and in the next one again
         if that one rolls back) until one commits; None cancels. A request's bookkeeping (its
@@ -156,6 +151,36 @@ class Sessions(sessionmaker[Session]):
                 self._writing.first = None
         finally:
             self._writing.open = False
+
+
+class Checkpoints:
+    """SQLite: a thread that copies the WAL back into the database every `every` seconds, so
+    that no request's commit does (see wal_autocheckpoint). PASSIVE blocks no reader or
+    writer (what a reader still needs waits for the next one), and SQLite does the copy and
+    the sync without holding the GIL. Nothing to do on PostgreSQL."""
+
+    def __init__(self, engine: Engine, every: float = 0.5) -> None:
+        self._engine, self._every = engine, every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="refbot-checkpoint", daemon=True)
+
+    def start(self) -> "Checkpoints":
+        if self._engine.dialect.name == "sqlite":
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._every):
+            try:
+                with self._engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except DBAPIError as error:  # a disk error: the next one tries again
+                log.warning("checkpoint failed: %s", type(error).__name__)
 
 
 def make_sessions(engine: Engine) -> Sessions:
