@@ -522,10 +522,6 @@ def measure(
     return figures, tally
 
 
-def _nothing() -> None:
-    pass
-
-
 def consumed(args: argparse.Namespace) -> int:
     """How many bodies one server's warm-up and runs take."""
     return WARMUP_REQUESTS + args.requests + int(args.rate * args.seconds)
@@ -671,8 +667,9 @@ def scenario_referral(
             command = [*command[:4], "--no-scheduler", *command[4:]]
             beside = worker_process({**env, "REFBOT_SWEEP_SECONDS": "1"})
         with beside, server(command, env, port) as served:
-            settle = functools.partial(delivered, url, slack, before) if name == "refbot" else None
-            results[name], tallies[name] = measure(port, args, feed, expect, settle or _nothing)
+            cards_out = functools.partial(delivered, url, slack, before)
+            settle = cards_out if name == "refbot" else lambda: None
+            results[name], tallies[name] = measure(port, args, feed, expect, settle)
             if name == "refbot":
                 new = delivered(url, slack, before)
             logs[name] = served.first_error()

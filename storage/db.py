@@ -179,7 +179,7 @@ class Checkpoints:
             try:
                 with self._engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            except DBAPIError as error:  # a disk error: the next one tries again
+            except (DBAPIError, PoolTimeoutError) as error:  # the next one tries again
                 log.warning("checkpoint failed: %s", type(error).__name__)
 
 

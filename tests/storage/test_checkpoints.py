@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from storage.db import Checkpoints, make_engine
 
@@ -31,4 +31,32 @@ def test_the_wal_reaches_the_database_file_without_any_commit_copying_it(tmp_pat
             checkpoints.stop()
         assert database.stat().st_size >= 800_000  # the 200 rows are in the file now
     finally:
+        engine.dispose()
+
+
+def test_checkpoints_go_on_after_the_pool_had_no_connection_to_give(tmp_path: Path) -> None:
+    database = tmp_path / "refbot.db"
+    engine = make_engine(f"sqlite:///{database}")
+    # The checkpointer's own engine, with one connection that the test holds for a while.
+    starved = create_engine(f"sqlite:///{database}", pool_size=1, max_overflow=0, pool_timeout=0.01)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x BLOB)"))
+        for _ in range(200):
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO t VALUES (:x)"), {"x": os.urandom(4000)})
+        checkpoints = Checkpoints(starved, every=0.01)
+        try:
+            with starved.connect():  # every try meanwhile times out waiting for the pool
+                checkpoints.start()
+                time.sleep(0.1)
+                assert database.stat().st_size < 100_000
+            deadline = time.monotonic() + 10
+            while database.stat().st_size < 800_000 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        finally:
+            checkpoints.stop()
+        assert database.stat().st_size >= 800_000  # the thread outlived the pool's timeouts
+    finally:
+        starved.dispose()
         engine.dispose()
