@@ -2,6 +2,7 @@
 what it needs (and `serve` can set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads)."""
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -157,7 +158,13 @@ def _serve(args: argparse.Namespace) -> int:
         if runtime.scheduler:
             runtime.scheduler.start()
         runtimes.append(runtime)
-        return wsgi_app(runtime)
+        app = wsgi_app(runtime)
+        # What was loaded to serve lives as long as the worker: frozen, it is out of the
+        # collector's sight, and a full collection scans only what requests have kept since
+        # (~9 ms) instead of everything (~100 ms, with every request in flight held behind it).
+        gc.collect()
+        gc.freeze()
+        return app
 
     def worker_exit(server: object, worker: object) -> None:
         for runtime in runtimes:
