@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.outbox import Due, Outbox
+from bot.outbox import Due, Outbox, Queued
 from bot.services import changes
 from bot.services.changes import Change
 from bot.services.next_step import Step, next_step
@@ -281,18 +281,30 @@ def tell_referrers(s: Session, outbox: Outbox, team_id: str, candidate: Candidat
         )
 
 
-def refresh_cards(s: Session, outbox: Outbox, team_id: str, candidate: str, change: str) -> None:
-    """Queue an edit of every card already queued for the candidate, so each shows the current
-    state (`change` names the change and makes the edit's dedupe key unique)."""
+# The copies of a candidate's card, by dedupe key: an SLA nudge is a copy of the card with a
+# nudge on top, kept current like the card.
+_COPIES = {"card:": "recruiter_card", "hm:": "hm_card", "sla:": "sla_card"}
+
+
+def card_edits(s: Session, team_id: str, candidate: str, change: str) -> list[Queued]:
+    """An edit of every card already queued for the candidate, so each shows the current state
+    (`change` names the change and makes the edit's dedupe key unique), for `Outbox.add_all`."""
     subject = f"candidate:{candidate}"
-    # An SLA nudge is a copy of the card with a nudge on top: it is kept current like the card.
-    for prefix, render in (("card:", "recruiter_card"), ("hm:", "hm_card"), ("sla:", "sla_card")):
-        for recipient, key in deliveries.keys_like(s, team_id, subject, prefix):
-            outbox.notice(
-                s,
-                team_id=team_id,
-                recipient=recipient,
-                subject=subject,
-                dedupe_key=f"edit:{key}:{change}",
-                payload={"render": render, "candidate": candidate, "edit": key},
-            )
+    found = deliveries.keys_like(s, team_id, subject, *_COPIES)  # one statement for the three
+    return [
+        Queued(
+            team_id,
+            recipient,
+            subject,
+            f"edit:{key}:{change}",
+            {"render": render, "candidate": candidate, "edit": key},
+        )
+        for prefix, render in _COPIES.items()  # cards, the hiring managers', then the nudges
+        for recipient, key in found
+        if key.startswith(prefix)
+    ]
+
+
+def refresh_cards(s: Session, outbox: Outbox, team_id: str, candidate: str, change: str) -> None:
+    """Queue an edit of every card already queued for the candidate (`card_edits`)."""
+    outbox.add_all(s, card_edits(s, team_id, candidate, change))

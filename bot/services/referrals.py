@@ -11,7 +11,7 @@ from bot import contacts
 from bot.clock import Clock
 from bot.outbox import Outbox, Queued
 from bot.services import cvs
-from bot.services.cards import refresh_cards
+from bot.services.cards import card_edits, refresh_cards
 from bot.services.cvs import CvUpload
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
@@ -187,6 +187,7 @@ class Referrals:
             s, team_id, email=clean.email, profile_url=clean.profile_url
         )
         duplicate = candidate is not None
+        earlier = referrals.for_candidate(s, candidate.id) if candidate is not None else []
         if candidate is None:
             # Most referrals: written with Core statements compiled once, no ORM unit of work.
             candidate_id, public_id = candidates.insert_new(
@@ -202,9 +203,7 @@ class Referrals:
                 tags="",
             )
             name = clean.name
-        elif mine := [
-            r for r in referrals.for_candidate(s, candidate.id) if r.referrer_id == referrer_id
-        ]:
+        elif mine := [r for r in earlier if r.referrer_id == referrer_id]:
             # The same person again (or Slack retrying): no second referral, but what they add
             # (a new note, an offer to introduce) reaches the recruiter's card.
             again = session_id is not None and any(r.session_id == session_id for r in mine)
@@ -239,10 +238,8 @@ class Referrals:
             candidate.last_activity_at = now
             candidate_id, public_id, name = candidate.id, candidate.public_id, candidate.name
         team = settings.get(s, team_id)  # read once: the credit window and the SLA
-        credited = not duplicate or (
-            referrals.credited_since(s, candidate_id, _months_ago(now, team.credit_window_months))
-            is None
-        )
+        since = _months_ago(now, team.credit_window_months)  # credit is the first referrer's
+        credited = not any(r.credited and r.created_at >= since for r in earlier)
         referral = referrals.insert_new(
             s,
             team_id=team_id,
@@ -360,10 +357,9 @@ class Referrals:
         the ATS push when it is automatic, in one INSERT (`candidate`, `referral`: public ids)."""
         subject = f"candidate:{candidate}"
         card = {"render": "recruiter_card", "candidate": candidate}
-        if duplicate:  # one card per recruiter, kept current: it now lists every referrer
-            refresh_cards(s, self.outbox, team_id, candidate, referral)
+        # A duplicate: one card per recruiter, kept current (it now lists every referrer).
+        queued = card_edits(s, team_id, candidate, referral) if duplicate else []
         now = self.clock()
-        queued: list[Queued] = []
         for recruiter, tz in self._recruiters(s, team_id, role):
             key = f"card:{candidate}:{recruiter}"
             queued.append(Queued(team_id, recruiter, subject, key, card))

@@ -330,16 +330,16 @@ def by_dedupe_key(s: Session, dedupe_key: str) -> Delivery | None:
     return s.scalar(select(Delivery).where(Delivery.dedupe_key == dedupe_key))
 
 
-def keys_like(s: Session, team_id: str, subject: str, prefix: str) -> list[tuple[str, str]]:
-    """(recipient, dedupe key) of a subject's deliveries whose key starts with `prefix`."""
+def keys_like(s: Session, team_id: str, subject: str, *prefixes: str) -> list[tuple[str, str]]:
+    """(recipient, dedupe key) of a subject's deliveries whose key starts with one of
+    `prefixes`, in the order written."""
+    starts = [Delivery.dedupe_key.startswith(prefix, autoescape=True) for prefix in prefixes]
     return [
         (recipient, key)
         for recipient, key in s.execute(
-            select(Delivery.recipient, Delivery.dedupe_key).where(
-                Delivery.team_id == team_id,
-                Delivery.subject == subject,
-                Delivery.dedupe_key.startswith(prefix, autoescape=True),
-            )
+            select(Delivery.recipient, Delivery.dedupe_key)
+            .where(Delivery.team_id == team_id, Delivery.subject == subject, or_(*starts))
+            .order_by(Delivery.id)
         )
     ]
 
