@@ -10,14 +10,15 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     delete,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -32,31 +33,12 @@ def find_duplicate(
     s: Session, team_id: str, *, email: str | None, profile_url: str | None
 ) -> Candidate | None:
     """The team's candidate with this normalized email or profile URL, if any: hers or one of
-    her other contacts (`candidate_contacts`). An email match wins over a profile URL's."""
+    her other contacts (`candidate_contacts`). An email match wins over a profile URL's, and
+    her own contact over another she holds."""
     # A None must not become "IS NULL": it would match every candidate without one.
     if email is None and profile_url is None:
         return None
-    found = s.scalars(
-        _by_contact(email is not None, profile_url is not None),
-        _given(team_id=team_id, email=email, url=profile_url),
-    ).first()
-    if found is not None and (email is None or found.email == email):
-        return found
-    # Nobody, or only by the link: one more indexed lookup, in the other contacts, where the
-    # email still wins (the link only counts when the first lookup found no one).
-    other = by_other_contact(
-        s, team_id, email=email, profile_url=profile_url if found is None else None
-    )
-    return other or found
-
-
-def by_other_contact(
-    s: Session, team_id: str, *, email: str | None, profile_url: str | None
-) -> Candidate | None:
-    """The team's candidate holding this email or link among her other contacts, email first."""
-    if email is None and profile_url is None:
-        return None
-    statement = _by_other_contact(email is not None, profile_url is not None)
+    statement = _duplicate(email is not None, profile_url is not None)
     return s.scalars(statement, _given(team_id=team_id, email=email, url=profile_url)).first()
 
 
@@ -64,42 +46,31 @@ def _given(**values: str | None) -> dict[str, str]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-# The lookups are built once per shape (email, link, or both), with bound parameters: every
-# referral runs them, and building a select costs more than running it (ack_profile.py).
+# Built once per shape (email, link, or both), with bound parameters: every referral runs it,
+# and building a select costs more than running it (benchmarks/ack_profile.py).
 @cache
-def _by_contact(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
-    matches: list[ColumnElement[bool]] = []
+def _duplicate(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
+    """One statement: each way of matching is a lookup in its (team_id, …) unique index,
+    ranked: her email, an email among her other contacts, her link, a link among them."""
+    team = bindparam("team_id")
+    ways: list[tuple[ContactKind, str, Any]] = []
     if by_email:
-        matches.append(Candidate.email == bindparam("email"))
+        ways.append((ContactKind.EMAIL, "email", Candidate.email))
     if by_url:
-        matches.append(Candidate.profile_url == bindparam("url"))
-    # Each side of the OR is a lookup in its (team_id, …) unique index.
-    where = (Candidate.team_id == bindparam("team_id"), or_(*matches))
-    statement = select(Candidate).where(*where).limit(1)
-    if by_email and by_url:
-        # Two people can match, one per side: the email, the stronger identity, wins.
-        statement = statement.order_by(case((Candidate.email == bindparam("email"), 0), else_=1))
-    return statement
-
-
-@cache
-def _by_other_contact(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
-    matches: list[ColumnElement[bool]] = []
-    if by_email:
-        matches.append(_contact(ContactKind.EMAIL, bindparam("email")))
-    if by_url:
-        matches.append(_contact(ContactKind.PROFILE_URL, bindparam("url")))
-    statement = (
-        select(Candidate)
-        .join(CandidateContact, CandidateContact.candidate_id == Candidate.id)
-        .where(CandidateContact.team_id == bindparam("team_id"), or_(*matches))
-        .limit(1)
-    )
-    if by_email and by_url:
-        statement = statement.order_by(
-            case((CandidateContact.kind == ContactKind.EMAIL, 0), else_=1)
-        )
-    return statement
+        ways.append((ContactKind.PROFILE_URL, "url", Candidate.profile_url))
+    lookups: list[Select[Any]] = []
+    for kind, name, column in ways:
+        rank = len(lookups)
+        lookups += [
+            select(Candidate.id.label("id"), literal(rank).label("rank")).where(
+                Candidate.team_id == team, column == bindparam(name)
+            ),
+            select(CandidateContact.candidate_id, literal(rank + 1)).where(
+                CandidateContact.team_id == team, _contact(kind, bindparam(name))
+            ),
+        ]
+    hits = union_all(*lookups).subquery()
+    return select(Candidate).join(hits, hits.c.id == Candidate.id).order_by(hits.c.rank).limit(1)
 
 
 def _contact(kind: ContactKind, value: Any) -> ColumnElement[bool]:
