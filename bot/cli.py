@@ -149,21 +149,13 @@ def _serve(args: argparse.Namespace) -> int:
         from bot.app import build
         from bot.server import wsgi_app
 
-        # The GIL passes between threads every 5 ms by default: an ack waiting behind a card
-        # being composed waited that long. 1 ms lets the short requests through sooner.
-        sys.setswitchinterval(0.001)
-
         # A web replica beside a worker leaves its sends to it (PostgreSQL: woken by NOTIFY).
         runtime = build(_settings(), scheduler=not args.no_scheduler, hand_off=args.no_scheduler)
         if runtime.scheduler:
             runtime.scheduler.start()
         runtimes.append(runtime)
         app = wsgi_app(runtime)
-        # What was loaded to serve lives as long as the worker: frozen, it is out of the
-        # collector's sight, and a full collection scans only what requests have kept since
-        # (~9 ms) instead of everything (~100 ms, with every request in flight held behind it).
-        gc.collect()
-        gc.freeze()
+        _ready_to_answer()
         return app
 
     def worker_exit(server: object, worker: object) -> None:
@@ -183,6 +175,18 @@ def _serve(args: argparse.Namespace) -> int:
         child_exit=child_exit,
     )
     return 0
+
+
+def _ready_to_answer() -> None:
+    """Tune a process that answers Slack's requests, once it is loaded: acks first."""
+    # The GIL passes between threads every 5 ms by default: an ack waiting behind a card
+    # being composed waited that long. 1 ms lets the short requests through sooner.
+    sys.setswitchinterval(0.001)
+    # What was loaded lives as long as the process: frozen, it is out of the collector's
+    # sight, and a full collection scans only what requests have kept since (~9 ms) instead
+    # of everything (~100 ms, every request in flight held behind it).
+    gc.collect()
+    gc.freeze()
 
 
 def _in_child(check: Callable[[], None]) -> int:
@@ -216,6 +220,7 @@ def _run(args: argparse.Namespace) -> int:
     assert settings.slack_app_token is not None  # load_settings(socket=True) checked it
     stop = _stopping()
     runtime = build(settings)
+    _ready_to_answer()
     try:
         handler = connect_patiently(runtime, settings.slack_app_token, stop=stop)
         if handler is None:  # stopped before Slack could be reached
