@@ -1,6 +1,6 @@
 """Per-workspace settings (admin-editable defaults, DESIGN.md section 6)."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import Settings
@@ -8,7 +8,7 @@ from storage.models import Settings
 
 def get(s: Session, team_id: str) -> Settings:
     """The workspace's settings; the defaults (not saved) when an admin never changed them."""
-    found = s.scalar(select(Settings).where(Settings.team_id == team_id))
+    found = s.scalar(_GET, {"team_id": team_id})
     return found or Settings(
         team_id=team_id,
         followup_first_days=3,
@@ -18,6 +18,11 @@ def get(s: Session, team_id: str) -> Settings:
         credit_window_months=12,
         retention_months=24,
     )
+
+
+# Built once: every referral reads its workspace's settings (building a select costs more than
+# running this one, benchmarks/ack_profile.py).
+_GET = select(Settings).where(Settings.team_id == bindparam("team_id"))
 
 
 def save(s: Session, team_id: str, **values: object) -> Settings:
