@@ -133,9 +133,14 @@ def forget_other_contacts(s: Session, candidate_id: int) -> None:
 
 
 def by_public_id(s: Session, team_id: str, public_id: str) -> Candidate | None:
-    return s.scalar(
-        select(Candidate).where(Candidate.team_id == team_id, Candidate.public_id == public_id)
-    )
+    return s.scalar(_BY_PUBLIC_ID, {"team_id": team_id, "public_id": public_id})
+
+
+# Built once: every card, click and decision looks its candidate up (building a select costs
+# more than running it, benchmarks/ack_profile.py --dispatch).
+_BY_PUBLIC_ID = select(Candidate).where(
+    Candidate.team_id == bindparam("team_id"), Candidate.public_id == bindparam("public_id")
+)
 
 
 def add(s: Session, candidate: Candidate) -> Candidate:

@@ -31,14 +31,19 @@ def for_candidate(s: Session, candidate_id: int) -> Sequence[Referral]:
 def for_candidates(s: Session, candidate_ids: Sequence[int]) -> dict[int, list[Referral]]:
     """Many candidates' referrals in one query, each list oldest first, roles loaded."""
     found: dict[int, list[Referral]] = {}
-    for referral in s.scalars(
-        select(Referral)
-        .where(Referral.candidate_id.in_(list(dict.fromkeys(candidate_ids))))
-        .options(joinedload(Referral.role))
-        .order_by(Referral.created_at, Referral.id)
-    ):
+    for referral in s.scalars(_FOR_CANDIDATES, {"ids": list(dict.fromkeys(candidate_ids))}):
         found.setdefault(referral.candidate_id, []).append(referral)
     return found
+
+
+# Built once: every card and every duplicate referral reads them (building a select costs more
+# than running it, benchmarks/ack_profile.py).
+_FOR_CANDIDATES = (
+    select(Referral)
+    .where(Referral.candidate_id.in_(bindparam("ids", expanding=True)))
+    .options(joinedload(Referral.role))
+    .order_by(Referral.created_at, Referral.id)
+)
 
 
 def credited_since(s: Session, candidate_id: int, since: datetime) -> Referral | None:
@@ -72,11 +77,15 @@ def insert_new(s: Session, **values: Any) -> str:
 
 
 def by_public_id(s: Session, team_id: str, public_id: str) -> Referral | None:
-    return s.scalar(
-        select(Referral)
-        .where(Referral.team_id == team_id, Referral.public_id == public_id)
-        .options(joinedload(Referral.candidate))
-    )
+    return s.scalar(_BY_PUBLIC_ID, {"team_id": team_id, "public_id": public_id})
+
+
+# Built once: every referrer's update looks its referral up (see for_candidates).
+_BY_PUBLIC_ID = (
+    select(Referral)
+    .where(Referral.team_id == bindparam("team_id"), Referral.public_id == bindparam("public_id"))
+    .options(joinedload(Referral.candidate))
+)
 
 
 def intro_by_public_id(s: Session, team_id: str, public_id: str) -> IntroRequest | None:
