@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models import CandidateFile, CandidateFileCopy, Referral
@@ -60,13 +60,15 @@ def get(s: Session, team_id: str, file_id: int) -> CandidateFile | None:
 
 def for_candidate(s: Session, candidate_id: int) -> list[CandidateFile]:
     """The candidate's CVs, newest first."""
-    return list(
-        s.scalars(
-            select(CandidateFile)
-            .where(CandidateFile.candidate_id == candidate_id)
-            .order_by(CandidateFile.id.desc())
-        )
-    )
+    return list(s.scalars(_FOR_CANDIDATE, {"candidate_id": candidate_id}))
+
+
+# Built once: every card lists them (building a select costs more than running it).
+_FOR_CANDIDATE = (
+    select(CandidateFile)
+    .where(CandidateFile.candidate_id == bindparam("candidate_id"))
+    .order_by(CandidateFile.id.desc())
+)
 
 
 def copy_of(s: Session, file_id: int, recipient: str) -> CandidateFileCopy | None:

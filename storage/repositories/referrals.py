@@ -117,7 +117,11 @@ def intros_waiting(s: Session, team_id: str, recruiter_id: str) -> int:
 
 
 def intros_for_candidate(s: Session, candidate_id: int) -> Sequence[IntroRequest]:
-    return s.scalars(select(IntroRequest).where(IntroRequest.candidate_id == candidate_id)).all()
+    return s.scalars(_INTROS, {"candidate_id": candidate_id}).all()
+
+
+# Built once, like the other reads of every card (see for_candidates).
+_INTROS = select(IntroRequest).where(IntroRequest.candidate_id == bindparam("candidate_id"))
 
 
 def intro_pending(s: Session, candidate_id: int, referrer_id: str) -> IntroRequest | None:
@@ -136,15 +140,18 @@ def intro_pending(s: Session, candidate_id: int, referrer_id: str) -> IntroReque
 
 def referrer_notes(s: Session, candidate_id: int) -> Sequence[Note]:
     """Notes the candidate's referrers added by referring them again, oldest first."""
-    return s.scalars(
-        select(Note)
-        .join(
-            Referral,
-            (Referral.candidate_id == Note.candidate_id) & (Referral.referrer_id == Note.author_id),
-        )
-        .where(Note.candidate_id == candidate_id, Note.kind == NoteKind.NOTE)
-        .order_by(Note.created_at, Note.id)
-    ).all()
+    return s.scalars(_REFERRER_NOTES, {"candidate_id": candidate_id}).all()
+
+
+_REFERRER_NOTES = (
+    select(Note)
+    .join(
+        Referral,
+        (Referral.candidate_id == Note.candidate_id) & (Referral.referrer_id == Note.author_id),
+    )
+    .where(Note.candidate_id == bindparam("candidate_id"), Note.kind == NoteKind.NOTE)
+    .order_by(Note.created_at, Note.id)
+)
 
 
 @dataclass(frozen=True)
