@@ -4,9 +4,10 @@ pending row, the retry time after a failure, or the lease expiry of a claimed ro
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, not_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -333,15 +334,24 @@ def by_dedupe_key(s: Session, dedupe_key: str) -> Delivery | None:
 def keys_like(s: Session, team_id: str, subject: str, *prefixes: str) -> list[tuple[str, str]]:
     """(recipient, dedupe key) of a subject's deliveries whose key starts with one of
     `prefixes`, in the order written."""
+    given = {"team_id": team_id, "subject": subject}
+    return [(recipient, key) for recipient, key in s.execute(_keys_like(prefixes), given)]
+
+
+# Built once per set of prefixes (a handful of constants): a duplicate referral and every
+# decision edit the cards (building a select costs more than running it, ack_profile.py).
+@cache
+def _keys_like(prefixes: tuple[str, ...]) -> Select[tuple[str, str]]:
     starts = [Delivery.dedupe_key.startswith(prefix, autoescape=True) for prefix in prefixes]
-    return [
-        (recipient, key)
-        for recipient, key in s.execute(
-            select(Delivery.recipient, Delivery.dedupe_key)
-            .where(Delivery.team_id == team_id, Delivery.subject == subject, or_(*starts))
-            .order_by(Delivery.id)
+    return (
+        select(Delivery.recipient, Delivery.dedupe_key)
+        .where(
+            Delivery.team_id == bindparam("team_id"),
+            Delivery.subject == bindparam("subject"),
+            or_(*starts),
         )
-    ]
+        .order_by(Delivery.id)
+    )
 
 
 def pending_kind_for(
