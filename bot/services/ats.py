@@ -47,7 +47,7 @@ from bot.services.cvs import Cvs, cv_file, cv_for
 from bot.services.members import Members
 from storage.db import Sessions
 from storage.encryption import Secrets
-from storage.models import AtsLink, Settings
+from storage.models import AtsLink
 from storage.repositories import ats as repo
 from storage.repositories import audit, candidates, deliveries, referrals
 from storage.repositories import members as members_repo
@@ -232,12 +232,12 @@ class Ats:
 
     # -- the referral path (no statement of its own) --------------------------------------------
 
-    def auto_push(self, team: Settings) -> bool:
-        """Whether a new referral goes to the ATS at once; read from the settings row the
-        referral reads anyway (a copy kept by `connect`)."""
+    def auto_push(self, saved: bool) -> bool:
+        """Whether a new referral goes to the ATS at once, given the workspace's settings say
+        `saved` (the referral reads them anyway: a copy kept by `connect`)."""
         if self.env is not None:
             return self.env.push == AtsPush.AUTO
-        return bool(team.ats_auto_push)
+        return saved
 
     # -- connecting ---------------------------------------------------------------------------
 

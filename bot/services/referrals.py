@@ -17,7 +17,7 @@ from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
 from bot.timecalc import add_months, in_business_days
 from storage.db import Sessions
-from storage.models import Candidate, Note, Referral, Role, Settings
+from storage.models import Candidate, Note, Referral, Role
 from storage.repositories import audit, candidates, members, referrals, roles, settings
 from storage.types import CandidateSource, DeliveryKind, NoteKind, ReferralStrength, RoleStatus
 
@@ -89,7 +89,7 @@ class Referrals:
         roles: Roles,
         outbox: Outbox,
         clock: Clock,
-        ats_auto_push: Callable[[Settings], bool] | None = None,
+        ats_auto_push: Callable[[bool], bool] | None = None,
         ats_cv: Callable[..., bool] | None = None,
     ) -> None:
         self.sessions = sessions
@@ -237,7 +237,7 @@ class Referrals:
                 candidate.profile_url = clean.profile_url
             candidate.last_activity_at = now
             candidate_id, public_id, name = candidate.id, candidate.public_id, candidate.name
-        team = settings.get(s, team_id)  # read once: the credit window and the SLA
+        team = settings.referral_terms(s, team_id)  # read once: credit window, SLA, ATS push
         since = _months_ago(now, team.credit_window_months)  # credit is the first referrer's
         credited = not any(r.credited and r.created_at >= since for r in earlier)
         referral = referrals.insert_new(
@@ -278,7 +278,7 @@ class Referrals:
                 duplicate=duplicate,
                 to_ats=not duplicate
                 and self.ats_auto_push is not None
-                and self.ats_auto_push(team),
+                and self.ats_auto_push(team.ats_auto_push),
             )
         elif duplicate:  # the session's summary lists it; cards sent before show it too
             refresh_cards(s, self.outbox, team_id, public_id, referral)
