@@ -183,8 +183,10 @@ class Referrals:
         role = roles.by_public_id(s, team_id, form.role) if form.role else None
         if role is not None and role.status == RoleStatus.CLOSED:
             return ReferralResult(locale=locale, errors={"role": "role_closed"})
+        # Locked: a second referral of her at the same moment waits, then reads this one's
+        # referral (the credit is decided once, and a reward is paid on it).
         candidate = candidates.find_duplicate(
-            s, team_id, email=clean.email, profile_url=clean.profile_url
+            s, team_id, email=clean.email, profile_url=clean.profile_url, lock=True
         )
         duplicate = candidate is not None
         earlier = referrals.for_candidate(s, candidate.id) if candidate is not None else []

@@ -30,15 +30,16 @@ REMOVED_NAME = "[removed]"
 
 
 def find_duplicate(
-    s: Session, team_id: str, *, email: str | None, profile_url: str | None
+    s: Session, team_id: str, *, email: str | None, profile_url: str | None, lock: bool = False
 ) -> Candidate | None:
     """The team's candidate with this normalized email or profile URL, if any: hers or one of
     her other contacts (`candidate_contacts`). An email match wins over a profile URL's, and
-    her own contact over another she holds."""
+    her own contact over another she holds. `lock`: her row stays locked until the caller's
+    transaction ends (PostgreSQL), so what it reads of her next is not decided twice at once."""
     # A None must not become "IS NULL": it would match every candidate without one.
     if email is None and profile_url is None:
         return None
-    statement = _duplicate(email is not None, profile_url is not None)
+    statement = _duplicate(email is not None, profile_url is not None, lock)
     return s.scalars(statement, _given(team_id=team_id, email=email, url=profile_url)).first()
 
 
@@ -49,7 +50,7 @@ def _given(**values: str | None) -> dict[str, str]:
 # Built once per shape (email, link, or both), with bound parameters: every referral runs it,
 # and building a select costs more than running it (benchmarks/ack_profile.py).
 @cache
-def _duplicate(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
+def _duplicate(by_email: bool, by_url: bool, lock: bool) -> Select[tuple[Candidate]]:
     """One statement: each way of matching is a lookup in its (team_id, …) unique index,
     ranked: her email, an email among her other contacts, her link, a link among them."""
     team = bindparam("team_id")
@@ -70,7 +71,9 @@ def _duplicate(by_email: bool, by_url: bool) -> Select[tuple[Candidate]]:
             ),
         ]
     hits = union_all(*lookups).subquery()
-    return select(Candidate).join(hits, hits.c.id == Candidate.id).order_by(hits.c.rank).limit(1)
+    statement = select(Candidate).join(hits, hits.c.id == Candidate.id)
+    statement = statement.order_by(hits.c.rank).limit(1)
+    return statement.with_for_update(of=Candidate) if lock else statement
 
 
 def _contact(kind: ContactKind, value: Any) -> ColumnElement[bool]:

@@ -2,13 +2,15 @@
 the credit; later referrers are shown to the recruiter as a "second referral" (DESIGN.md 5)."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot.app import Runtime
 from bot.services.referrals import ReferralForm
 from bot.slack_emulator import SlackEmulator
-from storage.models import Referral
+from storage.models import Candidate, Referral
 from storage.repositories import settings
 from tests.conftest import EMPLOYEE, FRENCH_EMPLOYEE, RECRUITER, TEAM
 from tests.services.conftest import FixedClock
@@ -95,3 +97,34 @@ def test_the_credit_window_is_the_workspaces_setting(
     refer(runtime, FRENCH_EMPLOYEE)
 
     assert credited(runtime) == {EMPLOYEE: True, FRENCH_EMPLOYEE: True}
+
+
+def test_two_referrers_at_once_after_the_window_leave_the_credit_to_one(
+    runtime: Runtime, slack: SlackEmulator, now: FixedClock, migrated_url: str
+) -> None:
+    """PostgreSQL lets two referrals of the same person run at once: the second to decide
+    must see the first one's credit (a reward is paid on it)."""
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("SQLite takes its write lock up front: two referrals never overlap")
+    slack.add_user(THIRD, name="theo")
+    refer(runtime, EMPLOYEE)
+    now.at = now.at.replace(year=now.at.year + 1)
+    now.travel(microseconds=1)  # Ada's credit lapsed: the next referrer takes it
+
+    engine = runtime.services.referrals.sessions.kw["bind"]
+    with engine.connect() as held:  # someone else is changing Ada: both referrals wait
+        held.execute(select(Candidate.id).with_for_update())
+        with ThreadPoolExecutor(2) as pool:
+            both = [pool.submit(refer, runtime, user) for user in (FRENCH_EMPLOYEE, THIRD)]
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            while held.execute(waiting).scalar_one() < 2:  # polled: no clock to move here
+                held.execute(text("SELECT pg_stat_clear_snapshot()"))  # one per transaction
+                assert not any(f.done() for f in both), [f.exception() for f in both]
+            held.rollback()
+            for referral in both:
+                referral.result()
+
+    assert sum(credited(runtime).values()) == 2  # Ada's first referrer, and one of the two
