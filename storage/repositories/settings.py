@@ -50,9 +50,9 @@ _TERMS = select(*(getattr(Settings, name) for name in ReferralTerms._fields)).wh
 
 def save(s: Session, team_id: str, **values: object) -> Settings:
     """Create or update the workspace's settings row."""
-    found = s.scalar(select(Settings).where(Settings.team_id == team_id))
+    found = s.scalar(_GET, {"team_id": team_id})
     if found is None:
-        found = get(s, team_id)
+        found = Settings(team_id=team_id, **DEFAULTS)
         s.add(found)
     for name, value in values.items():
         setattr(found, name, value)
