@@ -2,6 +2,7 @@
 the credit; later referrers are shown to the recruiter as a "second referral" (DESIGN.md 5)."""
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -120,9 +121,11 @@ def test_two_referrers_at_once_after_the_window_leave_the_credit_to_one(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE wait_event_type = 'Lock' AND datname = current_database()"
             )
+            deadline = time.monotonic() + 30  # a bound for a stuck run, not a timing
             while held.execute(waiting).scalar_one() < 2:  # polled: no clock to move here
                 held.execute(text("SELECT pg_stat_clear_snapshot()"))  # one per transaction
                 assert not any(f.done() for f in both), [f.exception() for f in both]
+                assert time.monotonic() < deadline, "the two referrals never both waited"
             held.rollback()
             for referral in both:
                 referral.result()
