@@ -27,7 +27,8 @@ one `refbot worker` that composes and sends the cards (the web process only acks
 --sustained (PostgreSQL): one `refbot serve --no-scheduler` (default workers) plus one
 `refbot worker`, which it leaves its sends to (NOTIFY); referrals only, open-loop steps of
 rising rate (--rates) until ack p99 reaches 100 ms or a step is not saved, deduped and carded
-exactly once; prints each step with the CPU each process used, the highest rate that held,
+exactly once; prints each step with the CPU each process used (a local PostgreSQL server's
+backends too) and all of it per referral, the highest rate that held,
 and what limited it.
 
 Figures, not verdicts: nothing here asserts a timing. Ratios compare with the bare app in the
@@ -685,17 +686,19 @@ def scenario_referral(
 # -- sustained --------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children (a gunicorn master's workers)."""
+def cpu_seconds(pid: int | None = None, command: str | None = None) -> float:
+    """User + system CPU of a process and its children (a gunicorn master's workers), or of
+    every process named `command` (a local PostgreSQL server's backends)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:  # gone meanwhile
             continue
-        this, parent = int(stat.parent.name), int(fields[1])
-        if this == pid or parent == pid:
+        fields = tail.split()
+        this, parent, name = int(stat.parent.name), int(fields[1]), head.split("(", 1)[1]
+        if this == pid or parent == pid or name == command:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
@@ -711,8 +714,8 @@ def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: Fa
     )
     print(
         f"{'rate/s':>7}{'sent/s':>8}{'p50 ms':>8}{'p99 ms':>8}  {'exactly once':14}"
-        f"{'CPU cores used: serve':>22}{'worker':>8}{'Slack':>7}{'client':>8}"
-        f"{'serve CPU ms/referral':>23}"
+        f"{'CPU cores used: serve':>22}{'worker':>8}{'Slack':>7}{'client':>8}{'database':>10}"
+        f"{'CPU ms/referral: serve':>24}{'all':>6}"
     )
     best, limit, exact = 0.0, "", True
     with (
@@ -730,28 +733,32 @@ def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: Fa
             before = counts(url, slack)
             pids = {"serve": web.process.pid, "worker": worker.pid, "Slack": slack.process.pid}
             cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            database = cpu_seconds(command="postgres")  # a local server's; 0 for a remote one
             client_cpu = time.process_time()
             loaded = open_loop(port, rate, args.seconds, Feed(submissions), updates_view)
             used = {
                 name: (cpu_seconds(pid) - cpu[name]) / loaded.elapsed for name, pid in pids.items()
             }
             used["client"] = (time.process_time() - client_cpu) / loaded.elapsed
+            used["database"] = (cpu_seconds(command="postgres") - database) / loaded.elapsed
             new = delivered(url, slack, before)
             ok, text = exactly_once(new, submissions)
             ok = ok and loaded.tally.bad == 0
             exact &= ok
             p99 = percentile(loaded.latencies, 99)
+            sent = len(loaded.late) / loaded.elapsed  # below `rate` once the client falls behind
             print(
-                f"{rate:7.0f}{len(loaded.late) / loaded.elapsed:8.0f}"
+                f"{rate:7.0f}{sent:8.0f}"
                 f"{percentile(loaded.latencies, 50):8.1f}{p99:8.1f}  {'yes' if ok else 'NO':14}"
                 f"{used['serve']:22.2f}{used['worker']:8.2f}{used['Slack']:7.2f}"
-                f"{used['client']:8.2f}{used['serve'] * 1000 / rate:23.2f}"
+                f"{used['client']:8.2f}{used['database']:10.2f}{used['serve'] * 1000 / sent:24.2f}"
+                f"{sum(used.values()) * 1000 / sent:6.1f}"
             )
             if not ok:
                 print(f"  {text}; answers: {dict(loaded.tally.statuses)} {loaded.tally.sample}")
                 print("  refbot serve's log:\n" + web.first_error())
             if p99 >= 100 or not ok:
-                limit = diagnose(used, rate)
+                limit = diagnose(used, sent)
                 break
             best = rate
         else:
@@ -764,22 +771,25 @@ def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: Fa
     return exact  # a rate that did not hold is a figure; a referral not saved once is a bug
 
 
-def diagnose(used: dict[str, float], rate: float) -> str:
-    """Which resource ran out at the first rate that did not hold."""
+def diagnose(used: dict[str, float], sent: float) -> str:
+    """Which resource ran out at the first rate that did not hold (`sent`: requests/s)."""
     total, cores = sum(used.values()), os.cpu_count() or 1
-    per = used["serve"] * 1000 / rate
+    per, all_in = used["serve"] * 1000 / sent, total * 1000 / sent
     if used["serve"] >= 0.85:
         return (
             f"the serve process's CPU: {used['serve']:.2f} cores, {per:.1f} ms per referral"
-            " (its ack plus the card it sends right after the commit); one Python process runs"
-            f" one thread at a time, so about 1000 / {per:.1f} = {1000 / per:.0f} referrals/s is"
-            f" its ceiling (the machine used {total:.2f} of {cores} cores)"
+            " (its acks; the worker sends the cards); one Python process runs one thread at a"
+            f" time, so about 1000 / {per:.1f} = {1000 / per:.0f} referrals/s is its ceiling"
+            f" (the machine used {total:.2f} of {cores} cores)"
         )
     if total >= 0.9 * cores:
         return (
-            f"the machine's {cores} cores ({total:.2f} used: serve {used['serve']:.2f},"
+            f"the machine's {cores} cores: all processes together spend {all_in:.1f} ms of CPU"
+            f" per referral, so about {cores * 1000 / all_in:.0f}/s fill them"
+            f" ({total:.2f} cores used: serve {used['serve']:.2f},"
             f" worker {used['worker']:.2f}, fake Slack {used['Slack']:.2f}, client"
-            f" {used['client']:.2f}; other work on the machine is not counted)"
+            f" {used['client']:.2f}, database {used['database']:.2f}; other work on the machine"
+            " is not counted)"
         )
     return (
         f"not this run's CPU ({total:.2f} of {cores} cores used; other work on the machine is"
