@@ -28,8 +28,7 @@ one `refbot worker` that composes and sends the cards (the web process only acks
 `refbot worker`, which it leaves its sends to (NOTIFY); referrals only, open-loop steps of
 rising rate (--rates) until ack p99 reaches 100 ms or a step is not saved, deduped and carded
 exactly once; prints each step with the CPU each process used (a local PostgreSQL server's
-backends too) and all of it per referral, the highest rate that held,
-and what limited it.
+too) and all of it per referral, the highest rate that held, and what limited it.
 
 Figures, not verdicts: nothing here asserts a timing. Ratios compare with the bare app in the
 same run, so they hold up better than absolute milliseconds on a busy machine.
@@ -686,21 +685,34 @@ def scenario_referral(
 # -- sustained --------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int | None = None, command: str | None = None) -> float:
-    """User + system CPU of a process and its children (a gunicorn master's workers), or of
-    every process named `command` (a local PostgreSQL server's backends)."""
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process and its children (a gunicorn master's workers, a
+    PostgreSQL server's backends); 0 without one."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            head, tail = stat.read_text().rsplit(")", 1)
+            tail = stat.read_text().rsplit(")", 1)[1]
         except OSError:  # gone meanwhile
             continue
         fields = tail.split()
-        this, parent, name = int(stat.parent.name), int(fields[1]), head.split("(", 1)[1]
-        if this == pid or parent == pid or name == command:
+        if pid is not None and pid in (int(stat.parent.name), int(fields[1])):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def database_server(url: str) -> int | None:
+    """The PostgreSQL server's process (its backends' parent) when it runs on this machine."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            backend = c.scalar(select(func.pg_backend_pid()))
+    finally:
+        engine.dispose()
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:  # a remote server (or another PID namespace)
+        return None
 
 
 def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: FakeSlack) -> bool:
@@ -729,18 +741,23 @@ def sustained(env: dict[str, str], args: argparse.Namespace, url: str, slack: Fa
         closed_loop(port, WARMUP_CLIENTS, WARMUP_REQUESTS, Feed(warm), updates_view)
         delivered(url, slack, before, timeout=30)
         for rate in rates:
-            submissions = referral_submissions(int(rate * args.seconds), secrets.token_hex(3))
+            # At least one: the figures below are per referral sent.
+            count = max(1, int(rate * args.seconds))
+            submissions = referral_submissions(count, secrets.token_hex(3))
             before = counts(url, slack)
-            pids = {"serve": web.process.pid, "worker": worker.pid, "Slack": slack.process.pid}
+            pids = {
+                "serve": web.process.pid,
+                "worker": worker.pid,
+                "Slack": slack.process.pid,
+                "database": database_server(url),  # a local server's; 0 for a remote one
+            }
             cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            database = cpu_seconds(command="postgres")  # a local server's; 0 for a remote one
             client_cpu = time.process_time()
             loaded = open_loop(port, rate, args.seconds, Feed(submissions), updates_view)
             used = {
                 name: (cpu_seconds(pid) - cpu[name]) / loaded.elapsed for name, pid in pids.items()
             }
             used["client"] = (time.process_time() - client_cpu) / loaded.elapsed
-            used["database"] = (cpu_seconds(command="postgres") - database) / loaded.elapsed
             new = delivered(url, slack, before)
             ok, text = exactly_once(new, submissions)
             ok = ok and loaded.tally.bad == 0

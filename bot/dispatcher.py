@@ -695,8 +695,7 @@ class Dispatcher:
     def _observe_queue(self) -> None:
         now = self.clock()
         with self.sessions() as s:
-            depth, oldest = repo.queue_stats(s, now=now)
-            waiting = repo.waiting_for_token(s)
+            depth, oldest, waiting = repo.queue_stats(s, now=now)
         metrics.QUEUE_DEPTH.set(depth)
         metrics.OLDEST_DUE_SECONDS.set((now - oldest).total_seconds() if oldest else 0)
         metrics.WAITING_FOR_TOKEN.set(waiting)

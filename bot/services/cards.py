@@ -112,25 +112,26 @@ def candidate_card(
 ) -> CandidateCard | None:
     """The card of one candidate (as `viewer` sees it, when it is someone's copy), or None
     when forgotten."""
-    candidate = candidates.by_public_id(s, team_id, public_id)
-    if candidate is None:
+    subject = candidates.for_card(s, team_id, public_id)
+    if subject is None:
         return None
+    candidate, has = subject  # what she has not, is not read
     found = referrals.for_candidate(s, candidate.id)
     role = next((r.role for r in found if r.role is not None), None)
-    intros = referrals.intros_for_candidate(s, candidate.id)
+    intros = referrals.intros_for_candidate(s, candidate.id) if has.intros else ()
     # contact_facts for one candidate, from the rows loaded here anyway (one query, not three).
     facts = referrals.facts_of(
         next((r.candidate_knows for r in found if r.candidate_knows is not None), None),
-        referrals.latest_outreach_replied(s, candidate.id),
+        referrals.latest_outreach_replied(s, candidate.id) if has.outreach else None,
         any(i.status in INTRODUCED for i in intros),
     )
     added: dict[str, list[str]] = {}
-    for note in referrals.referrer_notes(s, candidate.id):
+    for note in referrals.referrer_notes(s, candidate.id) if has.notes else ():
         if note.body:  # erased by /refbot forget
             added.setdefault(note.author_id, []).append(note.body)
     asked = max(intros, key=lambda i: i.id, default=None)
     done = changes.card_changes(s, team_id, public_id, viewer)
-    files = cvs.for_candidate(s, candidate.id)
+    files = cvs.for_candidate(s, candidate.id) if has.files else []
     return CandidateCard(
         public_id=candidate.public_id,
         name=candidate.name,

@@ -69,7 +69,7 @@ class Search:
             can_act=profile.is_recruiter,
             status=status or None,
         )
-        with self.sessions() as s:
+        with self.sessions.read_transaction() as s:  # the index plans per query: SET LOCAL
             managed = None if profile.is_recruiter else roles.managed_by(s, team_id, actor_id)
             if managed is not None and not managed:
                 raise SearchNotAllowed

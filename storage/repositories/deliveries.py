@@ -137,12 +137,18 @@ def claim_due(
         .with_for_update(skip_locked=True)
     ).all()
     claimed = [(row, row.status == DeliveryStatus.CLAIMED) for row in rows]
-    for row in rows:
-        row.status = DeliveryStatus.CLAIMED
-        row.lease_owner = owner
-        row.lease_expires_at = lease_until
-        row.next_attempt_at = lease_until
-    s.flush()
+    if rows:  # one statement for the batch, not one per row
+        s.execute(
+            update(Delivery)
+            .where(Delivery.id.in_([row.id for row in rows]))
+            .values(
+                status=DeliveryStatus.CLAIMED,
+                lease_owner=owner,
+                lease_expires_at=lease_until,
+                next_attempt_at=lease_until,
+            )
+            .execution_options(synchronize_session=False)
+        )
     return claimed
 
 
@@ -212,26 +218,20 @@ def release(s: Session, owner: str, ids: Sequence[int], *, at: datetime) -> None
         )
 
 
-def queue_stats(s: Session, *, now: datetime) -> tuple[int, datetime | None]:
-    """How many rows wait, and the oldest due time among those already due."""
-    depth = s.scalar(select(func.count()).where(Delivery.status.in_(WAITING))) or 0
-    oldest = s.scalar(
-        select(func.min(Delivery.due_at)).where(
-            Delivery.status.in_(WAITING), Delivery.next_attempt_at <= now
-        )
-    )
-    return int(depth), oldest
-
-
-def waiting_for_token(s: Session, team_id: str | None = None) -> int:
-    """How many deliveries wait for a working token (in one workspace, or in all)."""
-    query = select(func.count()).where(
-        Delivery.status == DeliveryStatus.PENDING,
-        Delivery.last_error.startswith(WAITING_FOR_TOKEN, autoescape=True),
-    )
-    if team_id is not None:
-        query = query.where(Delivery.team_id == team_id)
-    return int(s.scalar(query) or 0)
+def queue_stats(s: Session, *, now: datetime) -> tuple[int, datetime | None, int]:
+    """How many rows wait, the oldest due time among those already due, and how many wait for
+    a working token: one statement."""
+    pending = Delivery.status == DeliveryStatus.PENDING
+    depth, oldest, parked = s.execute(
+        select(
+            func.count(),
+            func.min(Delivery.due_at).filter(Delivery.next_attempt_at <= now),
+            func.count().filter(
+                pending, Delivery.last_error.startswith(WAITING_FOR_TOKEN, autoescape=True)
+            ),
+        ).where(Delivery.status.in_(WAITING))
+    ).one()
+    return int(depth), oldest, int(parked)
 
 
 def pending_in_team(s: Session, team_id: str) -> int:

@@ -113,6 +113,8 @@ def search(
         # psycopg prepares a statement run five times on a connection, and PostgreSQL may then
         # plan it once for every query: the walk newest first that suits "python" costs
         # seconds for a rare name. Plan each search for its own words (this transaction).
+        if s.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            raise ValueError("search plans in one transaction: sessions.read_transaction()")
         s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     # A vague query ("python" at a million candidates: 85,000 matches) is ranked among its
     # RECENT newest matches (ids grow with time), not all of them: ranking is what costs, per

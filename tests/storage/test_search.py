@@ -94,7 +94,7 @@ def find(
     sessions: Sessions, text: str, *, statuses: Sequence[str] | None = None, limit: int = 10
 ) -> list[int]:
     query, _ = parse_query(text)
-    with sessions() as s:
+    with sessions.read_transaction() as s:
         found = search(s, TEAM, query, statuses=statuses, limit=limit)
     return [candidate_id for candidate_id, _ in found]
 
@@ -282,7 +282,7 @@ def test_a_name_match_ranks_above_a_note_only_match(sessions: Sessions) -> None:
     in_the_name = given_candidate(sessions, "Grace Hopper")
 
     assert find(sessions, "grace") == [in_the_name, in_a_note]
-    with sessions() as s:
+    with sessions.read_transaction() as s:
         [(_, first), (_, second)] = search(s, TEAM, SearchQuery(words=("grace",)))
     assert first > second > 0
 

@@ -5,8 +5,8 @@ tag: keep those of the newest they fit; when none does, every match they fit is 
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import Sessions
 from storage.repositories import search as index
 from storage.repositories.search import parse_query
 from tests.storage.test_search import TEAM, given_candidate
@@ -18,9 +18,9 @@ def few(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     yield 4
 
 
-def found(sessions: sessionmaker[Session], text: str, limit: int = 2) -> list[int]:
+def found(sessions: Sessions, text: str, limit: int = 2) -> list[int]:
     query, filters = parse_query(text)
-    with sessions() as s:
+    with sessions.read_transaction() as s:
         return [
             candidate_id
             for candidate_id, _ in index.search(
@@ -30,7 +30,7 @@ def found(sessions: sessionmaker[Session], text: str, limit: int = 2) -> list[in
 
 
 def test_a_vague_query_ranks_its_newest_matches_and_a_precise_one_all_of_them(
-    sessions: sessionmaker[Session], few: int
+    sessions: Sessions, few: int
 ) -> None:
     oldest = given_candidate(sessions, "Python Pat", headline="Python developer", tags="python")
     plain = [given_candidate(sessions, f"Sam {i}", headline="Python developer") for i in range(5)]
@@ -44,7 +44,7 @@ def test_a_vague_query_ranks_its_newest_matches_and_a_precise_one_all_of_them(
 
 
 def test_filters_that_fit_none_of_the_newest_matches_find_older_ones(
-    sessions: sessionmaker[Session], few: int
+    sessions: Sessions, few: int
 ) -> None:
     oldest = given_candidate(sessions, "Rusty Pat", headline="Python developer", tags="rust")
     for i in range(6):
@@ -53,9 +53,7 @@ def test_filters_that_fit_none_of_the_newest_matches_find_older_ones(
     assert found(sessions, "python tag:rust", limit=1) == [oldest]
 
 
-def test_filters_keep_the_newest_matches_they_fit(
-    sessions: sessionmaker[Session], few: int
-) -> None:
+def test_filters_keep_the_newest_matches_they_fit(sessions: Sessions, few: int) -> None:
     oldest = given_candidate(sessions, "Rusty Pat", headline="Python developer", tags="rust")
     for i in range(5):
         given_candidate(sessions, f"Sam {i}", headline="Python developer", tags="java")
@@ -68,7 +66,7 @@ def test_filters_keep_the_newest_matches_they_fit(
 
 @pytest.mark.parametrize("walk_row_cost", [0.0, 1e9], ids=["walk", "index"])
 def test_past_the_sample_the_newest_matches_are_found_walking_or_through_the_index(
-    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, walk_row_cost: float
+    sessions: Sessions, monkeypatch: pytest.MonkeyPatch, walk_row_cost: float
 ) -> None:
     """A team larger than the sample PostgreSQL walks first: the matches past it are found
     whichever way the rest is read (a walk newest first, or the GIN index), and the team's
