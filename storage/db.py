@@ -119,8 +119,7 @@ def _no_write_in_reads(state: ORMExecuteState) -> None:
 
 
 def _no_flush_in_reads(session: Session, *_: Any) -> None:
-    changed = session.new or session.deleted or any(map(session.is_modified, session.dirty))
-    if changed and session.info.get(_READ):
+    if session.info.get(_READ):
         raise ReadSessionWriteError("a read session flushed a change; use sessions.begin()")
 
 
@@ -150,12 +149,13 @@ class Sessions(sessionmaker[Session]):
         self._writing = threading.local()
 
     def __call__(self, **kw: Any) -> Session:
-        """A read session."""
-        return super().__call__(bind=self._reads, info={_READ: True}, **kw)
+        """A read session. It never flushes on its own: a change made to a loaded object is
+        dropped at the end, as a rolled back transaction would, and a flush is refused."""
+        return super().__call__(bind=self._reads, autoflush=False, info={_READ: True}, **kw)
 
     def read_transaction(self) -> Session:
         """A read session in one transaction, for transaction-local settings (SET LOCAL)."""
-        return super().__call__(info={_READ: True})
+        return super().__call__(autoflush=False, info={_READ: True})
 
     def first_in_next_write(self, write: Callable[[Session], None] | None) -> None:
         """Run `write` first in this thread's next write transaction (and in the next one again
