@@ -36,7 +36,7 @@ from bot.foreground import Foreground
 from bot.messenger import Messenger, SendError
 from bot.outbox import Due, Outbox, text_notice
 from bot.rendering.blocks import Message
-from bot.services.members import Members
+from bot.services.members import Members, Reader
 from bot.timecalc import describe_lateness
 from storage.db import UNREACHABLE, Sessions
 from storage.models import Delivery
@@ -269,17 +269,17 @@ class Dispatcher:
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
-        locales: dict[tuple[str, str], str] = {}
+        readers: dict[tuple[str, str], Reader] = {}
         for team_id in {team for team, _ in by_recipient}:
             people = [user for team, user in by_recipient if team == team_id]
-            known = self.members.cached_locales(team_id=team_id, user_ids=people)
-            locales.update({(team_id, user): locale for user, locale in known.items()})
-        work = [(dues, locales.get(key), deadline) for key, dues in by_recipient.items()]
+            known = self.members.cached_readers(team_id=team_id, user_ids=people)
+            readers.update({(team_id, user): reader for user, reader in known.items()})
+        work = [(dues, readers.get(key), deadline) for key, dues in by_recipient.items()]
         for outcome in self._senders.map(lambda job: self._deliver_to(*job), work):
             merged.merge(outcome)
         return merged
 
-    def _deliver_to(self, dues: list[Due], locale: str | None, deadline: datetime) -> _Outcomes:
+    def _deliver_to(self, dues: list[Due], known: Reader | None, deadline: datetime) -> _Outcomes:
         """Everything due for one recipient, in order; one message when there are many."""
         out = _Outcomes()
         if self._stopping.is_set():
@@ -300,7 +300,7 @@ class Dispatcher:
                     out.settled.append(self._sent(done, channel, ts))
                     out.report.found_in_history += 1
                 unsure.clear()  # looked: what history does not hold never reached Slack
-            locale, zone = self._reader(team_id, recipient, locale)
+            locale, zone = self._reader(team_id, recipient, known)
             i18n.READER_TZ.set(zone)  # a sender thread serves one recipient at a time
             for due in [d for d in waiting if d.payload.get("edit")]:
                 if self.clock() >= deadline:
@@ -682,15 +682,17 @@ class Dispatcher:
                 payload=payload,
             )
 
-    def _reader(self, team_id: str, recipient: str, locale: str | None) -> tuple[str, str | None]:
+    def _reader(self, team_id: str, recipient: str, known: Reader | None) -> tuple[str, str | None]:
         """The recipient's language and time zone, asking Slack for someone refbot has not met
         (or not lately): sending is after the ack, so it may wait, and a first card speaks
         French to a French recruiter, with dates in their zone."""
         if recipient[:1] not in ("U", "W"):  # a channel: no one reader
-            return locale or self.members.default_locale, None
+            return self.members.default_locale, None
+        if known is not None:  # read for the whole batch (Members.cached_readers)
+            return known.locale, known.tz
         user_id = recipient.split(",")[0]  # a person, or the first of a group DM
         profile = self.members.refreshed(team_id=team_id, user_id=user_id)
-        return locale or profile.locale, profile.tz
+        return profile.locale, profile.tz
 
     def _observe_queue(self) -> None:
         now = self.clock()

@@ -512,3 +512,28 @@ def test_a_delivery_being_sent_names_the_host_and_process_holding_it(
         sweeping.join()
 
     assert holder is not None and holder.startswith(f"{socket.gethostname()}:{os.getpid()}:")
+
+
+def test_a_reader_who_switched_language_reads_it_once_her_profile_is_a_day_old(
+    runtime: Runtime, slack: SlackEmulator, clock: Clock
+) -> None:
+    runtime.services.members.refreshed(team_id=TEAM, user_id=RECRUITER)  # English, London
+    asked = len(slack.calls_to("users.info"))
+    # Rita switches Slack to French; refbot learns it when her profile is next due (a day).
+    slack.add_user(
+        RECRUITER, name="rita", real_name="Rita Okafor", tz="Europe/London", locale="fr-FR"
+    )
+    remind(runtime, RECRUITER, "call Ada")
+    runtime.sweep()
+    clock.travel(hours=23)
+    remind(runtime, RECRUITER, "call Ben")
+    runtime.sweep()
+    cached = len(slack.calls_to("users.info")) - asked
+    clock.travel(hours=2)
+    remind(runtime, RECRUITER, "call Cy")
+    runtime.sweep()
+
+    said = [m.plain_text() for m in slack.dms(RECRUITER) if "call" in m.plain_text()]
+    assert ["Rappel" in t for t in said] == [False, False, True]  # English, English, French
+    assert ["Reminder: call" in t for t in said] == [True, True, False]
+    assert cached == 0 and len(slack.calls_to("users.info")) - asked == 1

@@ -6,7 +6,8 @@ import time
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +36,20 @@ class MemberProfile:
 
 
 @dataclass(frozen=True)
+class Reader:
+    """Whom a message is written for: their language and time zone."""
+
+    locale: str
+    tz: str
+
+
+class _Memo(NamedTuple):
+    reader: Reader
+    fetched_at: datetime  # when Slack told refbot (the project's clock)
+    expires: float  # time.monotonic()
+
+
+@dataclass(frozen=True)
 class Audience:
     """Which commands a person may use (help lists only those)."""
 
@@ -60,9 +75,10 @@ class Members:
         self.recruiters = frozenset(recruiters)
         self.default_locale = default_locale
         self.default_tz = default_tz
-        # Process-local memo of languages only (never roles: those are always read from the
-        # database), so an answer can be rendered in the ack without any I/O.
-        self._locales: dict[tuple[str, str], tuple[str, float]] = {}
+        # Process-local memo of languages and time zones (never roles: those are always read
+        # from the database), so an answer can be rendered in the ack without any I/O, and a
+        # card written for someone without reading their row again.
+        self._known: dict[tuple[str, str], _Memo] = {}
         # Profiles are refreshed off the request's thread: an ack never waits on users.info.
         self._refresher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refbot-profiles")
         self._refreshing: dict[tuple[str, str], Future[None]] = {}
@@ -153,7 +169,7 @@ class Members:
             )
         locale = normalize_locale(member.locale, self.default_locale)
         if member.profile_fetched_at is not None:  # a language Slack gave, however old
-            self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
+            self._remember(team_id, user_id, locale, member.tz, member.profile_fetched_at)
         return MemberProfile(
             user_id=user_id,
             name=member.display_name or user_id,
@@ -215,7 +231,15 @@ class Members:
                 recruiter=self._bootstrapped(team_id, user_id),
             )
         locale = normalize_locale(found.locale if found else None, self.default_locale)
-        self._locales[team_id, user_id] = (locale, time.monotonic() + LOCALE_MEMO_SECONDS)
+        self._remember(team_id, user_id, locale, found.tz if found else None, self.clock())
+
+    def _remember(
+        self, team_id: str, user_id: str, locale: str, tz: str | None, fetched_at: datetime
+    ) -> Reader:
+        reader = Reader(locale, tz or self.default_tz)
+        expires = time.monotonic() + LOCALE_MEMO_SECONDS
+        self._known[team_id, user_id] = _Memo(reader, fetched_at, expires)
+        return reader
 
     def close(self) -> None:
         """Ask Slack no more: refreshes not started are dropped (the next sight asks again)."""
@@ -246,22 +270,28 @@ class Members:
 
     def known_locale(self, *, team_id: str, user_id: str) -> str | None:
         """The user's language if this process learnt it recently; never does I/O."""
-        memo = self._locales.get((team_id, user_id))
-        return memo[0] if memo and memo[1] > time.monotonic() else None
+        memo = self._known.get((team_id, user_id))
+        return memo.reader.locale if memo and memo.expires > time.monotonic() else None
 
-    def cached_locales(self, *, team_id: str, user_ids: Collection[str]) -> dict[str, str]:
-        """Languages of many users from memory and one query; users not yet known are left out
-        (`refreshed()` asks Slack for them)."""
-        found = {u: k for u in user_ids if (k := self.known_locale(team_id=team_id, user_id=u))}
+    def cached_readers(self, *, team_id: str, user_ids: Collection[str]) -> dict[str, Reader]:
+        """Language and time zone of many users, from memory and one query, for those whose
+        profile Slack gave within PROFILE_TTL; the others are left out (`refreshed()` asks
+        Slack for them)."""
+        now, found = self.clock(), {}
+        for user_id in user_ids:
+            memo = self._known.get((team_id, user_id))
+            if memo and memo.expires > time.monotonic() and now - memo.fetched_at < PROFILE_TTL:
+                found[user_id] = memo.reader
         missing = [u for u in user_ids if u not in found]
         if missing:
-            now, expires = self.clock(), time.monotonic() + LOCALE_MEMO_SECONDS
             with self.sessions() as s:
                 for member in repo.get_many(s, team_id, missing):
-                    if member.profile_fetched_at and now - member.profile_fetched_at < PROFILE_TTL:
+                    if self._fresh(member):
+                        assert member.profile_fetched_at is not None
                         locale = normalize_locale(member.locale, self.default_locale)
-                        self._locales[team_id, member.user_id] = (locale, expires)
-                        found[member.user_id] = locale
+                        found[member.user_id] = self._remember(
+                            team_id, member.user_id, locale, member.tz, member.profile_fetched_at
+                        )
         return found
 
     def locale(self, *, team_id: str, user_id: str) -> str:
