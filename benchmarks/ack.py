@@ -685,6 +685,12 @@ def scenario_referral(
 # -- sustained --------------------------------------------------------------------------------
 
 
+def proc_stat(path: Path) -> list[str]:
+    """The fields of /proc/PID/stat after the command's name (which may hold spaces): [1] is
+    the parent's PID, [11] and [12] the user and system CPU in clock ticks."""
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int | None) -> float:
     """User + system CPU of a process and its children (a gunicorn master's workers, a
     PostgreSQL server's backends); 0 without one."""
@@ -692,10 +698,9 @@ def cpu_seconds(pid: int | None) -> float:
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            tail = stat.read_text().rsplit(")", 1)[1]
+            fields = proc_stat(stat)
         except OSError:  # gone meanwhile
             continue
-        fields = tail.split()
         if pid is not None and pid in (int(stat.parent.name), int(fields[1])):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
@@ -710,7 +715,7 @@ def database_server(url: str) -> int | None:
     finally:
         engine.dispose()
     try:
-        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return int(proc_stat(Path(f"/proc/{backend}/stat"))[1])
     except OSError:  # a remote server (or another PID namespace)
         return None
 

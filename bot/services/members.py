@@ -277,7 +277,7 @@ class Members:
         """Language and time zone of many users, from memory and one query, for those whose
         profile Slack gave within PROFILE_TTL; the others are left out (`refreshed()` asks
         Slack for them)."""
-        now, found = self.clock(), {}
+        now, found = self.clock(), dict[str, Reader]()
         for user_id in user_ids:
             memo = self._known.get((team_id, user_id))
             if memo and memo.expires > time.monotonic() and now - memo.fetched_at < PROFILE_TTL:
@@ -286,11 +286,11 @@ class Members:
         if missing:
             with self.sessions() as s:
                 for member in repo.get_many(s, team_id, missing):
-                    if self._fresh(member):
-                        assert member.profile_fetched_at is not None
+                    fetched = member.profile_fetched_at
+                    if fetched is not None and now - fetched < PROFILE_TTL:
                         locale = normalize_locale(member.locale, self.default_locale)
                         found[member.user_id] = self._remember(
-                            team_id, member.user_id, locale, member.tz, member.profile_fetched_at
+                            team_id, member.user_id, locale, member.tz, fetched
                         )
         return found
 
