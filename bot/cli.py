@@ -248,9 +248,16 @@ def _until_stopped() -> None:
     _stopping().wait()
 
 
+# How much less CPU priority a worker takes than the web processes (Linux `nice`; 19 at most).
+# On a host they share, an ack waits for no card: a card may be late by seconds, an ack may not
+# (Slack gives up after 3). Alone on its host, a worker loses nothing by it.
+WORKER_NICENESS = 10
+
+
 def _worker(args: argparse.Namespace) -> int:
     settings = _settings(http=False)
     _prepare_database(settings)
+    os.nice(WORKER_NICENESS)
     from bot.app import build
 
     runtime = build(settings, scheduler=not args.once)
