@@ -64,6 +64,7 @@ from bot.services.stats import Stats
 from bot.services.workspaces import Workspaces
 from bot.slack import (
     InstalledBotAuthorize,
+    SingleBotAuthorize,
     SlackDirectory,
     SlackMessenger,
     TeamClients,
@@ -92,6 +93,7 @@ class Runtime:
     dispatcher: Dispatcher
     foreground: Foreground
     checkpoints: Checkpoints
+    identity: SingleBotAuthorize | None = None  # single-workspace mode
     scheduler: Scheduler | None = None
     listener: Listener | None = None
 
@@ -105,8 +107,16 @@ class Runtime:
         if self.engine.dialect.name == "postgresql" and self.listener is None:
             self.listener = Listener(self.engine, self.dispatcher.kick).start()
 
+    def answer_slack(self) -> None:
+        """This process will answer Slack's requests: learn the bot's identity now (auth.test,
+        single-workspace mode), so that no ack waits on Slack for it."""
+        if self.identity:
+            self.identity.start()
+
     def close(self) -> None:
         """Stop cleanly: no new sweep, the in-flight send finishes, leases are given back."""
+        if self.identity:
+            self.identity.stop()
         if self.listener:
             self.listener.stop()
         self.dispatcher.stop()  # first, so that a running sweep ends after its current batch
@@ -334,16 +344,25 @@ def build(
         hand_off_after_commit(sessions)
     else:
         dispatch_after_commit(sessions, dispatcher.kick)
+    # Single-workspace mode: the bot's identity from one auth.test made off the requests, in
+    # the background; the server comes up (and /healthz answers) without Slack.
+    identity = (
+        None
+        if installations
+        else SingleBotAuthorize(web_client(settings.slack_bot_token, settings.slack_api_url))
+    )
     bolt = _ObservedApp(
-        # The template of the per-request clients Bolt hands to listeners (same base URL).
-        client=web_client(settings.slack_bot_token, settings.slack_api_url),
+        # The template of the per-request clients Bolt hands to listeners (same base URL); the
+        # authorization gives each its token.
+        client=web_client(None, settings.slack_api_url),
         signing_secret=settings.slack_signing_secret,
         # Ack as soon as the listener acks; the Slack calls run after, in lazy listeners.
         process_before_response=True,
-        # No auth.test at start: the server comes up (and /healthz answers) without Slack.
-        token_verification_enabled=False,
         logger=_bolt_logger(),
-        **_oauth(settings, installations, oauth_states, services.workspaces),
+        **(
+            _oauth(settings, installations, oauth_states, services.workspaces)
+            or {"authorize": identity}
+        ),
     )
     _install_middleware(bolt, services, settings)
     handlers.register(bolt)
@@ -355,6 +374,7 @@ def build(
         dispatcher=dispatcher,
         foreground=foreground,
         checkpoints=Checkpoints(engine).start(),  # SQLite's WAL, off the requests' commits
+        identity=identity,
     )
     if scheduler:
         runtime.scheduler = Scheduler(

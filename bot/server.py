@@ -57,6 +57,8 @@ def wsgi_app(runtime: "Runtime", *, slack_requests: bool = True) -> WsgiApp:
         runtime.bolt, path=SLACK_PATH, signing_secret=runtime.settings.slack_signing_secret
     )
     oauth = (INSTALL_PATH, REDIRECT_PATH) if runtime.bolt.oauth_flow else ()
+    if slack_requests:
+        runtime.answer_slack()
 
     def route(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")

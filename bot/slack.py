@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 from slack_sdk.oauth.installation_store import InstallationStore
+from slack_sdk.web import SlackResponse
 
 from bot.directory import UserProfile
 from bot.messenger import METADATA_EVENT, SendError
@@ -109,6 +110,88 @@ class InstalledBotAuthorize(Authorize):
             bot_scopes=bot.bot_scopes,
             user_id=user_id,
         )
+
+
+MAX_RETRY_SECONDS = 60.0  # between two tries to learn the bot's identity, Slack down
+
+
+class SingleBotAuthorize(Authorize):
+    """Bolt's authorization in single-workspace mode (one bot token), from one auth.test made
+    as the process starts serving (`start`), off any request. Bolt's own SingleTeamAuthorization
+    makes that call in the ack of the first request of each process, and every request that
+    arrives meanwhile makes it too: Slack's latency, and its bad days, in a 3 s answer."""
+
+    def __init__(self, client: WebClient, *, retry_seconds: float = 5.0) -> None:
+        self.client = client
+        self._retry_seconds = retry_seconds
+        self._identity: SlackResponse | None = None  # auth.test's answer, once Slack gave one
+        self._asking = threading.Lock()
+        self._tries = 0
+        self._failure: Exception | None = None  # the last try's
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        """Learn who the bot is in the background, asking again until Slack answers."""
+        threading.Thread(target=self._learn, name="refbot-identity", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def known(self) -> bool:
+        """Whether Slack has said who the bot is."""
+        return self._identity is not None
+
+    def _learn(self) -> None:
+        wait = self._retry_seconds
+        while not self._stopping.is_set():
+            try:
+                self._ask()
+                return
+            except SlackApiError as error:
+                if error.response.get("error") in UNAUTHORIZED_ERRORS:  # asking again won't do
+                    log.error("SLACK_BOT_TOKEN refused by Slack: %s", _reason(error))
+                    return
+                log.warning("auth.test failed: %s", _reason(error))
+            except Exception as error:  # Slack down or slow: a later try may do
+                log.warning("auth.test failed: %s", _reason(error))
+            self._stopping.wait(wait)
+            wait = min(wait * 2, MAX_RETRY_SECONDS)
+
+    def _ask(self) -> SlackResponse:
+        # One call at a time: requests that came before the answer wait for the one in flight,
+        # and share its failure rather than queue a call each behind it (Slack down: seconds).
+        tries = self._tries  # calls answered (or failed) so far
+        with self._asking:
+            if self._identity is None:
+                if self._tries != tries and self._failure is not None:
+                    raise self._failure
+                try:
+                    self._identity = self.client.auth_test()
+                except Exception as error:
+                    self._failure = error
+                    raise
+                finally:
+                    self._tries += 1
+            return self._identity
+
+    def __call__(self, *, user_id: str | None, **_: Any) -> AuthorizeResult:
+        # Asked here only when a request came before the start's call was answered.
+        identity = self._identity or self._ask()
+        return AuthorizeResult(
+            enterprise_id=identity.get("enterprise_id"),
+            team_id=identity.get("team_id"),
+            bot_id=identity.get("bot_id"),
+            bot_user_id=identity.get("user_id"),
+            bot_token=self.client.token,
+            bot_scopes=identity.headers.get("x-oauth-scopes"),
+            user_id=user_id,
+        )
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__
 
 
 # users.info's answers that mean Slack does not know the user (not that it could not say).

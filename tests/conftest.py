@@ -105,13 +105,22 @@ class Refbot(Workspace):
         super().__init__(
             slack, server_url=self._serving.__enter__(), signing_secret=SIGNING_SECRET, team_id=TEAM
         )
+        self.identified()
+
+    def identified(self) -> None:
+        """refbot asks Slack who it is as it starts (single-workspace mode), off the requests:
+        answered before a test's first request, so that the Slack calls a test counts are its
+        own."""
+        identity = self.runtime.identity
+        assert identity is None or self.slack.wait_for(identity.known)
 
     def sweep(self) -> None:
         self.runtime.sweep()
 
-    def restart(self) -> None:
+    def restart(self, *, identified: bool = True) -> None:
         """Stop refbot and start it again on the same database and port, scheduler included:
-        its first sweep, at start, delivers what came due while it was down."""
+        its first sweep, at start, delivers what came due while it was down. `identified=False`
+        lets requests come before Slack said who the bot is."""
         self.runtime.close()
         self.runtime = build(self.settings)
         self.app = wsgi_app(self.runtime)
@@ -119,6 +128,8 @@ class Refbot(Workspace):
         assert scheduler is not None
         scheduler.start()
         assert self.slack.wait_for(lambda: scheduler.last_sweep_at is not None)
+        if identified:
+            self.identified()
 
     def close(self) -> None:
         self._serving.__exit__(None, None, None)

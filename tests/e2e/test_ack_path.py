@@ -1,10 +1,14 @@
 """Nothing in an ack waits on Slack, and no use case opens a second write transaction."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import func, select
 
+from bot.slack import SingleBotAuthorize, web_client
 from bot.slack_emulator import SlackEmulator
 from storage.models import Member, Referral
-from tests.conftest import EMPLOYEE, RECRUITER, Clock, Refbot
+from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
 from tests.e2e.test_intros import asks, lead
 from tests.e2e.test_referral import cards, open_referral
 
@@ -35,6 +39,92 @@ def test_referral_by_a_stale_profile_is_acked_while_users_info_hangs(
     # ...and the profile is refreshed once Slack answers, after the ack.
     assert slack.wait_for(lambda: profiles_asked(slack, EMPLOYEE) == before + 1, timeout=8)
     assert slack.wait_for(lambda: len(cards(slack)) == 1, timeout=8)
+
+
+def identities_asked(slack: SlackEmulator) -> int:
+    return len(slack.calls_to("auth.test"))
+
+
+def test_a_fresh_process_asks_slack_who_it_is_as_it_starts_and_never_in_an_ack(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    before = identities_asked(slack)
+    refbot.restart(identified=False)
+    # Asked before any request came...
+    assert slack.wait_for(lambda: identities_asked(slack) == before + 1)
+    slack.hang("auth.test", 5, times=10)  # ...so that Slack slow to say it holds no ack back
+
+    answers = [refbot.command(EMPLOYEE, "/refer") for _ in range(3)]
+
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert identities_asked(slack) == before + 1
+
+
+def test_requests_that_reach_a_fresh_process_together_ask_slack_who_it_is_once(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    before = identities_asked(slack)
+    slack.hang("auth.test", 1)  # Slack is slow to answer the start's call: the requests come first
+    refbot.restart(identified=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: refbot.command(EMPLOYEE, "/refer"), range(8)))
+
+    assert [a.status for a in answers] == [200] * 8
+    assert identities_asked(slack) == before + 1
+
+
+def test_requests_that_waited_on_slack_refusing_to_say_who_the_bot_is_are_answered_at_once(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    before = identities_asked(slack)
+    slack.hang("auth.test", 2)  # the start's call: slow, then refused
+    slack.fail("auth.test", status=503, times=9)  # ...and so would be the next ones
+    refbot.restart(identified=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: refbot.command(EMPLOYEE, "/refer"), range(8)))
+    slack.reset_faults()
+    helped = refbot.command(EMPLOYEE, "/refer")  # Slack answers again: so does refbot
+
+    # One refused call, shared by the requests that waited on it (not one call each, in turn).
+    assert [c.status for c in slack.calls_to("auth.test")[before:]] == [503, 200]
+    assert [a.status for a in answers] == [200] * 8  # Bolt's "not authorized" answer
+    assert helped.status == 200
+    assert slack.wait_for(lambda: bool(slack.open_views(EMPLOYEE)))
+
+
+def test_slack_down_as_a_process_starts_is_asked_again_until_it_says_who_the_bot_is(
+    slack: SlackEmulator,
+) -> None:
+    slack.fail("auth.test", status=503, times=2)
+    identity = SingleBotAuthorize(web_client(slack.token, slack.url), retry_seconds=0.05)
+    identity.start()
+    try:
+        assert slack.wait_for(lambda: any(c.ok for c in slack.calls_to("auth.test")))
+        authorized = identity(user_id=EMPLOYEE)
+    finally:
+        identity.stop()
+
+    assert [c.status for c in slack.calls_to("auth.test")] == [503, 503, 200]
+    assert (authorized.team_id, authorized.bot_user_id) == (TEAM, slack.bot_user_id)
+    assert (authorized.bot_token, authorized.user_id) == (slack.token, EMPLOYEE)
+
+
+def test_a_refused_bot_token_is_not_asked_about_again_and_again(slack: SlackEmulator) -> None:
+    slack.fail("auth.test", error="invalid_auth", times=5)
+    identity = SingleBotAuthorize(web_client(slack.token, slack.url), retry_seconds=0.01)
+    identity.start()
+    try:
+        gave_up = slack.wait_for(
+            lambda: not any(t.name == "refbot-identity" for t in threading.enumerate())
+        )
+    finally:
+        identity.stop()
+
+    assert gave_up
+    assert [c.ok for c in slack.calls_to("auth.test")] == [False]
+    assert not identity.known()
 
 
 def test_ask_for_intro_after_the_referrers_profile_went_stale_reaches_the_referrer(
