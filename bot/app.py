@@ -349,7 +349,9 @@ def build(
     identity = (
         None
         if installations
-        else SingleBotAuthorize(web_client(settings.slack_bot_token, settings.slack_api_url))
+        else SingleBotAuthorize(
+            web_client(settings.slack_bot_token, settings.slack_api_url, quiet=True)
+        )
     )
     bolt = _ObservedApp(
         # The template of the per-request clients Bolt hands to listeners (same base URL); the

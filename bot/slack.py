@@ -22,14 +22,20 @@ from bot.directory import UserProfile
 from bot.messenger import METADATA_EVENT, SendError
 
 log = logging.getLogger("refbot.slack")
+# slack_sdk logs each failed request at error level, and its retry handlers more lines: a
+# client whose caller says in one line of its own what went wrong logs here, to no one.
+QUIET = logging.getLogger("refbot.slack.quiet")
+QUIET.setLevel(logging.CRITICAL)
+QUIET.propagate = False
 
 
-def web_client(token: str | None, base_url: str) -> WebClient:
+def web_client(token: str | None, base_url: str, *, quiet: bool = False) -> WebClient:
     """A WebClient that rides out a 429 (honouring Retry-After) and a dropped connection."""
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=10,
+        logger=QUIET if quiet else None,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),
@@ -148,14 +154,24 @@ class SingleBotAuthorize(Authorize):
                 self._ask()
                 return
             except SlackApiError as error:
-                if error.response.get("error") in UNAUTHORIZED_ERRORS:  # asking again won't do
-                    log.error("SLACK_BOT_TOKEN refused by Slack: %s", _reason(error))
+                code = error.response.get("error") or error.response.status_code
+                if code in UNAUTHORIZED_ERRORS:  # asking again won't do
+                    log.error("SLACK_BOT_TOKEN: Slack refused it (%s)", code)
                     return
-                log.warning("auth.test failed: %s", _reason(error))
-            except Exception as error:  # Slack down or slow: a later try may do
-                log.warning("auth.test failed: %s", _reason(error))
+                self._retrying(f"Slack answered {code}", wait)
+            except OSError as error:  # Slack down or slow: a later try may do
+                self._retrying(unreachable_reason(error), wait)
             self._stopping.wait(wait)
             wait = min(wait * 2, MAX_RETRY_SECONDS)
+
+    def _retrying(self, reason: str, wait: float) -> None:
+        url = self.client.base_url
+        log.warning(
+            "cannot learn the bot's identity from Slack at %s (%s): trying again in %g s",
+            url,
+            reason,
+            wait,
+        )
 
     def _ask(self) -> SlackResponse:
         # One call at a time: requests that came before the answer wait for the one in flight,
@@ -188,10 +204,12 @@ class SingleBotAuthorize(Authorize):
         )
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__
+def unreachable_reason(error: OSError) -> str:
+    """What went wrong, in a few words: "Connection refused", "timed out"..."""
+    cause = getattr(error, "reason", error)  # URLError wraps the socket's own error
+    if isinstance(cause, OSError):
+        return cause.strerror or str(cause) or type(cause).__name__
+    return str(cause) or type(error).__name__
 
 
 # users.info's answers that mean Slack does not know the user (not that it could not say).

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import Runtime
 from bot.errors import ConfigError
+from bot.slack import QUIET, unreachable_reason
 
 log = logging.getLogger("refbot.socket")
 
@@ -33,12 +34,8 @@ _SLACK_TROUBLE = frozenset({"internal_error", "fatal_error", "service_unavailabl
 # restarting a process that exits at once would give up after a few tries (systemd's start
 # limit), so `refbot run` waits here instead, as the connected client does after a drop.
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
-# slack_sdk logs each failed request at error level, and its retry handlers two more lines:
 # apps.connections.open goes through a client of its own that says nothing and never retries,
 # so that one attempt is one line (`connect_patiently`'s).
-_SILENT = logging.getLogger("refbot.socket.connections")
-_SILENT.setLevel(logging.CRITICAL)
-_SILENT.propagate = False
 
 
 class SlackUnreachable(Exception):
@@ -60,7 +57,7 @@ def connect(
         timeout=template.timeout,
         ssl=template.ssl,
         proxy=template.proxy,
-        logger=_SILENT,
+        logger=QUIET,
     )
     handler = SocketModeHandler(
         runtime.bolt,
@@ -83,7 +80,7 @@ def connect(
                 status = error.response.status_code
                 raise SlackUnreachable(f"Slack answered {code or status}") from None
         elif isinstance(error, OSError):  # urllib's URLError, a timeout, a refused connection
-            raise SlackUnreachable(_reason(error)) from None
+            raise SlackUnreachable(unreachable_reason(error)) from None
         raise
     return handler
 
@@ -109,11 +106,3 @@ def connect_patiently(
             if stop.wait(pause):
                 return None
     raise AssertionError("unreachable")  # itertools.count() never ends
-
-
-def _reason(error: OSError) -> str:
-    """What went wrong, in a few words: "Connection refused", "timed out"..."""
-    cause = getattr(error, "reason", error)  # URLError wraps the socket's own error
-    if isinstance(cause, OSError):
-        return cause.strerror or str(cause) or type(cause).__name__
-    return str(cause) or type(error).__name__

@@ -1,8 +1,10 @@
 """Nothing in an ack waits on Slack, and no use case opens a second write transaction."""
 
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.slack import SingleBotAuthorize, web_client
@@ -94,11 +96,17 @@ def test_requests_that_waited_on_slack_refusing_to_say_who_the_bot_is_are_answer
     assert slack.wait_for(lambda: bool(slack.open_views(EMPLOYEE)))
 
 
+def told(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str]]:
+    return [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+
+
 def test_slack_down_as_a_process_starts_is_asked_again_until_it_says_who_the_bot_is(
-    slack: SlackEmulator,
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     slack.fail("auth.test", status=503, times=2)
-    identity = SingleBotAuthorize(web_client(slack.token, slack.url), retry_seconds=0.05)
+    identity = SingleBotAuthorize(
+        web_client(slack.token, slack.url, quiet=True), retry_seconds=0.05
+    )
     identity.start()
     try:
         assert slack.wait_for(lambda: any(c.ok for c in slack.calls_to("auth.test")))
@@ -109,11 +117,49 @@ def test_slack_down_as_a_process_starts_is_asked_again_until_it_says_who_the_bot
     assert [c.status for c in slack.calls_to("auth.test")] == [503, 503, 200]
     assert (authorized.team_id, authorized.bot_user_id) == (TEAM, slack.bot_user_id)
     assert (authorized.bot_token, authorized.user_id) == (slack.token, EMPLOYEE)
+    # One plain line per failed try, and none of slack_sdk's own.
+    assert told(caplog) == [
+        (
+            "refbot.slack",
+            "WARNING",
+            f"cannot learn the bot's identity from Slack at {slack.url} "
+            f"(Slack answered internal_error): trying again in {wait} s",
+        )
+        for wait in (0.05, 0.1)
+    ]
 
 
-def test_a_refused_bot_token_is_not_asked_about_again_and_again(slack: SlackEmulator) -> None:
+def test_slack_unreachable_as_a_process_starts_is_said_in_one_line(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+    identity = SingleBotAuthorize(web_client("xoxb-1", url, quiet=True), retry_seconds=60)
+    identity.start()
+    try:
+        said = slack.wait_for(lambda: bool(caplog.records))
+    finally:
+        identity.stop()
+
+    assert said
+    assert told(caplog) == [
+        (
+            "refbot.slack",
+            "WARNING",
+            f"cannot learn the bot's identity from Slack at {url} (Connection refused): "
+            "trying again in 60 s",
+        )
+    ]
+
+
+def test_a_refused_bot_token_is_not_asked_about_again_and_again(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
     slack.fail("auth.test", error="invalid_auth", times=5)
-    identity = SingleBotAuthorize(web_client(slack.token, slack.url), retry_seconds=0.01)
+    identity = SingleBotAuthorize(
+        web_client(slack.token, slack.url, quiet=True), retry_seconds=0.01
+    )
     identity.start()
     try:
         gave_up = slack.wait_for(
@@ -125,6 +171,9 @@ def test_a_refused_bot_token_is_not_asked_about_again_and_again(slack: SlackEmul
     assert gave_up
     assert [c.ok for c in slack.calls_to("auth.test")] == [False]
     assert not identity.known()
+    assert told(caplog) == [
+        ("refbot.slack", "ERROR", "SLACK_BOT_TOKEN: Slack refused it (invalid_auth)")
+    ]
 
 
 def test_ask_for_intro_after_the_referrers_profile_went_stale_reaches_the_referrer(
