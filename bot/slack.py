@@ -159,16 +159,15 @@ class SingleBotAuthorize(Authorize):
                     log.error("SLACK_BOT_TOKEN: Slack refused it (%s)", code)
                     return
                 self._retrying(f"Slack answered {code}", wait)
-            except OSError as error:  # Slack down or slow: a later try may do
+            except Exception as error:  # Slack down, slow, cut off mid-answer: a later try may do
                 self._retrying(unreachable_reason(error), wait)
             self._stopping.wait(wait)
             wait = min(wait * 2, MAX_RETRY_SECONDS)
 
     def _retrying(self, reason: str, wait: float) -> None:
-        url = self.client.base_url
         log.warning(
             "cannot learn the bot's identity from Slack at %s (%s): trying again in %g s",
-            url,
+            self.client.base_url,
             reason,
             wait,
         )
@@ -204,7 +203,7 @@ class SingleBotAuthorize(Authorize):
         )
 
 
-def unreachable_reason(error: OSError) -> str:
+def unreachable_reason(error: Exception) -> str:
     """What went wrong, in a few words: "Connection refused", "timed out"..."""
     cause = getattr(error, "reason", error)  # URLError wraps the socket's own error
     if isinstance(cause, OSError):

@@ -153,6 +153,30 @@ def test_slack_unreachable_as_a_process_starts_is_said_in_one_line(
     ]
 
 
+def test_slack_failing_in_a_way_no_one_foresaw_is_asked_again_all_the_same(
+    slack: SlackEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # urllib refuses this URL with http.client.InvalidURL: no OSError, no SlackApiError.
+    url = "http://127.0.0.1:notaport/api/"
+    identity = SingleBotAuthorize(web_client("xoxb-1", url, quiet=True), retry_seconds=0.01)
+    identity.start()
+    try:
+        asked_again = slack.wait_for(lambda: len(caplog.records) >= 2)
+    finally:
+        identity.stop()
+
+    assert asked_again
+    assert told(caplog)[:2] == [
+        (
+            "refbot.slack",
+            "WARNING",
+            f"cannot learn the bot's identity from Slack at {url} "
+            f"(nonnumeric port: 'notaport'): trying again in {wait} s",
+        )
+        for wait in (0.01, 0.02)
+    ]
+
+
 def test_a_refused_bot_token_is_not_asked_about_again_and_again(
     slack: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
