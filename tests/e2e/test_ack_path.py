@@ -100,6 +100,19 @@ def told(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str]]:
     return [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
 
 
+def retried(url: str, reason: str, *waits: float) -> list[tuple[str, str, str]]:
+    """The one warning line per failed try to learn the bot's identity."""
+    return [
+        (
+            "refbot.slack",
+            "WARNING",
+            f"cannot learn the bot's identity from Slack at {url} ({reason}): "
+            f"trying again in {wait:g} s",
+        )
+        for wait in waits
+    ]
+
+
 def test_slack_down_as_a_process_starts_is_asked_again_until_it_says_who_the_bot_is(
     slack: SlackEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -118,15 +131,7 @@ def test_slack_down_as_a_process_starts_is_asked_again_until_it_says_who_the_bot
     assert (authorized.team_id, authorized.bot_user_id) == (TEAM, slack.bot_user_id)
     assert (authorized.bot_token, authorized.user_id) == (slack.token, EMPLOYEE)
     # One plain line per failed try, and none of slack_sdk's own.
-    assert told(caplog) == [
-        (
-            "refbot.slack",
-            "WARNING",
-            f"cannot learn the bot's identity from Slack at {slack.url} "
-            f"(Slack answered internal_error): trying again in {wait} s",
-        )
-        for wait in (0.05, 0.1)
-    ]
+    assert told(caplog) == retried(slack.url, "Slack answered internal_error", 0.05, 0.1)
 
 
 def test_slack_unreachable_as_a_process_starts_is_said_in_one_line(
@@ -143,14 +148,7 @@ def test_slack_unreachable_as_a_process_starts_is_said_in_one_line(
         identity.stop()
 
     assert said
-    assert told(caplog) == [
-        (
-            "refbot.slack",
-            "WARNING",
-            f"cannot learn the bot's identity from Slack at {url} (Connection refused): "
-            "trying again in 60 s",
-        )
-    ]
+    assert told(caplog) == retried(url, "Connection refused", 60)
 
 
 def test_slack_failing_in_a_way_no_one_foresaw_is_asked_again_all_the_same(
@@ -166,15 +164,7 @@ def test_slack_failing_in_a_way_no_one_foresaw_is_asked_again_all_the_same(
         identity.stop()
 
     assert asked_again
-    assert told(caplog)[:2] == [
-        (
-            "refbot.slack",
-            "WARNING",
-            f"cannot learn the bot's identity from Slack at {url} "
-            f"(nonnumeric port: 'notaport'): trying again in {wait} s",
-        )
-        for wait in (0.01, 0.02)
-    ]
+    assert told(caplog)[:2] == retried(url, "nonnumeric port: 'notaport'", 0.01, 0.02)
 
 
 def test_a_refused_bot_token_is_not_asked_about_again_and_again(
