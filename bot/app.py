@@ -479,9 +479,8 @@ def _install_middleware(bolt: App, services: Services, settings: Settings) -> No
             context[_OUTCOME] = "duplicate"
             return BoltResponse(status=200, body="")
         context[_OUTCOME] = "error"
-        return reply(
-            error, body=body, respond=context.get("respond"), locale=locale_of(context, body)
-        )
+        respond, locale = context.get("respond"), locale_of(context, body)
+        return reply(error, body=body, respond=respond, locale=locale, in_ack=True)
 
 
 _OUTCOME = "refbot_outcome"

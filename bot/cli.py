@@ -220,7 +220,6 @@ def _run(args: argparse.Namespace) -> int:
     assert settings.slack_app_token is not None  # load_settings(socket=True) checked it
     stop = _stopping()
     runtime = build(settings)
-    runtime.answer_slack()
     _ready_to_answer()
     try:
         handler = connect_patiently(runtime, settings.slack_app_token, stop=stop)

@@ -19,6 +19,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.web import SlackResponse
 
 from bot.directory import UserProfile
+from bot.errors import RefbotError
 from bot.messenger import METADATA_EVENT, SendError
 
 log = logging.getLogger("refbot.slack")
@@ -119,29 +120,65 @@ class InstalledBotAuthorize(Authorize):
 
 
 MAX_RETRY_SECONDS = 60.0  # between two tries to learn the bot's identity, Slack down
+# How long a request waits for the bot's identity before it is answered "try again": well
+# inside Slack's 3 s, whatever Slack's API is doing meanwhile.
+WAIT_IN_ACK_SECONDS = 2.0
+# A request that finds the identity unknown asks for an early try, at most once a second: a
+# stream of requests against a Slack that refuses connections is no stream of calls.
+EARLY_TRY_SECONDS = 1.0
+
+
+class IdentityUnknown(RefbotError):
+    """Slack has not said who the bot is (yet): the request is answered "try again"."""
+
+    template = "common/slack_busy"
+
+
+class TokenRefused(RefbotError):
+    """Slack refused the bot token: nothing works until an admin sets a valid one."""
+
+    template = "common/token_refused"
 
 
 class SingleBotAuthorize(Authorize):
     """Bolt's authorization in single-workspace mode (one bot token), from one auth.test made
     as the process starts serving (`start`), off any request. Bolt's own SingleTeamAuthorization
     makes that call in the ack of the first request of each process, and every request that
-    arrives meanwhile makes it too: Slack's latency, and its bad days, in a 3 s answer."""
+    arrives meanwhile makes it too: Slack's latency, and its bad days, in a 3 s answer.
 
-    def __init__(self, client: WebClient, *, retry_seconds: float = 5.0) -> None:
+    Only the background thread ever calls Slack. A request that comes before the answer waits
+    for it (at most `wait_in_ack`), cutting the thread's backoff short, and is then answered
+    "try again" (IdentityUnknown) rather than held past Slack's 3 s."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        retry_seconds: float = 5.0,
+        wait_in_ack: float = WAIT_IN_ACK_SECONDS,
+        early_try: float = EARLY_TRY_SECONDS,
+    ) -> None:
         self.client = client
-        self._retry_seconds = retry_seconds
+        self._retry_seconds, self._wait_in_ack = retry_seconds, wait_in_ack
+        self._early_try = min(early_try, retry_seconds)
         self._identity: SlackResponse | None = None  # auth.test's answer, once Slack gave one
-        self._asking = threading.Lock()
-        self._tries = 0
-        self._failure: Exception | None = None  # the last try's
+        self._refused: str | None = None  # Slack's error code, when it refused the token
+        self._settled = threading.Event()  # identity known, or the token refused
+        self._hurry = threading.Event()  # a request is waiting: try again sooner
         self._stopping = threading.Event()
+        self._starting = threading.Lock()
+        self._learning = threading.Thread(target=self._learn, name="refbot-identity", daemon=True)
 
     def start(self) -> None:
-        """Learn who the bot is in the background, asking again until Slack answers."""
-        threading.Thread(target=self._learn, name="refbot-identity", daemon=True).start()
+        """Learn who the bot is in the background, asking again until Slack answers (once,
+        however many callers say the process will answer Slack)."""
+        with self._starting:
+            if self._learning.ident is None:  # never started
+                self._learning.start()
 
     def stop(self) -> None:
         self._stopping.set()
+        self._hurry.set()
 
     def known(self) -> bool:
         """Whether Slack has said who the bot is."""
@@ -150,18 +187,24 @@ class SingleBotAuthorize(Authorize):
     def _learn(self) -> None:
         wait = self._retry_seconds
         while not self._stopping.is_set():
+            self._hurry.clear()  # this try serves whoever was waiting
             try:
-                self._ask()
+                self._identity = self.client.auth_test()
+                self._settled.set()
                 return
             except SlackApiError as error:
                 code = error.response.get("error") or error.response.status_code
                 if code in UNAUTHORIZED_ERRORS:  # asking again won't do
                     log.error("SLACK_BOT_TOKEN: Slack refused it (%s)", code)
+                    self._refused = str(code)
+                    self._settled.set()
                     return
                 self._retrying(f"Slack answered {code}", wait)
             except Exception as error:  # Slack down, slow, cut off mid-answer: a later try may do
                 self._retrying(unreachable_reason(error), wait)
-            self._stopping.wait(wait)
+            # The backoff, cut short (never below `early_try`) by a request that waits.
+            if not self._stopping.wait(self._early_try):
+                self._hurry.wait(wait - self._early_try)
             wait = min(wait * 2, MAX_RETRY_SECONDS)
 
     def _retrying(self, reason: str, wait: float) -> None:
@@ -172,26 +215,14 @@ class SingleBotAuthorize(Authorize):
             wait,
         )
 
-    def _ask(self) -> SlackResponse:
-        # One call at a time: requests that came before the answer wait for the one in flight,
-        # and share its failure rather than queue a call each behind it (Slack down: seconds).
-        tries = self._tries  # calls answered (or failed) so far
-        with self._asking:
-            if self._identity is None:
-                if self._tries != tries and self._failure is not None:
-                    raise self._failure
-                try:
-                    self._identity = self.client.auth_test()
-                except Exception as error:
-                    self._failure = error
-                    raise
-                finally:
-                    self._tries += 1
-            return self._identity
-
     def __call__(self, *, user_id: str | None, **_: Any) -> AuthorizeResult:
-        # Asked here only when a request came before the start's call was answered.
-        identity = self._identity or self._ask()
+        if (identity := self._identity) is None:
+            self._hurry.set()
+            self._settled.wait(self._wait_in_ack)
+            if self._refused is not None:
+                raise TokenRefused(self._refused)
+            if (identity := self._identity) is None:
+                raise IdentityUnknown()
         return AuthorizeResult(
             enterprise_id=identity.get("enterprise_id"),
             team_id=identity.get("team_id"),

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import i18n, logs, metrics, payloads
 from bot.errors import RefbotError
 from bot.rendering.blocks import message
-from bot.slack import classify
+from bot.slack import IdentityUnknown, classify
 from storage.db import UNREACHABLE
 
 log = logging.getLogger("refbot")
@@ -26,16 +26,30 @@ _NEEDED = ("body", "respond", "context")
 
 
 def reply(
-    error: Exception, *, body: dict[str, Any], respond: Respond | None, locale: str
+    error: Exception,
+    *,
+    body: dict[str, Any],
+    respond: Respond | None,
+    locale: str,
+    in_ack: bool = False,
 ) -> BoltResponse | None:
     """Log the failure under a reference id and tell the person where they are: beside the
-    first field of the modal they submitted (their input stays), else ephemerally. Returns
-    the answer to give Slack instead of the failed ack when the person was told."""
+    first field of the modal they submitted (their input stays), else ephemerally: in the
+    ack itself for a slash command still being acked (`in_ack`), else through the
+    response_url. Returns the answer to give Slack instead of the failed ack when the person
+    was told."""
     template, context = _explain(error, body)
     if body.get("type") == "view_submission" and (field := _first_input(body)):
         errors = {field: i18n.plain(locale, template, **context)}
         answer = {"response_action": "errors", "errors": errors}
         return BoltResponse(status=200, body=json.dumps(answer), headers=_JSON)
+    if in_ack and body.get("command"):  # Slack shows the ack's own body: no call needed
+        text = i18n.mrkdwn(locale, template, **context)
+        answer = message(text, response_type="ephemeral")
+        return BoltResponse(status=200, body=json.dumps(answer), headers=_JSON)
+    # Slack's API out of reach: its response_url may be too, and the ack would wait on it.
+    if isinstance(error, IdentityUnknown):
+        return None
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
         text = i18n.mrkdwn(locale, template, **context)
         try:

@@ -51,6 +51,7 @@ def connect(
     it honours SLACK_API_URL. Raises ConfigError when Slack refuses the app token, and
     SlackUnreachable when Slack cannot be reached.
     """
+    runtime.answer_slack()  # the bot's identity, learnt off the requests (while this connects)
     template = runtime.bolt.client
     connections = WebClient(
         base_url=template.base_url,

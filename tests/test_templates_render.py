@@ -307,6 +307,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "common/not_found": one(),
     "common/terms": one(),
+    "common/token_refused": one(),
     "common/try_again": one(),
     "deliveries/digest": lambda e: [{"content": digest(e)}],
     "deliveries/digest_item": lambda e: [

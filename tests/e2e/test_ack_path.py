@@ -1,5 +1,6 @@
 """Nothing in an ack waits on Slack, and no use case opens a second write transaction."""
 
+import json
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from bot.slack import SingleBotAuthorize, web_client
+from bot.slack import IdentityUnknown, SingleBotAuthorize, TokenRefused, web_client
 from bot.slack_emulator import SlackEmulator
 from storage.models import Member, Referral
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot
@@ -76,24 +77,100 @@ def test_requests_that_reach_a_fresh_process_together_ask_slack_who_it_is_once(
     assert identities_asked(slack) == before + 1
 
 
-def test_requests_that_waited_on_slack_refusing_to_say_who_the_bot_is_are_answered_at_once(
+def test_requests_that_come_while_slack_hangs_on_who_the_bot_is_are_told_to_try_again(
     refbot: Refbot, slack: SlackEmulator
 ) -> None:
     before = identities_asked(slack)
-    slack.hang("auth.test", 2)  # the start's call: slow, then refused
-    slack.fail("auth.test", status=503, times=9)  # ...and so would be the next ones
+    slack.hang("auth.test", 6)  # the start's call: longer than Slack waits for an ack
     refbot.restart(identified=False)
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: refbot.command(EMPLOYEE, "/refer"), range(8)))
+    answered_while_hanging = identities_asked(slack) == before  # a hanging call is not logged
     slack.reset_faults()
-    helped = refbot.command(EMPLOYEE, "/refer")  # Slack answers again: so does refbot
 
-    # One refused call, shared by the requests that waited on it (not one call each, in turn).
-    assert [c.status for c in slack.calls_to("auth.test")[before:]] == [503, 200]
-    assert [a.status for a in answers] == [200] * 8  # Bolt's "not authorized" answer
-    assert helped.status == 200
+    # Each was answered before the one call in flight ended, and told what happened.
+    assert answered_while_hanging, "an ack waited for auth.test"
+    assert [a.status for a in answers] == [200] * 8
+    told = [m.plain_text() for m in slack.ephemerals(EMPLOYEE)]
+    assert told == 8 * [
+        "Slack did not answer just now, so nothing happened. Try again in a moment."
+    ]
+    assert slack.open_views(EMPLOYEE) == []
+    # Once Slack answers that call, the next request is served; no request made a call.
+    assert slack.wait_for(lambda: identities_asked(slack) == before + 1, timeout=8)
+    assert refbot.command(EMPLOYEE, "/refer").status == 200
     assert slack.wait_for(lambda: bool(slack.open_views(EMPLOYEE)))
+    assert identities_asked(slack) == before + 1
+
+
+def test_a_referral_submitted_while_slack_hangs_on_who_the_bot_is_keeps_its_input(
+    refbot: Refbot, slack: SlackEmulator, migrated_url: str
+) -> None:
+    open_referral(refbot, EMPLOYEE)
+    slack.hang("auth.test", 6)
+    refbot.restart(identified=False)
+
+    answer = refbot.submit(EMPLOYEE, "referral_submit", name="Ada Lovelace", email="ada@x.org")
+    slack.reset_faults()
+
+    # Slack keeps the modal and the input, with the reason beside the first field.
+    assert answer.status == 200 and answer.json()["response_action"] == "errors"
+    assert "Try again in a moment" in json.dumps(answer.json()["errors"])
+    with refbot.runtime.dispatcher.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_a_refused_bot_token_is_said_to_whoever_uses_refbot(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    slack.fail("auth.test", error="invalid_auth")
+    refbot.restart(identified=False)
+    assert slack.wait_for(lambda: not any(c.ok for c in slack.calls_to("auth.test")[-1:]))
+
+    answer = refbot.command(EMPLOYEE, "/refer")
+
+    assert answer.status == 200
+    assert "Slack refused its bot token" in slack.ephemerals(EMPLOYEE)[-1].plain_text()
+
+
+def test_a_request_while_slack_was_down_at_start_has_it_asked_again_at_once(
+    slack: SlackEmulator,
+) -> None:
+    slack.fail("auth.test", status=503)  # down as the process starts; back up just after
+    identity = SingleBotAuthorize(
+        web_client(slack.token, slack.url, quiet=True), retry_seconds=60, early_try=0.05
+    )
+    identity.start()
+    try:
+        assert slack.wait_for(lambda: len(slack.calls_to("auth.test")) == 1)
+        authorized = identity(user_id=EMPLOYEE)  # not a minute later: now
+    finally:
+        identity.stop()
+
+    assert [c.status for c in slack.calls_to("auth.test")] == [503, 200]
+    assert (authorized.team_id, authorized.bot_user_id) == (TEAM, slack.bot_user_id)
+
+
+def test_a_request_while_slack_is_still_down_is_told_to_try_again_without_calling_it(
+    slack: SlackEmulator,
+) -> None:
+    slack.fail("auth.test", status=503, times=10)
+    identity = SingleBotAuthorize(
+        web_client(slack.token, slack.url, quiet=True), retry_seconds=60, wait_in_ack=0.2
+    )
+    identity.start()
+    try:
+        assert slack.wait_for(lambda: len(slack.calls_to("auth.test")) == 1)
+        with pytest.raises(IdentityUnknown):
+            identity(user_id=EMPLOYEE)
+        with pytest.raises(IdentityUnknown):
+            identity(user_id=EMPLOYEE)  # a double click: still no call of its own
+    finally:
+        identity.stop()
+
+    # The requests asked for an early try, at most one a second: none came within their wait.
+    assert len(slack.calls_to("auth.test")) == 1
 
 
 def told(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, str]]:
@@ -183,6 +260,8 @@ def test_a_refused_bot_token_is_not_asked_about_again_and_again(
         identity.stop()
 
     assert gave_up
+    with pytest.raises(TokenRefused):  # at once, and without asking Slack again
+        identity(user_id=EMPLOYEE)
     assert [c.ok for c in slack.calls_to("auth.test")] == [False]
     assert not identity.known()
     assert told(caplog) == [
