@@ -309,6 +309,8 @@ class Note(Base):
 
 class AuditLog(Base):
     __tablename__ = "audit_logs"
+    # A subject's trail, read by every card (and a role's, by its page); see Delivery's.
+    __table_args__ = (Index("ix_audit_logs_team_id_subject", "team_id", "subject"),)
 
     id: Mapped[IntPk]
     team_id: Mapped[TeamId]
@@ -323,12 +325,14 @@ class Delivery(Base):
     """Outbox row: one message to someone other than the actor (DESIGN §6)."""
 
     __tablename__ = "deliveries"
-    # The first two serve the dispatcher's claim (due or retry-due pending rows);
-    # the third, cancelling what no longer applies to a subject.
+    # The first two serve the dispatcher's claim (due or retry-due pending rows); the third,
+    # a subject's rows (the cards a decision edits, what no longer applies). It leads with
+    # team_id as every such query does: SQLite, without statistics, takes the team_id index
+    # for a query that names both, and reads every delivery of the team.
     __table_args__ = (
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
-        Index("ix_deliveries_subject_kind", "subject", "kind"),
+        Index("ix_deliveries_team_id_subject", "team_id", "subject"),
     )
 
     id: Mapped[IntPk]
