@@ -2,11 +2,12 @@
 
 A duplicate referral and every decision on a card look up the cards already queued for the
 candidate (`deliveries.keys_like`, in the ack); every card composed reads the candidate's trail
-(`audit.trail`). For each --sizes N it builds one team with N deliveries and N audit entries
-(three per candidate), on SQLite (the default) or --database-url, then times each lookup for
-random candidates with the shipped indexes and, in the same run on the same rows, with the
-indexes of before 0017 (the baseline: SQLite took the team_id index and read the whole team).
-Prints the medians and baseline / shipped (higher is better).
+(`audit.trail`); a click on a sent message finds the deliveries it carried
+(`deliveries.sent_together`). For each --sizes N it builds one team with N deliveries and N
+audit entries (three per candidate), on SQLite (the default) or --database-url, then times
+each lookup for random candidates with the shipped indexes and, in the same run on the same
+rows, with the indexes of before 0017 (the baseline: SQLite took the team_id index and read the
+whole team). Prints the medians and baseline / shipped (higher is better).
 
     python benchmarks/subjects.py [--sizes 3000,30000,300000] [--lookups 300]
                                   [--database-url postgresql+psycopg://...]
@@ -37,12 +38,17 @@ from storage.types import DeliveryKind, DeliveryStatus  # noqa: E402
 TEAM = "T0001"
 PER_CANDIDATE = 3
 CHUNK = 10_000
-# (drop, create) statements that put the indexes of before 0017 back: the baseline.
+# The indexes 0017 changed on these tables: (name, table, columns) before it, and after it.
 BEFORE_0017 = (
-    "DROP INDEX ix_deliveries_team_id_subject",
-    "DROP INDEX ix_audit_logs_team_id_subject",
-    "CREATE INDEX ix_deliveries_subject_kind ON deliveries (subject, kind)",
+    ("ix_deliveries_subject_kind", "deliveries", "subject, kind"),
+    ("ix_deliveries_team_id", "deliveries", "team_id"),
 )
+AFTER_0017 = (
+    ("ix_deliveries_team_id_subject", "deliveries", "team_id, subject"),
+    ("ix_deliveries_channel_id_sent_ts", "deliveries", "channel_id, sent_ts"),
+    ("ix_audit_logs_team_id_subject", "audit_logs", "team_id, subject"),
+)
+Indexes = tuple[tuple[str, str, str], ...]
 Lookup = Callable[[Session, str], object]
 LOOKUPS: dict[str, Lookup] = {
     "cards to edit (ack)": lambda s, subject: deliveries.keys_like(
@@ -50,6 +56,9 @@ LOOKUPS: dict[str, Lookup] = {
     ),
     "trail (each card)": lambda s, subject: audit.trail(
         s, team_id=TEAM, subject=subject, actions=("referral.create",)
+    ),
+    "a click's message": lambda s, subject: deliveries.sent_together(
+        s, TEAM, "D0RECRUIT", f"{int(subject.removeprefix('candidate:c')) * PER_CANDIDATE}.000100"
     ),
 }
 
@@ -72,6 +81,8 @@ def fill(engine: Engine, rows: int) -> None:
                         "recipient": "U0RECRUIT",
                         "due_at": now,
                         "status": DeliveryStatus.SENT,
+                        "channel_id": "D0RECRUIT",
+                        "sent_ts": f"{i}.000100",
                         "dedupe_key": f"card:c{i // PER_CANDIDATE}:{i}",
                         "payload": {},
                         "created_at": now,
@@ -93,6 +104,14 @@ def fill(engine: Engine, rows: int) -> None:
                     for i in numbers
                 ],
             )
+
+
+def swap(engine: Engine, drop: Indexes, create: Indexes) -> None:
+    with engine.begin() as connection:
+        for name, _, _ in drop:
+            connection.exec_driver_sql(f"DROP INDEX {name}")
+        for name, table, columns in create:
+            connection.exec_driver_sql(f"CREATE INDEX {name} ON {table} ({columns})")
 
 
 def median_ms(engine: Engine, lookup: Lookup, rows: int, lookups: int) -> float:
@@ -124,18 +143,9 @@ def main() -> None:
         for rows in (int(n) for n in args.sizes.split(",")):
             fill(engine, rows)
             shipped = {n: median_ms(engine, f, rows, args.lookups) for n, f in LOOKUPS.items()}
-            with engine.begin() as connection:
-                for statement in BEFORE_0017:
-                    connection.exec_driver_sql(statement)
+            swap(engine, AFTER_0017, BEFORE_0017)
             before = {n: median_ms(engine, f, rows, args.lookups) for n, f in LOOKUPS.items()}
-            with engine.begin() as connection:  # the shipped indexes again, for the next size
-                connection.exec_driver_sql("DROP INDEX ix_deliveries_subject_kind")
-                connection.exec_driver_sql(
-                    "CREATE INDEX ix_deliveries_team_id_subject ON deliveries (team_id, subject)"
-                )
-                connection.exec_driver_sql(
-                    "CREATE INDEX ix_audit_logs_team_id_subject ON audit_logs (team_id, subject)"
-                )
+            swap(engine, BEFORE_0017, AFTER_0017)  # as shipped again, for the next size
             for name in LOOKUPS:
                 ratio = before[name] / shipped[name]
                 print(f"{rows:>8}  {name:22}{before[name]:12.3f}{shipped[name]:10.3f}{ratio:8.0f}x")

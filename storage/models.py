@@ -55,7 +55,12 @@ class Base(DeclarativeBase):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    # Every referral reads the workspace's recruiters: without an index of their own, SQLite
+    # reads every member of the team (see Delivery's indexes).
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id"),
+        Index("ix_members_team_id_is_recruiter", "team_id", "is_recruiter"),
+    )
 
     id: Mapped[IntPk]
     team_id: Mapped[TeamId]
@@ -325,18 +330,23 @@ class Delivery(Base):
     """Outbox row: one message to someone other than the actor (DESIGN §6)."""
 
     __tablename__ = "deliveries"
-    # The first two serve the dispatcher's claim (due or retry-due pending rows); the third,
-    # a subject's rows (the cards a decision edits, what no longer applies). It leads with
-    # team_id as every such query does: SQLite, without statistics, takes the team_id index
-    # for a query that names both, and reads every delivery of the team.
+    # The first two serve the dispatcher's claim (due or retry-due pending rows); then a
+    # subject's rows (the cards a decision edits, what no longer applies), a person's (their
+    # digest, their desk) and a sent message's (a click on it, an edit of it). Each leads with
+    # what its queries name besides the team: SQLite, without statistics, takes a team_id index
+    # over any other and reads every delivery the team ever had (hence none on team_id alone).
     __table_args__ = (
         Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_deliveries_status_due_at", "status", "due_at"),
         Index("ix_deliveries_team_id_subject", "team_id", "subject"),
+        Index(
+            "ix_deliveries_team_id_recipient_kind_due_at", "team_id", "recipient", "kind", "due_at"
+        ),
+        Index("ix_deliveries_channel_id_sent_ts", "channel_id", "sent_ts"),
     )
 
     id: Mapped[IntPk]
-    team_id: Mapped[TeamId]
+    team_id: Mapped[str] = mapped_column(String(32))  # indexed first by the composite ones
     kind: Mapped[DeliveryKind]
     subject: Mapped[str] = mapped_column(String(80))  # "candidate:12"
     recipient: Mapped[SlackId]  # a user (DM) or a channel

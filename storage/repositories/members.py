@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -106,8 +106,14 @@ def recruiters_or(
     return [(user_id, tz, recruiter) for user_id, tz, recruiter in rows]
 
 
-# Built once (a referral runs it; building a select costs more than running this one).
-_RECRUITERS_OR = select(Member.user_id, Member.tz, Member.is_recruiter).where(
-    Member.team_id == bindparam("team_id"),
-    or_(Member.is_recruiter.is_(True), Member.user_id.in_(bindparam("users", expanding=True))),
+# Built once (a referral runs it; building a select costs more than running this one). A union,
+# not an OR: each half walks an index (the recruiters', the team's users'), where SQLite reads
+# every member of the team for `recruiter OR one of these`.
+_COLUMNS = (Member.user_id, Member.tz, Member.is_recruiter)
+_RECRUITERS_OR = union(
+    select(*_COLUMNS).where(Member.team_id == bindparam("team_id"), Member.is_recruiter.is_(True)),
+    select(*_COLUMNS).where(
+        Member.team_id == bindparam("team_id"),
+        Member.user_id.in_(bindparam("users", expanding=True)),
+    ),
 )

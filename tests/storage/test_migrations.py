@@ -1,4 +1,6 @@
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +13,7 @@ from storage.db import make_engine, make_sessions
 from storage.installations import SLACK_METADATA
 from storage.migrate import current_revision, head_revision, include_name, is_empty, upgrade
 from storage.models import Base
-from storage.repositories import audit, deliveries
+from storage.repositories import audit, deliveries, members
 
 
 def test_upgrade_on_empty_database_builds_the_schema_of_the_models(database_url: str) -> None:
@@ -49,28 +51,41 @@ def test_upgrade_twice_changes_nothing(migrated_url: str) -> None:
     assert set(Base.metadata.tables) < set(before)
 
 
-# Read in acks and by every card: SQLite, with no statistics, took the team_id index for these
-# and read every delivery, or every audit entry, the team ever had.
-SUBJECT_LOOKUPS: dict[str, tuple[Callable[[Session], object], str]] = {
+# Read in acks, by every card, by every digest: SQLite, with no statistics, took the team_id
+# index for each of these and read every delivery, audit entry or member the team ever had.
+LOOKUPS: dict[str, tuple[Callable[[Session], object], set[str]]] = {
     "the cards to edit": (
         lambda s: deliveries.keys_like(s, "T1", "candidate:c1", "card:", "hm:", "sla:"),
-        "SEARCH deliveries USING INDEX ix_deliveries_team_id_subject (team_id=? AND subject=?)",
+        {"ix_deliveries_team_id_subject"},
     ),
     "a candidate's trail": (
         lambda s: audit.trail(s, team_id="T1", subject="candidate:c1", actions=("a", "b")),
-        "SEARCH audit_logs USING INDEX ix_audit_logs_team_id_subject (team_id=? AND subject=?)",
+        {"ix_audit_logs_team_id_subject"},
+    ),
+    "a sent message's deliveries": (
+        lambda s: deliveries.sent_together(s, "T1", "D1", "1700000000.000100"),
+        {"ix_deliveries_channel_id_sent_ts"},
+    ),
+    "one person's follow-ups": (
+        lambda s: deliveries.follow_ups_open(s, "T1", "U1", since=NOW, before=NOW, limit=5),
+        {"ix_deliveries_team_id_recipient_kind_due_at"},
+    ),
+    "the recruiters and the referrer": (
+        lambda s: members.recruiters_or(s, "T1", ["U1", "U2"]),
+        {"ix_members_team_id_is_recruiter", "sqlite_autoindex_members_1"},
     ),
 }
+NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("lookup", SUBJECT_LOOKUPS)
-def test_a_subjects_rows_are_found_without_reading_the_rest_of_the_team(
+@pytest.mark.parametrize("lookup", LOOKUPS)
+def test_lookups_walk_an_index_of_their_own_not_the_whole_team(
     migrated_url: str, lookup: str
 ) -> None:
     engine = make_engine(migrated_url)
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL plans from its statistics; SQLite has none unless ANALYZEd")
-    run, expected = SUBJECT_LOOKUPS[lookup]
+    run, indexes = LOOKUPS[lookup]
     sent: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -87,4 +102,6 @@ def test_a_subjects_rows_are_found_without_reading_the_rest_of_the_team(
     finally:
         engine.dispose()
 
-    assert [row[-1] for row in plan] == [expected]
+    searched = {m[1] for row in plan if (m := re.match(r"SEARCH \w+ USING INDEX (\w+)", row[-1]))}
+    assert searched == indexes, plan
+    assert not [row for row in plan if str(row[-1]).startswith("SCAN")], plan

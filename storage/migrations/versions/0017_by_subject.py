@@ -1,10 +1,12 @@
-"""A subject's deliveries and audit trail found in one walk of an index (issue 15).
+"""What the acks and the cards look up, found in one walk of an index (issue 15).
 
-A duplicate referral and every decision on a card look up the cards already queued for the
-candidate (in the ack), and every card composed reads the candidate's trail. SQLite has no
-statistics: for a query on team_id and subject it took the team_id index (the deliveries'
-(subject, kind) index went unused) and read every delivery, or every audit entry, the team ever
-had. At 300,000 deliveries that was 62 ms of each such ack; with these, 0.1 ms.
+SQLite has no statistics: for a query on team_id and anything else it took the team_id index
+and read every row of the team. So a duplicate referral and every decision on a card read every
+delivery the team ever had to find the candidate's cards (the deliveries' (subject, kind) index
+went unused), every card composed read every audit entry for the candidate's trail, every click
+on a sent message every delivery for that message, every digest and desk every delivery for one
+person, and every referral every member for the recruiters. At 300,000 deliveries a lookup of
+the cards took 65 ms; with these indexes, 0.06 ms (benchmarks/subjects.py).
 
 Revision ID: 0017_by_subject
 Revises: 0016_referrals_by_role
@@ -20,17 +22,33 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# (table, index, columns) created; (table, index, columns) dropped, put back by downgrade.
+CREATED = (
+    ("deliveries", "ix_deliveries_team_id_subject", ["team_id", "subject"]),
+    (
+        "deliveries",
+        "ix_deliveries_team_id_recipient_kind_due_at",
+        ["team_id", "recipient", "kind", "due_at"],
+    ),
+    ("deliveries", "ix_deliveries_channel_id_sent_ts", ["channel_id", "sent_ts"]),
+    ("audit_logs", "ix_audit_logs_team_id_subject", ["team_id", "subject"]),
+    ("members", "ix_members_team_id_is_recruiter", ["team_id", "is_recruiter"]),
+)
+DROPPED = (
+    ("deliveries", "ix_deliveries_subject_kind", ["subject", "kind"]),
+    ("deliveries", "ix_deliveries_team_id", ["team_id"]),  # a prefix of the new ones
+)
+
+
 def upgrade() -> None:
-    op.create_index(
-        "ix_deliveries_team_id_subject", "deliveries", ["team_id", "subject"], unique=False
-    )
-    op.drop_index("ix_deliveries_subject_kind", table_name="deliveries")
-    op.create_index(
-        "ix_audit_logs_team_id_subject", "audit_logs", ["team_id", "subject"], unique=False
-    )
+    for table, name, columns in CREATED:
+        op.create_index(name, table, columns, unique=False)
+    for table, name, _ in DROPPED:
+        op.drop_index(name, table_name=table)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_audit_logs_team_id_subject", table_name="audit_logs")
-    op.create_index("ix_deliveries_subject_kind", "deliveries", ["subject", "kind"], unique=False)
-    op.drop_index("ix_deliveries_team_id_subject", table_name="deliveries")
+    for table, name, columns in DROPPED:
+        op.create_index(name, table, columns, unique=False)
+    for table, name, _ in CREATED:
+        op.drop_index(name, table_name=table)
