@@ -492,6 +492,17 @@ class Figures:
     open_p99: float
     late_p99: float  # how late the client itself sent (should be ~0)
     achieved: float  # requests per second actually sent
+    stolen: float  # share of the machine's CPU time the hypervisor took during both phases
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time stolen by the hypervisor, and all of it, in ticks (/proc/stat):
+    a run the host starved shows here, not in refbot's code."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
 
 
 def measure(
@@ -507,17 +518,26 @@ def measure(
     # Warm-up: imports, connections, caches, the referrers' profiles from users.info.
     tally.add(closed_loop(port, WARMUP_CLIENTS, WARMUP_REQUESTS, next_body, expect).tally)
     settle()
+    before_one = cpu_ticks()
     one = closed_loop(port, 1, args.requests, next_body, expect)
     tally.add(one.tally)
+    after_one = cpu_ticks()
     settle()
+    before_load = cpu_ticks()
     loaded = open_loop(port, args.rate, args.seconds, next_body, expect)
     tally.add(loaded.tally)
+    after_load = cpu_ticks()
+    stolen, total = (
+        (a1 - a0) + (b1 - b0)
+        for a0, a1, b0, b1 in zip(before_one, after_one, before_load, after_load, strict=True)
+    )
     figures = Figures(
         p50_one=percentile(one.latencies, 50),
         open_p50=percentile(loaded.latencies, 50),
         open_p99=percentile(loaded.latencies, 99),
         late_p99=percentile(loaded.late, 99),
         achieved=len(loaded.late) / loaded.elapsed if loaded.elapsed else 0.0,
+        stolen=stolen / total if total else 0.0,
     )
     return figures, tally
 
@@ -604,7 +624,8 @@ def print_comparison(title: str, results: dict[str, Figures], rate: float) -> li
     for name, f in results.items():
         print(
             f"{name:12}{f.p50_one:10.2f}{f.open_p50:10.2f}{f.open_p99:10.2f}"
-            f"   sent {f.achieved:.0f}/s, client late p99 {f.late_p99:.1f} ms"
+            f"   sent {f.achieved:.0f}/s, client late p99 {f.late_p99:.1f} ms,"
+            f" CPU stolen by the host {f.stolen:.0%}"
         )
     bare, ours = results["bare Bolt"], results["refbot"]
     ratios = [

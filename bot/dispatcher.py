@@ -238,6 +238,8 @@ class Dispatcher:
     def _kicked(self) -> None:
         try:
             self.sweep_in_turn()
+        except UNREACHABLE as error:  # a connection the server dropped: not a bug
+            log.warning("dispatch after commit: database unreachable (%s)", type(error).__name__)
         except Exception:
             log.exception("dispatch after commit failed; the sweep will retry")
 

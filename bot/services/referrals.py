@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import contacts
@@ -166,6 +166,12 @@ class Referrals:
                 # Two people referred the same new contact at once (PostgreSQL lets both
                 # transactions look before either inserts): the loser retries and finds it.
                 if attempt == 2:
+                    raise
+            except DBAPIError as error:
+                # The server dropped the connection since it last answered (a restart: see
+                # storage.db.IDLE_PING_SECONDS); the pool has replaced them all. Once: a commit
+                # that landed unseen makes the retry a copy of a handled request.
+                if not error.connection_invalidated or attempt > 0:
                     raise
         raise AssertionError("unreachable")
 

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +14,7 @@ from bot import rendering
 from bot.outbox import Due
 from bot.rendering.blocks import Message
 from bot.slack_emulator import SlackEmulator
+from storage import db
 from storage.db import make_engine, make_sessions
 from storage.models import Candidate, Delivery
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot, settings_for
@@ -78,6 +80,49 @@ def test_database_unreachable_asks_to_try_again_and_saves_nothing_half(
     assert slack.wait_for(lambda: len(cards(slack)) == 1)
     refbot.sweep()  # the dispatcher carries on by itself: nothing more to send
     assert candidates(migrated_url) == 1 and len(cards(slack)) == 1
+
+
+def test_connections_the_server_dropped_are_replaced_without_losing_a_referral(
+    refbot_via_proxy: Refbot,
+    slack: SlackEmulator,
+    proxy: TcpProxy,
+    migrated_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No ping before each transaction: a connection that answered within IDLE_PING_SECONDS is
+    used as it is. A server restart drops them all: the idle ones are asked first and replaced
+    unseen; a hot one fails the statement it runs, the pool replaces them all, and the referral
+    is written again on a new one, once."""
+    refbot = refbot_via_proxy
+
+    def submit(i: int) -> dict[str, Any]:
+        ada = {**ADA, "name": f"Ada {i}", "email": f"ada{i}@example.com"}
+        return dict(refbot.submit(EMPLOYEE, "referral_submit", **ada).json())
+
+    def reopen() -> None:
+        slack.close_views(EMPLOYEE)
+        open_referral(refbot, EMPLOYEE)
+
+    reopen()
+    assert submit(0)["response_action"] == "update"
+
+    reopen()
+    proxy.cut()  # the server restarts between two referrals: every open connection is gone
+    proxy.restore()
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.0)  # ...after the pool sat idle a while
+    assert submit(1)["response_action"] == "update"  # pinged, found dead, replaced
+    monkeypatch.undo()
+
+    reopen()
+    proxy.cut()  # again, with the pool hot this time
+    proxy.restore()
+    assert submit(2)["response_action"] == "update"  # written again on a new connection
+    reopen()
+    assert submit(3)["response_action"] == "update"
+    assert candidates(migrated_url) == 4
+    assert slack.wait_for(lambda: len(cards(slack)) == 4)  # each carded once
+    refbot.sweep()
+    assert len(cards(slack)) == 4
 
 
 def test_slack_down_for_ten_minutes_delays_deliveries_then_sends_them_once(
