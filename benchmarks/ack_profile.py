@@ -20,6 +20,7 @@ import cProfile
 import functools
 import io
 import pstats
+import re
 import secrets
 import statistics
 import sys
@@ -123,29 +124,41 @@ def call(
 
 
 class SqlCounter:
-    """Statements by verb, and transactions (those that wrote apart), on an engine."""
+    """Statements by verb, and transactions (those that wrote apart), on an engine; and the
+    wall time each kind of statement spent in the driver (sending it, the server running it,
+    the answer coming back: what no change to refbot's Python can save)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.statements: Counter[str] = Counter()
+        self.driver: Counter[str] = Counter()  # seconds, by verb and table
         self.transactions = self.writes = 0
         self._dirty: set[int] = set()  # connections whose open transaction has written
+        self._started: dict[int, tuple[str, float]] = {}
         event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "after_cursor_execute", self._executed)
         event.listen(engine, "commit", self._commit)
         event.listen(engine, "rollback", self._rollback)
 
     def stop(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "after_cursor_execute", self._executed)
         event.remove(self.engine, "commit", self._commit)
         event.remove(self.engine, "rollback", self._rollback)
 
     def _statement(self, conn: Connection, cursor: Any, statement: str, *rest: Any) -> None:
         verb = statement.split(None, 1)[0].upper()
+        table = re.search(r"\b(?:INTO|FROM|UPDATE)\s+(\w+)", statement)
+        self._started[id(conn)] = (f"{verb} {table[1] if table else ''}", time.perf_counter())
         if verb == "BEGIN":  # SQLite's explicit BEGIN (IMMEDIATE); PostgreSQL's is implicit
             return
         self.statements[verb] += 1
         if verb in ("INSERT", "UPDATE", "DELETE"):
             self._dirty.add(id(conn))
+
+    def _executed(self, conn: Connection, *rest: Any) -> None:
+        kind, started = self._started.pop(id(conn), ("?", time.perf_counter()))
+        self.driver[kind] += time.perf_counter() - started
 
     def _commit(self, conn: Connection) -> None:
         self.transactions += 1
@@ -252,6 +265,14 @@ def main() -> None:
         f" (BEGIN/COMMIT not counted), {sql.transactions / n:.2f} transactions,"
         f" {sql.writes / n:.2f} of them writing"
     )
+    in_driver = sum(sql.driver.values()) / n * 1000
+    print(
+        f"SQL wall time in the driver per referral: {in_driver:.2f} ms"
+        f" of {statistics.fmean(plain) * 1000:.2f} (PostgreSQL: its BEGIN rides on the first"
+        f" statement; COMMIT not counted)"
+    )
+    for kind, seconds in sql.driver.most_common():
+        print(f"  {seconds / n * 1000:6.3f} ms  {kind}")
     if args.out:
         profiler.dump_stats(args.out)
     for order in ("cumulative", "tottime"):
