@@ -173,6 +173,11 @@ class Sessions(sessionmaker[Session]):
             if engine.dialect.name == "postgresql"
             else engine
         )
+        self._snapshots = (
+            engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         event.listen(self, "do_orm_execute", _no_write_in_reads)
         event.listen(self, "before_flush", _no_flush_in_reads)
         # SQLite has one writer at a time. Its busy handler makes the others sleep and poll
@@ -189,6 +194,13 @@ class Sessions(sessionmaker[Session]):
     def read_transaction(self) -> Session:
         """A read session in one transaction, for transaction-local settings (SET LOCAL)."""
         return super().__call__(autoflush=False, info={_READ: True})
+
+    def snapshot(self) -> Session:
+        """A read session that sees the database as it was at its first statement, however
+        long it reads (an export): one REPEATABLE READ, READ ONLY transaction on PostgreSQL,
+        whose READ COMMITTED gives each statement a snapshot of its own. SQLite's read
+        transaction is one snapshot already (WAL)."""
+        return super().__call__(bind=self._snapshots, autoflush=False, info={_READ: True})
 
     def first_in_next_write(self, write: Callable[[Session], None] | None) -> None:
         """Run `write` first in this thread's next write transaction (and in the next one again

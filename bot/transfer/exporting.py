@@ -100,7 +100,7 @@ def export_candidates(
 ) -> int:
     """Write everything the team holds (JSON) or every candidate with what is theirs (CSV);
     the number of candidates."""
-    with sessions() as s:  # one read transaction: a consistent picture
+    with sessions.snapshot() as s:  # one moment of the team, however long the export reads
         if fmt == "json":
             return _write_json(s, team_id, clock(), out)
         return _write_csv(s, team_id, out)
