@@ -162,7 +162,8 @@ class Sessions(sessionmaker[Session]):
     On PostgreSQL a read session runs in autocommit. Under READ COMMITTED each statement of a
     transaction takes its own snapshot anyway, so this only saves the BEGIN and the ROLLBACK:
     two of the three round trips a one-statement read costs, and the server's CPU for them.
-    A read that needs one transaction (SET LOCAL) asks for it: `sessions.read_transaction()`.
+    A read that needs one transaction (SET LOCAL, or reads that must agree with one another:
+    an export) asks for it: `sessions.read_transaction()`.
     """
 
     def __init__(self, *args: Any, **kw: Any) -> None:
@@ -173,7 +174,7 @@ class Sessions(sessionmaker[Session]):
             if engine.dialect.name == "postgresql"
             else engine
         )
-        self._snapshots = (
+        self._one_snapshot = (
             engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             if engine.dialect.name == "postgresql"
             else engine
@@ -192,15 +193,12 @@ class Sessions(sessionmaker[Session]):
         return super().__call__(bind=self._reads, autoflush=False, info={_READ: True}, **kw)
 
     def read_transaction(self) -> Session:
-        """A read session in one transaction, for transaction-local settings (SET LOCAL)."""
-        return super().__call__(autoflush=False, info={_READ: True})
-
-    def snapshot(self) -> Session:
-        """A read session that sees the database as it was at its first statement, however
-        long it reads (an export): one REPEATABLE READ, READ ONLY transaction on PostgreSQL,
-        whose READ COMMITTED gives each statement a snapshot of its own. SQLite's read
-        transaction is one snapshot already (WAL)."""
-        return super().__call__(bind=self._snapshots, autoflush=False, info={_READ: True})
+        """A read session in one transaction that sees the database as it was at its first
+        statement, however long it reads: for transaction-local settings (SET LOCAL), and for
+        reads that must agree with one another (an export's pages). On PostgreSQL, REPEATABLE
+        READ and READ ONLY: under READ COMMITTED each statement has a snapshot of its own. On
+        SQLite, the read transaction is one snapshot already (WAL)."""
+        return super().__call__(bind=self._one_snapshot, autoflush=False, info={_READ: True})
 
     def first_in_next_write(self, write: Callable[[Session], None] | None) -> None:
         """Run `write` first in this thread's next write transaction (and in the next one again

@@ -100,7 +100,7 @@ def export_candidates(
 ) -> int:
     """Write everything the team holds (JSON) or every candidate with what is theirs (CSV);
     the number of candidates."""
-    with sessions.snapshot() as s:  # one moment of the team, however long the export reads
+    with sessions.read_transaction() as s:  # one moment of the team, however long it reads
         if fmt == "json":
             return _write_json(s, team_id, clock(), out)
         return _write_csv(s, team_id, out)
