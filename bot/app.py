@@ -61,6 +61,7 @@ from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
+from bot.services.submissions import Submissions
 from bot.services.workspaces import Workspaces
 from bot.slack import (
     InstalledBotAuthorize,
@@ -73,6 +74,7 @@ from bot.slack import (
 )
 from bot.slack_errors import locale_of, reply
 from bot.slack_files import SlackFileApi
+from bot.slack_views import SlackModals
 from storage import installations as oauth_stores
 from storage.db import Checkpoints, make_engine, make_sessions
 from storage.encryption import Secrets
@@ -228,6 +230,27 @@ def build(
     )
     privacy = Privacy(sessions=sessions, members=members, outbox=outbox, clock=clock)
     roundups = Roundups(sessions=sessions, members=members, outbox=outbox, clock=clock)
+    requests = Requests(sessions=sessions, clock=clock)
+    sourcing = Sourcing(
+        sessions=sessions,
+        members=members,
+        roles=roles,
+        referrals=referrals,
+        outbox=outbox,
+        clock=clock,
+    )
+    # Referral modals are saved after their ack; it takes the SUBMISSION rows (dispatcher).
+    submissions = Submissions(
+        sessions=sessions,
+        outbox=outbox,
+        clock=clock,
+        members=members,
+        requests=requests,
+        referrals=referrals,
+        intros=intros,
+        sourcing=sourcing,
+        modals=SlackModals(messenger),
+    )
     services = Services(
         members=members,
         ats=ats,
@@ -253,17 +276,11 @@ def build(
         stats=Stats(sessions=sessions, members=members, clock=clock),
         privacy=privacy,
         cvs=cvs,
-        sourcing=Sourcing(
-            sessions=sessions,
-            members=members,
-            roles=roles,
-            referrals=referrals,
-            outbox=outbox,
-            clock=clock,
-        ),
+        sourcing=sourcing,
+        submissions=submissions,
         outbox=outbox,
         retention=Retention(sessions=sessions, clock=clock),
-        requests=Requests(sessions=sessions, clock=clock),
+        requests=requests,
         digests=digests,
         roles=roles,
         referrals=referrals,
@@ -334,6 +351,7 @@ def build(
         messenger=messenger,
         ats=ats,
         files=cvs,
+        submissions=submissions,
         composer=composer,
         members=members,
         outbox=outbox,

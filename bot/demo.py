@@ -251,7 +251,7 @@ def chapter_referral(story: Story) -> None:
             note="Built our analytics engine; wants to move to Europe next year.",
         )
         story.expect(answer.json().get("response_action") == "update", "the form was refused")
-        story.saw(ALICE, "in the form", readable(answer.json()["view"]["blocks"]))
+        story.saw(ALICE, "in the form", readable(ws.modal(ALICE.user_id)["blocks"]))
 
     with story.step("Rita, the recruiter, gets a card in her DMs"):
         story.wait(lambda: _card(story), "no recruiter card")
@@ -270,7 +270,7 @@ def chapter_referral(story: Story) -> None:
             email=" ADA@example.com",
             relationship="studied_together",
         )
-        confirmation = readable(answer.json()["view"]["blocks"])
+        confirmation = readable(ws.modal(CAMILLE.user_id)["blocks"])
         story.expect("déjà connu" in confirmation, "Camille was not told Ada is known")
         story.expect(ALICE.user_id not in confirmation, "Camille was told who referred Ada")
         story.saw(CAMILLE, "dans le formulaire", confirmation)
@@ -363,8 +363,8 @@ def chapter_sourcing(story: Story) -> None:
         assert card is not None
         ws.click(person.user_id, "sourcing_add_contact", on=card)
         story.wait(lambda: slack.open_views(person.user_id), "the add form did not open")
-        answer = ws.submit(person.user_id, "referral_submit", name=name, email=email)
-        return readable(answer.json()["view"]["blocks"])
+        ws.submit(person.user_id, "referral_submit", name=name, email=email)
+        return readable(ws.modal(person.user_id)["blocks"])
 
     with story.step("Alice adds two people; Camille adds one, and Ada, who is already known"):
         story.saw(ALICE, "in the form", add(ALICE, "Grace Hopper", "grace@example.com"))
@@ -935,7 +935,7 @@ def chapter_referral_program(story: Story) -> None:
             note="Led our on-call rotation through two data-centre moves.",
         )
         story.expect(answer.json().get("response_action") == "update", "the form was refused")
-        story.saw(ALICE, "in the form", readable(answer.json()["view"]["blocks"]))
+        story.saw(ALICE, "in the form", readable(ws.modal(ALICE.user_id)["blocks"]))
 
     with story.step(f"Rita gets the card for {name} and moves her to Hired"):
         story.runtime.sweep()

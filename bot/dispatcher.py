@@ -70,7 +70,8 @@ ATS_ALERT_TEMPLATE = "ats/failed"
 # forget): carried out by the file sender (bot.services.cvs) like ATS calls, one by one, with
 # the same retries; the sender looks for an earlier try's copy before uploading again.
 FILE_KINDS = (DeliveryKind.CV_SHARE, DeliveryKind.CV_DELETE)
-CALL_KINDS = (*ATS_KINDS, *FILE_KINDS)
+# A referral modal saved after its ack, its outcome shown in the modal (bot.services.submissions).
+CALL_KINDS = (*ATS_KINDS, *FILE_KINDS, DeliveryKind.SUBMISSION)
 
 
 class CallSender(Protocol):
@@ -142,6 +143,7 @@ class Dispatcher:
         threads: int = 8,
         ats: AtsSender | None = None,
         files: CallSender | None = None,
+        submissions: CallSender | None = None,
         foreground: Foreground | None = None,
     ) -> None:
         self.sessions = sessions
@@ -155,6 +157,7 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.ats = ats
         self.files = files
+        self.submissions = submissions
         self.foreground = foreground or Foreground()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._senders = ThreadPoolExecutor(threads, thread_name_prefix="refbot-send")
@@ -408,7 +411,13 @@ class Dispatcher:
             return out
         if self._taken_over(out, [due]):
             return out
-        sender = self.files if due.kind in FILE_KINDS else self.ats
+        sender = (
+            self.submissions
+            if due.kind == DeliveryKind.SUBMISSION
+            else self.files
+            if due.kind in FILE_KINDS
+            else self.ats
+        )
         try:
             if sender is None:
                 raise SendError("permanent", f"no sender for {due.kind.value} in this process")

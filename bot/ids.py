@@ -125,6 +125,7 @@ class ReferralInput(StrEnum):
     NOTE = "note"
     CV = "cv"  # file_input: the candidate's CV (optional; recruiters only see it)
     IN_SESSION = "in_session"  # /refer in a channel running a sourcing session
+    SAVING = "saving"  # not an input: the modal between its ack and its outcome (issue 15)
 
 
 class RoleInput(StrEnum):

@@ -493,6 +493,10 @@ class SlackMessenger:
         # Not knowing is not "not there": the caller retries rather than posts again.
         raise SendError("transient", f"more than {HISTORY_PAGES} pages of history")
 
+    def call(self, method: str, team_id: str, **args: Any) -> Any:
+        """Any other method (views.update), classified like a post that cannot be doubled."""
+        return self._call(method, team_id, **args)
+
     def form_call(self, method: str, team_id: str, *, uncertain: bool = False, **args: Any) -> Any:
         """A method that takes form fields, not JSON (the files API), classified like a post."""
         return self._call(method, team_id, uncertain=uncertain, _form=True, **args)

@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.ids import ReferralInput
 from bot.slack_emulator import Message, SlackEmulator
 
 _ids = itertools.count(1)
@@ -198,7 +199,15 @@ class Workspace:
             response.json() if response.body else {},
             submitted_hash=payload["view"].get("hash"),
         )
+        if _saving(response):  # as the person does: watch the modal until the outcome shows
+            view_id = payload["view"]["id"]
+            self.slack.wait_for(lambda: not _saving_view(self.slack.view(view_id)))
         return response
+
+    def modal(self, user_id: str) -> dict[str, Any]:
+        """The modal the user sees now (the top of their stack); {} when none is open."""
+        views = self.slack.open_views(user_id)
+        return views[-1] if views else {}
 
     # -- what Slack sends, without sending it (Socket Mode carries the same payloads) -----------
 
@@ -379,3 +388,16 @@ def _input_value(element: dict[str, Any], value: Any) -> dict[str, Any]:
     if kind == "number_input":
         return {"type": kind, "value": str(value)}
     raise LookupError(f"cannot fill a {kind}")
+
+
+def _saving(response: Response) -> bool:
+    """A referral modal's ack: "saving…" until its outcome replaces it (issue 15)."""
+    if response.status != 200 or not response.body.startswith("{"):
+        return False
+    answer = response.json()
+    return answer.get("response_action") == "update" and _saving_view(answer.get("view"))
+
+
+def _saving_view(view: dict[str, Any] | None) -> bool:
+    blocks = (view or {}).get("blocks") or []
+    return any(b.get("block_id") == ReferralInput.SAVING for b in blocks)

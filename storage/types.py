@@ -145,6 +145,7 @@ class DeliveryKind(enum.StrEnum):
     CV_DELETE = "cv_delete"  # a copy refbot made, deleted after a forget (bot.services.cvs)
     ATS_CV = "ats_cv"  # the referral's CV attached to the person pushed into the ATS (ats)
     ATS_HISTORY = "ats_history"  # one page of the ATS's past candidates (ats_history)
+    SUBMISSION = "submission"  # a referral modal, saved after its ack (bot.services.submissions)
 
 
 class DeliveryStatus(enum.StrEnum):

@@ -72,6 +72,7 @@ from bot.rendering.sourcing import (
     sourcing_usage,
 )
 from bot.rendering.stats import stats_message, stats_text
+from bot.rendering.submissions import saving, submission_outcome
 
 __all__ = [
     "ListItem",
@@ -138,6 +139,7 @@ __all__ = [
     "roundup_settings_button",
     "roundup_settings_modal",
     "roundup_settings_saved",
+    "saving",
     "search_results",
     "session_card",
     "session_end",
@@ -153,6 +155,7 @@ __all__ = [
     "sourcing_usage",
     "stats_message",
     "stats_text",
+    "submission_outcome",
     "unknown_subcommand",
     "wording_target",
 ]

@@ -29,6 +29,7 @@ from bot.services.search import Search
 from bot.services.snoozes import Snoozes
 from bot.services.sourcing import Sourcing
 from bot.services.stats import Stats
+from bot.services.submissions import Submissions
 from bot.services.workspaces import Workspaces
 
 
@@ -50,6 +51,7 @@ class Services:
     desks: Desks
     admin: Admin
     sourcing: Sourcing
+    submissions: Submissions  # referral modals, saved after their ack
     privacy: Privacy
     stats: Stats
     search: Search

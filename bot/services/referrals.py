@@ -80,6 +80,28 @@ class ReferralResult:
     noted: bool = False  # what they wrote this time is on the recruiter's card now
 
 
+def check(form: ReferralForm, *, referrer_id: str) -> dict[str, str]:
+    """What to fix on which field (block_id -> error code), from the form alone: what an ack
+    can tell without the database. `Referrals.refer` checks it again, and what needs the
+    team's data (a closed role)."""
+    return _checked(form, referrer_id)[1]
+
+
+def _checked(
+    form: ReferralForm, referrer_id: str
+) -> tuple[contacts.CleanContact | None, dict[str, str]]:
+    clean, errors = contacts.validate_referral(
+        name=form.name, email=form.email, profile_url=form.profile_url, note=form.note
+    )
+    if form.strength and form.strength not in {s.value for s in ReferralStrength}:
+        errors["strength"] = "invalid_choice"
+    if form.relationship and form.relationship not in RELATIONSHIPS:
+        errors["relationship"] = "invalid_choice"
+    if cv_error := cvs.check(form.cvs, referrer_id=referrer_id):
+        errors[cvs.FIELD] = cv_error
+    return clean, errors
+
+
 class Referrals:
     def __init__(
         self,
@@ -147,15 +169,7 @@ class Referrals:
         """Record a referral, or return field errors having saved nothing. In a sourcing
         session the session's summary replaces the per-referral cards and receipts."""
         locale = self.members.locale(team_id=team_id, user_id=referrer_id)
-        clean, errors = contacts.validate_referral(
-            name=form.name, email=form.email, profile_url=form.profile_url, note=form.note
-        )
-        if form.strength and form.strength not in {s.value for s in ReferralStrength}:
-            errors["strength"] = "invalid_choice"
-        if form.relationship and form.relationship not in RELATIONSHIPS:
-            errors["relationship"] = "invalid_choice"
-        if cv_error := cvs.check(form.cvs, referrer_id=referrer_id):
-            errors[cvs.FIELD] = cv_error
+        clean, errors = _checked(form, referrer_id)
         if clean is None or errors:
             return ReferralResult(locale=locale, errors=errors)
         for attempt in range(3):

@@ -1,5 +1,5 @@
-"""`referral_submit` (and `/intro`'s `intro_request_submit`): record the referral, or add the
-contact to a sourcing session, or show what to fix on the right fields."""
+"""`referral_submit` (and `/intro`'s `intro_request_submit`): a referral, or a contact added to
+a sourcing session, checked in the ack and saved right after it; or what to fix on which field."""
 
 from typing import Any
 
@@ -12,6 +12,7 @@ from bot.payloads import Actor
 from bot.services import Services
 from bot.services.cvs import CvUpload
 from bot.services.referrals import ReferralForm
+from bot.services.submissions import Use
 from handlers.state import read_state
 
 
@@ -47,30 +48,36 @@ def _cv(file: dict[str, Any]) -> CvUpload:
 
 
 def referral_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
-    team_id, user_id = actor.team_id, actor.user_id
+    """Checked and queued in the ack, saved right after it (bot.services.submissions): the
+    modal says "saving…" until the outcome replaces it."""
     kind, _, session = view.get("private_metadata", "").partition(":")
     counted = kind == "session" or (
         kind == "offer" and "yes" in (read_state(view).get(F.IN_SESSION) or [])
     )
-    if counted:
-        added = svc.sourcing.add(
-            team_id=team_id, contributor_id=user_id, session=session, form=_form(view)
-        )
-        if added.referral is not None and added.referral.errors:
-            errors = rendering.field_errors(added.locale, added.referral.errors)
-            ack(response_action="errors", errors=errors)
-        else:
-            ack(response_action="update", view=rendering.contact_added(added.locale, added))
-        return
     # /intro's modal is the referral modal with the intro already offered.
-    use_case = (
-        svc.intros.offer if view["callback_id"] == View.INTRO_REQUEST else svc.referrals.refer
+    use = (
+        Use.SESSION
+        if counted
+        else Use.INTRO
+        if view["callback_id"] == View.INTRO_REQUEST
+        else Use.REFER
     )
-    result = use_case(team_id=team_id, referrer_id=user_id, form=_form(view))
-    if result.errors:
-        ack(response_action="errors", errors=rendering.field_errors(result.locale, result.errors))
+    accepted = svc.submissions.accept(
+        team_id=actor.team_id,
+        user_id=actor.user_id,
+        use=use,
+        session=session if counted else "",
+        form=_form(view),
+        view_id=view["id"],
+        submitted=view,
+    )
+    if accepted.errors:
+        ack(
+            response_action="errors",
+            errors=rendering.field_errors(accepted.locale, accepted.errors),
+        )
     else:
-        ack(response_action="update", view=rendering.referral_done(result))
+        ack(response_action="update", view=rendering.saving(accepted.locale, view))
 
 
 def register(app: App) -> None:

@@ -521,3 +521,8 @@ def sent_keyed(s: Session, team_id: str, subject: str, prefix: str) -> list[tupl
             )
         )
     ]
+
+
+def set_payload(s: Session, delivery_id: int, payload: dict[str, Any]) -> None:
+    """A row's payload replaced: what a call delivery learnt, kept for its retries."""
+    s.execute(update(Delivery).where(Delivery.id == delivery_id).values(payload=payload))

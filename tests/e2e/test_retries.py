@@ -55,8 +55,14 @@ def test_a_modal_submitted_twice_refers_once(refbot: Refbot, slack: SlackEmulato
 
     assert first.json()["response_action"] == "update"
     assert (retry.status, retry.body) == (200, "")  # Slack shows the first copy's answer
-    with refbot.runtime.dispatcher.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(Candidate)) == 1
+
+    def candidates() -> int:
+        with refbot.runtime.dispatcher.sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(Candidate)) or 0)
+
+    assert slack.wait_for(lambda: len(slack.calls_to("views.update")) == 1)  # saved, shown
+    refbot.sweep()
+    assert candidates() == 1
 
 
 def test_a_button_clicked_once_but_delivered_twice_acts_once(

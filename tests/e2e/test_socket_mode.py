@@ -106,7 +106,8 @@ def test_refer_shortcut_and_submission_reach_the_recruiter(
 
     assert ack == {}
     assert slack.calls_to("views.open")[-1].args["view"]["callback_id"] == View.REFERRAL
-    assert answer["response_action"] == "update" and "Thanks" in json.dumps(answer["view"])
+    assert answer["response_action"] == "update" and "Saving" in json.dumps(answer["view"])
+    assert slack.wait_for(lambda: "Thanks" in json.dumps(slack.open_views(EMPLOYEE)))
     with refbot.runtime.dispatcher.sessions() as s:
         assert s.scalars(select(Candidate.name)).all() == ["Ada Lovelace"]
     assert slack.wait_for(

@@ -44,8 +44,9 @@ def add(refbot: Refbot, user: str, on: Message, **fields: str) -> str:
     refbot.click(user, "sourcing_add_contact", on=on)
     assert refbot.slack.wait_for(lambda: refbot.slack.open_views(user) != [])
     answer = refbot.submit(user, "referral_submit", **fields).json()
+    shown = answer if answer.get("response_action") == "errors" else refbot.modal(user)
     refbot.slack.close_views(user)  # they click Done on the confirmation
-    return json.dumps(answer.get("view", answer), ensure_ascii=False)
+    return json.dumps(shown, ensure_ascii=False)
 
 
 def test_session_dedupes_live_keeps_the_channel_private_and_summarises_for_the_team(
@@ -159,7 +160,8 @@ def test_refer_in_a_channel_running_a_session_offers_to_count_it(
     clock.travel(seconds=6)
     refbot.sweep()
 
-    assert "Added" in json.dumps(answer.json()["view"])
+    assert "Saving" in json.dumps(answer.json()["view"])
+    assert "Added" in json.dumps(refbot.modal(EMPLOYEE))
     final = card(slack)
     assert final is not None and "*1* / 10" in final.plain_text()
 

@@ -231,6 +231,6 @@ def test_org_wide_install_submission_with_team_null_is_stored_in_the_users_works
     answer = refbot.post_payload(payload)
 
     assert answer.status == 200 and answer.json()["response_action"] == "update"
-    assert candidates_stored(refbot) == [(TEAM, "Ada Lovelace")]
+    assert slack.wait_for(lambda: candidates_stored(refbot) == [(TEAM, "Ada Lovelace")])
     with refbot.runtime.dispatcher.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Candidate)) == 1
