@@ -75,7 +75,7 @@ from bot.workspace import Response, Workspace
 from storage import migrate
 from storage.db import make_engine
 from storage.models import Candidate, Delivery, Referral
-from storage.types import DeliveryStatus
+from storage.types import DeliveryKind, DeliveryStatus
 
 SECRET = "bench-signing-secret"
 TEAM = "T0001"
@@ -577,7 +577,11 @@ def counts(url: str, slack: FakeSlack) -> dict[str, int]:
                 return int(c.scalar(query.where(*where)) or 0)
 
             cards = (Delivery.dedupe_key.like("card:%"), Delivery.recipient == RECRUITER)
+            submitted = (Delivery.kind == DeliveryKind.SUBMISSION, Delivery.team_id == TEAM)
+            handled = Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.CANCELLED])
             found = {
+                "submissions": n(Delivery, *submitted),
+                "submissions handled": n(Delivery, *submitted, handled),
                 "candidates": n(Candidate, Candidate.team_id == TEAM),
                 "referrals": n(Referral, Referral.team_id == TEAM),
                 "cards": n(Delivery, *cards),
@@ -592,10 +596,11 @@ def counts(url: str, slack: FakeSlack) -> dict[str, int]:
 def delivered(url: str, slack: FakeSlack, before: dict[str, int], timeout: float = 60) -> dict:
     """Counts once every queued card was sent (or the timeout passed): the new ones only."""
     deadline = time.monotonic() + timeout
-    while True:  # the cards go out after the acks: wait for the dispatcher to catch up
+    while True:  # saved and carded after the acks: wait for the dispatcher to catch up
         after = counts(url, slack)
         new = {k: after[k] - before[k] for k in after}
-        if new["cards sent"] >= new["cards"] or time.monotonic() > deadline:
+        saved = new["submissions handled"] >= new["submissions"]
+        if (saved and new["cards sent"] >= new["cards"]) or time.monotonic() > deadline:
             return new
         time.sleep(0.5)
 
@@ -604,6 +609,8 @@ def exactly_once(new: dict[str, int], submissions: Sequence[Referred]) -> tuple[
     duplicates = sum(s.duplicate for s in submissions)
     people = len(submissions) - duplicates
     expected = {
+        "submissions": len(submissions),  # each queued once by its ack, then saved
+        "submissions handled": len(submissions),
         "candidates": people,
         "referrals": len(submissions),
         "cards": people,

@@ -404,7 +404,8 @@ class Dispatcher:
     def _call_ats(self, due: Due, deadline: datetime) -> _Outcomes:
         """One ATS delivery (a push, a note): the adapters look the person up before creating
         her, so a row retried after an uncertain call cannot create her twice. A CV file call
-        (FILE_KINDS) goes the same way: its sender looks for an earlier try's copy first."""
+        (FILE_KINDS) goes the same way: its sender looks for an earlier try's copy first; and a
+        referral modal's submission: its save records the row's key (bot.services.submissions)."""
         out = _Outcomes()
         if self._stopping.is_set() or self.clock() >= deadline:
             out.released = [due.id]

@@ -27,6 +27,7 @@ from bot.services.roles import RoleForm, RoleLine
 from bot.services.roundups import RoundupChoices, RoundupSettingsResult, RoundupSettingsView
 from bot.services.snoozes import SnoozeResult
 from bot.services.sourcing import AddResult, StartForm
+from bot.services.submissions import Outcome, Use
 from storage.types import CandidateStatus, DeliveryKind, OutreachChannel
 
 NOW = datetime(2026, 11, 5, 8, 0, tzinfo=UTC)  # a Thursday, 09:00 in Paris
@@ -406,6 +407,7 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
                 "file_not_found",  # the CV kinds
                 "cant_delete_file",
                 "file_not_found",  # the CV for the ATS
+                "view_too_large",  # a referral's outcome in its form
             ],
             strict=True,
         )
@@ -458,6 +460,9 @@ SAMPLES: dict[str, Callable[[Edge], list[S]]] = {
     ],
     "privacy/done": lambda e: [{"ats": a} for a in ((), ("lever",))],
     "privacy/refused": lambda e: [{"code": c} for c in ("invalid_key", "no_one")],
+    "referral/saving": one(),
+    "referral/received": one(),
+    "referral/not_saved": one(),
     "referral/done": lambda e: [
         {"name": e.name, "duplicate": d, "lead": lead, "yours": y, "noted": noted}
         for d, lead, y, noted in (
@@ -910,6 +915,15 @@ def modals(locale: str) -> Iterator[dict[str, Any]]:
     yield rendering.referral_modal(form, session="s1")
     yield rendering.intro_offer_modal(form)
     yield rendering.referral_done(ReferralResult(locale=locale, candidate_name=LONG))
+    # After the ack (bot.services.submissions): "saving…", then the outcome or the form again.
+    submitted = {**rendering.referral_modal(form), "id": "V1", "state": {"values": {}}}
+    yield rendering.saving(locale, submitted)
+    for outcome in (
+        Outcome(use=Use.REFER, locale=locale, errors={"role": "role_closed"}),
+        Outcome(use=Use.REFER, locale=locale, failed=True),
+        Outcome(use=Use.REFER, locale=locale, received=True),
+    ):
+        yield rendering.submission_outcome(submitted, outcome)
     yield rendering.role_modal(RoleForm(locale=locale, recruiter_id=USERS[1]))
     yield rendering.role_created(locale, role)
     yield rendering.snooze_modal(locale, "c1", "6m")

@@ -15,6 +15,7 @@ written to the row before the modal is updated, so a retried update shows the sa
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -31,6 +32,9 @@ from storage.repositories import candidates, deliveries
 from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot.submissions")
+# A save the database keeps failing (its connection dropped again and again) is tried again
+# for this long after the ack; then the person gets the form back, to submit again.
+SAVE_PATIENCE = timedelta(seconds=20)
 
 
 class Use(StrEnum):
@@ -113,7 +117,7 @@ class Submissions:
             "use": use.value,
             "session": session,
             "view_id": view_id,
-            "form": _form_values(form),
+            "form": asdict(form),
             "submitted": submitted,
         }
         queued = Queued(
@@ -149,6 +153,8 @@ class Submissions:
         if outcome.errors or outcome.failed:
             payload["submitted"] = due.payload["submitted"]  # the form again, as they left it
         payload["outcome"] = _stored(outcome)
+        if outcome.failed:  # nothing saved, nothing kept: a run once the database answers saves it
+            return payload
         with self.sessions.begin() as s:
             deliveries.set_payload(s, due.id, payload)
         return payload
@@ -179,7 +185,10 @@ class Submissions:
         except AlreadyHandled:
             return Outcome(use=use, locale=locale, received=True)
         except UNREACHABLE:
-            raise  # the dispatcher retries the row once the database answers
+            if self.clock() - (due.created_at or due.due_at) < SAVE_PATIENCE:
+                raise  # the dispatcher tries the row again in a few seconds
+            log.warning("saving submission %s: the database still fails", due.id)
+            return Outcome(use=use, locale=locale, failed=True)
         except Exception:
             log.exception("saving submission %s failed", due.id)
             return Outcome(use=use, locale=locale, failed=True)
@@ -199,10 +208,6 @@ class Submissions:
         if outcome.added is not None:
             return replace(outcome, added=replace(outcome.added, referral=named))
         return replace(outcome, referral=named)
-
-
-def _form_values(form: ReferralForm) -> dict[str, Any]:
-    return asdict(form)
 
 
 def _form(values: dict[str, Any]) -> ReferralForm:
