@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
@@ -35,6 +35,7 @@ _SQLITE_PRAGMAS = (
 
 # The database is down or out of reach (not a bug in a query): worth trying again later.
 UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+_T = TypeVar("_T")
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -235,6 +236,17 @@ class Sessions(sessionmaker[Session]):
                 self._writing.first = None
         finally:
             self._writing.open = False
+
+
+def once_more_if_dropped(write: Callable[[], _T]) -> _T:
+    """Run a write transaction; once more if the server had dropped its connection since it
+    last answered (a restart: see IDLE_PING_SECONDS): the pool has replaced them all."""
+    try:
+        return write()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+    return write()
 
 
 class Checkpoints:

@@ -27,7 +27,7 @@ from bot.services.members import Members
 from bot.services.referrals import ReferralForm, ReferralResult, Referrals, check
 from bot.services.requests import AlreadyHandled, Requests
 from bot.services.sourcing import AddResult, Sourcing
-from storage.db import UNREACHABLE, Sessions
+from storage.db import UNREACHABLE, Sessions, once_more_if_dropped
 from storage.repositories import candidates, deliveries
 from storage.types import DeliveryKind
 
@@ -129,8 +129,12 @@ class Submissions:
             payload=payload,
             kind=DeliveryKind.SUBMISSION,
         )
-        with self.sessions.begin() as s:
-            self.outbox.add_all(s, [queued])
+
+        def write() -> None:
+            with self.sessions.begin() as s:
+                self.outbox.add_all(s, [queued])
+
+        once_more_if_dropped(write)
         return Accepted(locale=locale)
 
     def send(self, due: Due) -> bool:

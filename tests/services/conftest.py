@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.app import Runtime, build
+from bot.outbox import Due
 from bot.slack_emulator import SlackEmulator
+from storage.models import Delivery
 from tests.conftest import START, settings_for
 
 
@@ -37,3 +39,18 @@ def runtime(slack: SlackEmulator, migrated_url: str, now: FixedClock) -> Iterato
     built = build(settings_for(slack, migrated_url), clock=now, scheduler=False)
     yield built
     built.close()
+
+
+def claimed(row: Delivery, *, attempts: int = 0) -> Due:
+    """An outbox row as the dispatcher hands it to a sender once it claimed it."""
+    return Due(
+        id=row.id,
+        team_id=row.team_id,
+        kind=row.kind,
+        subject=row.subject,
+        recipient=row.recipient,
+        due_at=row.due_at,
+        payload=dict(row.payload),
+        attempts=attempts,
+        uncertain=False,
+    )

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from bot import i18n, rendering
 from bot.app import Runtime
-from bot.outbox import Due
 from bot.services.referrals import ReferralForm
 from bot.services.snoozes import NOTE_LIMIT, SnoozeResult
 from bot.slack_emulator import SlackEmulator
@@ -18,7 +17,7 @@ from storage.models import AuditLog, Candidate, Delivery, Note
 from storage.repositories import candidates, settings
 from storage.types import DeliveryKind, NoteKind
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM
-from tests.services.conftest import FixedClock
+from tests.services.conftest import FixedClock, claimed
 
 
 def referred(runtime: Runtime, slack: SlackEmulator, tz: str = "Europe/London") -> str:
@@ -221,23 +220,13 @@ def test_a_snooze_end_claimed_just_as_she_is_reactivated_is_not_sent(
     snooze(runtime, ada, until="1m", note="after her exams")
     with runtime.services.snoozes.sessions() as s:
         row = s.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.SNOOZE_END)).one()
-        claimed = Due(
-            id=row.id,
-            team_id=row.team_id,
-            kind=row.kind,
-            subject=row.subject,
-            recipient=row.recipient,
-            due_at=row.due_at,
-            payload=row.payload,
-            attempts=1,
-            uncertain=False,
-        )
-    assert runtime.services.snoozes.due(claimed) is not None
+        due = claimed(row, attempts=1)
+    assert runtime.services.snoozes.due(due) is not None
 
     # Too late to cancel a row the dispatcher holds: what it sends is read at send time.
     runtime.services.candidates.reactivate(team_id=TEAM, actor_id=RECRUITER, candidate=ada)
 
-    assert runtime.services.snoozes.due(claimed) is None
+    assert runtime.services.snoozes.due(due) is None
 
 
 def test_the_snooze_end_dm_writes_its_dates_on_the_recruiters_own_calendar(

@@ -13,6 +13,7 @@ from bot.slack_emulator import SlackEmulator
 from storage.models import Delivery, Referral
 from storage.types import DeliveryKind
 from tests.conftest import EMPLOYEE, TEAM
+from tests.services.conftest import claimed
 
 ADA = ReferralForm(name="Ada Lovelace", email="ada@example.com", candidate_knows=True)
 VIEW: dict[str, Any] = {"id": "V0ADA", "hash": "1.a", "callback_id": "referral_submit"}
@@ -27,17 +28,7 @@ def queued(runtime: Runtime) -> Due:
     assert accepted.errors == {}
     with runtime.services.referrals.sessions() as s:
         row = s.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.SUBMISSION)).one()
-        return Due(
-            id=row.id,
-            team_id=row.team_id,
-            kind=row.kind,
-            subject=row.subject,
-            recipient=row.recipient,
-            due_at=row.due_at,
-            payload=dict(row.payload),
-            attempts=row.attempts,
-            uncertain=False,
-        )
+        return claimed(row)
 
 
 def referrals(runtime: Runtime) -> int:
