@@ -593,14 +593,18 @@ def counts(url: str, slack: FakeSlack) -> dict[str, int]:
     return found
 
 
-def delivered(url: str, slack: FakeSlack, before: dict[str, int], timeout: float = 60) -> dict:
-    """Counts once every queued card was sent (or the timeout passed): the new ones only."""
-    deadline = time.monotonic() + timeout
+def delivered(url: str, slack: FakeSlack, before: dict[str, int], timeout: float = 180) -> dict:
+    """Counts once every submission was saved and every queued card sent (or the timeout
+    passed): the new ones only. Saving and carding follow the acks, requests first (a burst's
+    wait for a lull in it): "settled" says how long they took past the last answer."""
+    started = time.monotonic()
+    deadline = started + timeout
     while True:  # saved and carded after the acks: wait for the dispatcher to catch up
         after = counts(url, slack)
         new = {k: after[k] - before[k] for k in after}
         saved = new["submissions handled"] >= new["submissions"]
         if (saved and new["cards sent"] >= new["cards"]) or time.monotonic() > deadline:
+            print(f"  (saved and carded {time.monotonic() - started:.1f} s after the last answer)")
             return new
         time.sleep(0.5)
 
@@ -707,6 +711,8 @@ def scenario_referral(
     print_tallies(tallies, logs)
     ok, text = exactly_once(new, submissions)
     print(f"refbot's database and the fake Slack: {text}")
+    if not ok:
+        print("  refbot's log:\n" + logs["refbot"])
     return ok and all(t.bad == 0 for t in tallies.values()), ratios
 
 
