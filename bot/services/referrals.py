@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import contacts
@@ -16,7 +16,7 @@ from bot.services.cvs import CvUpload
 from bot.services.members import Members
 from bot.services.roles import RoleLine, Roles
 from bot.timecalc import add_months, in_business_days
-from storage.db import Sessions
+from storage.db import Sessions, once_more_if_dropped
 from storage.models import Candidate, Note, Referral, Role
 from storage.repositories import audit, candidates, members, referrals, roles, settings
 from storage.types import CandidateSource, DeliveryKind, NoteKind, ReferralStrength, RoleStatus
@@ -172,22 +172,24 @@ class Referrals:
         clean, errors = _checked(form, referrer_id)
         if clean is None or errors:
             return ReferralResult(locale=locale, errors=errors)
-        for attempt in range(3):
-            try:
-                with self.sessions.begin() as s:
-                    return self._record(s, team_id, referrer_id, form, clean, locale, session_id)
-            except IntegrityError:
-                # Two people referred the same new contact at once (PostgreSQL lets both
-                # transactions look before either inserts): the loser retries and finds it.
-                if attempt == 2:
-                    raise
-            except DBAPIError as error:
-                # The server dropped the connection since it last answered (a restart: see
-                # storage.db.IDLE_PING_SECONDS); the pool has replaced them all. Once: a commit
-                # that landed unseen makes the retry a copy of a handled request.
-                if not error.connection_invalidated or attempt > 0:
-                    raise
-        raise AssertionError("unreachable")
+
+        def write() -> ReferralResult:
+            for attempt in range(3):
+                try:
+                    with self.sessions.begin() as s:
+                        return self._record(
+                            s, team_id, referrer_id, form, clean, locale, session_id
+                        )
+                except IntegrityError:
+                    # Two people referred the same new contact at once (PostgreSQL lets both
+                    # transactions look before either inserts): the loser retries and finds it.
+                    if attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+        # A commit that landed unseen on a dropped connection makes the retry a copy of a
+        # handled request (its retry key, or the row's: bot.services.submissions).
+        return once_more_if_dropped(write)
 
     def _record(
         self,

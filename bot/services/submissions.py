@@ -142,26 +142,30 @@ class Submissions:
         False when the modal was closed meanwhile (what was saved stays saved)."""
         if self.modals is None:
             raise AssertionError("no modals port in this process")
-        payload = due.payload if "outcome" in due.payload else self._saved(due)
-        outcome = self._named(due.team_id, _loaded(payload["outcome"]))
+        if "outcome" in due.payload:  # saved by an earlier run: show what it kept
+            payload = due.payload
+            outcome = self._named(due.team_id, _loaded(payload["outcome"]))
+        else:
+            payload, outcome = self._saved(due)
         submitted = payload.get("submitted") or {}
         return self.modals.show(due.team_id, payload["view_id"], submitted, outcome)
 
-    def _saved(self, due: Due) -> dict[str, Any]:
+    def _saved(self, due: Due) -> tuple[dict[str, Any], Outcome]:
         """Save the submission, then keep its outcome in the row for the modal's update and its
         retries; the form goes (the saved referral holds it), unless it is to be shown again."""
         outcome = self._save(due)
         if outcome.received and (earlier := self._outcome_of(due.id)) is not None:
-            return earlier  # a worker whose lease lapsed ran it first, and kept its outcome
+            # A worker whose lease lapsed ran it first, and kept its outcome.
+            return earlier, self._named(due.team_id, _loaded(earlier["outcome"]))
         payload = {k: v for k, v in due.payload.items() if k not in ("form", "submitted")}
         if outcome.errors or outcome.failed:
             payload["submitted"] = due.payload["submitted"]  # the form again, as they left it
         payload["outcome"] = _stored(outcome)
         if outcome.failed:  # nothing saved, nothing kept: a run once the database answers saves it
-            return payload
+            return payload, outcome
         with self.sessions.begin() as s:
             deliveries.set_payload(s, due.id, payload)
-        return payload
+        return payload, outcome
 
     def _outcome_of(self, delivery_id: int) -> dict[str, Any] | None:
         with self.sessions() as s:

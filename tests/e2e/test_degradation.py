@@ -18,8 +18,10 @@ from bot.slack_emulator import SlackEmulator
 from storage import db
 from storage.db import make_engine, make_sessions
 from storage.models import Candidate, Delivery
+from storage.types import DeliveryKind
 from tests.conftest import EMPLOYEE, RECRUITER, TEAM, Clock, Refbot, settings_for
 from tests.e2e.test_referral import cards, open_referral
+from tests.services.conftest import claimed
 from tests.tcp_proxy import TcpProxy
 
 ADA = {"name": "Ada Lovelace", "email": "ada@example.com", "relationship": "worked_together"}
@@ -193,3 +195,39 @@ def test_a_database_blip_while_composing_retries_the_delivery_instead_of_failing
     clock.travel(seconds=30)  # past the first backoff
     runtime.sweep()
     assert [m.text for m in slack.dms(RECRUITER)] == [":alarm_clock: Reminder: call Ada back"]
+
+
+def test_a_save_the_database_keeps_failing_gives_the_form_back_and_saves_once_it_answers(
+    refbot_via_proxy: Refbot, slack: SlackEmulator, proxy: TcpProxy, clock: Clock
+) -> None:
+    """Acked, then the database goes away between the claim and the save: tried again for
+    SAVE_PATIENCE, then the person gets the form back with their answers; the row, run again
+    once the database answers, saves it once."""
+    refbot = refbot_via_proxy
+    open_referral(refbot, EMPLOYEE)
+    refbot.runtime.dispatcher.stop()  # the test runs the claimed row itself
+    payload = refbot.submission_payload(EMPLOYEE, "referral_submit", **ADA)
+    answer = refbot.post_payload(payload)
+    slack.apply_response_action(
+        EMPLOYEE, payload["view"]["id"], answer.json(), submitted_hash=payload["view"]["hash"]
+    )
+    with refbot.runtime.dispatcher.sessions() as s:
+        row = s.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.SUBMISSION)).one()
+        due = claimed(row)
+    submissions = refbot.runtime.services.submissions
+
+    proxy.cut()
+    with pytest.raises(OperationalError):  # within its patience: the dispatcher retries it
+        submissions.send(due)
+    clock.travel(seconds=30)
+    assert submissions.send(due)  # past it: the form back, answers kept
+
+    shown = refbot.modal(EMPLOYEE)
+    assert "could not save this just now" in json.dumps(shown)
+    name = next(b for b in shown["blocks"] if b.get("block_id") == "name")
+    assert name["element"]["initial_value"] == "Ada Lovelace"
+
+    proxy.restore()
+    assert submissions.send(due)  # the row again (its settle was lost with the database)
+    assert "Thanks" in json.dumps(refbot.modal(EMPLOYEE))
+    assert candidates(refbot.settings.database_url) == 1
