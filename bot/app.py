@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.dispatcher import PATIENCE, Dispatcher, SweepReport
 from bot.foreground import Foreground
 from bot.ids import BOT_SCOPES, View
-from bot.outbox import Outbox, dispatch_after_commit, hand_off_after_commit
+from bot.outbox import Outbox, after_commit_due
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.services.admin import Admin
@@ -78,7 +78,7 @@ from bot.slack_views import SlackModals
 from storage import installations as oauth_stores
 from storage.db import Checkpoints, make_engine, make_sessions
 from storage.encryption import Secrets
-from storage.notify import Listener
+from storage.notify import Listener, Notifier
 from storage.types import DeliveryKind
 
 log = logging.getLogger("refbot")
@@ -98,6 +98,7 @@ class Runtime:
     identity: SingleBotAuthorize | None = None  # single-workspace mode
     scheduler: Scheduler | None = None
     listener: Listener | None = None
+    notifier: Notifier | None = None
 
     def sweep(self) -> SweepReport:
         """Deliver what is due now, overdue rows included (tests call this after moving time)."""
@@ -121,6 +122,8 @@ class Runtime:
             self.identity.stop()
         if self.listener:
             self.listener.stop()
+        if self.notifier:
+            self.notifier.stop()
         self.dispatcher.stop()  # first, so that a running sweep ends after its current batch
         if self.scheduler:
             self.scheduler.shutdown()
@@ -358,10 +361,11 @@ def build(
         clock=clock,
         foreground=foreground,
     )
-    if hand_off and engine.dialect.name == "postgresql":
-        hand_off_after_commit(sessions)
-    else:
-        dispatch_after_commit(sessions, dispatcher.kick)
+    # A web replica beside `refbot worker` (PostgreSQL) wakes it instead of sending itself.
+    notifier = (
+        Notifier(engine).start() if hand_off and engine.dialect.name == "postgresql" else None
+    )
+    after_commit_due(sessions, notifier.poke if notifier else dispatcher.kick)
     # Single-workspace mode: the bot's identity from one auth.test made off the requests, in
     # the background; the server comes up (and /healthz answers) without Slack.
     identity = (
@@ -395,6 +399,7 @@ def build(
         foreground=foreground,
         checkpoints=Checkpoints(engine).start(),  # SQLite's WAL, off the requests' commits
         identity=identity,
+        notifier=notifier,
     )
     if scheduler:
         runtime.scheduler = Scheduler(
@@ -530,11 +535,14 @@ class _ProvideServices(Middleware):
         if actor is None and payloads.user(body):  # someone acts, but in no workspace
             return _malformed(context, body, "no workspace")
         key = payloads.dedupe_key(body)
-        if key and team and _saves_in_its_ack(body):
-            # Recorded in the listener's own write transaction: one commit per referral, not
-            # two; a later copy fails that transaction with AlreadyHandled (see polite_error).
-            self.services.requests.in_next_write(team_id=team, key=key)
-        elif key and team and not _first_time(self.services, team, key):
+        # A referral's ack writes one row, keyed by this key (Submissions.accept): no write of
+        # its own here; a later copy raises AlreadyHandled there (polite_error).
+        if (
+            key
+            and team
+            and not _saves_in_its_ack(body)
+            and not _first_time(self.services, team, key)
+        ):
             log.info("duplicate of a handled request ignored (retry %s)", _retry(req))
             context[_OUTCOME] = "duplicate"
             return BoltResponse(status=200, body="")
@@ -544,8 +552,8 @@ class _ProvideServices(Middleware):
         return next()
 
 
-# Submissions whose listener does all its writing in the ack, in one use case (bursts of them
-# come from sourcing sessions): their retry key is written in that use case's transaction.
+# Submissions whose ack writes one row (bursts of them come from sourcing sessions): that row
+# is keyed by the request's retry key (bot.services.submissions.Submissions.accept).
 _SAVED_IN_ACK = frozenset({View.REFERRAL, View.INTRO_REQUEST})
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
-from storage import notify
 from storage.repositories import deliveries as repo
 from storage.types import DeliveryKind
 
@@ -61,9 +60,9 @@ class Outbox:
     def __init__(self, *, clock: Clock) -> None:
         self.clock = clock
 
-    def add_all(self, s: Session, queued: Sequence[Queued]) -> None:
+    def add_all(self, s: Session, queued: Sequence[Queued]) -> int:
         """Queue several messages in the caller's transaction with one INSERT (a referral's
-        cards and receipt); a dedupe key that exists already is skipped."""
+        cards and receipt); a dedupe key that exists already is skipped. How many were new."""
         now = self.clock()
         rows = [
             {
@@ -77,8 +76,10 @@ class Outbox:
             }
             for q in queued
         ]
-        if any(due <= now for due in repo.add_many(s, rows, now=now)):
+        added = repo.add_many(s, rows, now=now)
+        if any(due <= now for due in added):
             s.info[_DUE_NOW] = True
+        return len(added)
 
     def schedule(
         self,
@@ -171,23 +172,14 @@ def text_notice(template: str, **context: Any) -> dict[str, Any]:
     return {"template": template, "context": context}
 
 
-def dispatch_after_commit(sessions: sessionmaker[Session], kick: Callable[[], None]) -> None:
-    """Call `kick` after each commit that queued something due now."""
+def after_commit_due(sessions: sessionmaker[Session], wake: Callable[[], None]) -> None:
+    """Call `wake` after each commit that queued something due now: the dispatcher's kick, or
+    (a web replica leaving its sends to `refbot worker`) the NOTIFY that wakes the worker."""
 
     @event.listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:
         if session.info.pop(_DUE_NOW, False):
-            kick()
-
-    @event.listens_for(sessions, "after_rollback")
-    def _rolled_back(session: Session) -> None:
-        session.info.pop(_DUE_NOW, None)
-
-
-def hand_off_after_commit(sessions: sessionmaker[Session]) -> None:
-    """PostgreSQL, sends left to `refbot worker`: each commit that queued something due now
-    wakes the worker (NOTIFY) instead of sending from this process."""
-    notify.notify_on_commit(sessions, lambda session: session.info.pop(_DUE_NOW, False))
+            wake()
 
     @event.listens_for(sessions, "after_rollback")
     def _rolled_back(session: Session) -> None:

@@ -9,10 +9,19 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from bot import logs
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _QuietLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger without the access log (the metrics count requests): given a
+    logconfig_dict, gunicorn would build every request's log fields only to drop them."""
+
+    def access(self, *args: Any) -> None:
+        return None
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -52,6 +61,7 @@ def run_gunicorn(
             "graceful_timeout": 10,
             "keepalive": 5,
             "accesslog": None,  # the metrics count requests; a line each would cost more
+            "logger_class": _QuietLogger,
             "errorlog": "-",
             "loglevel": "info",
             "logconfig_dict": logs.dict_config(),  # gunicorn's own lines as JSON too

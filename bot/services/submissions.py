@@ -107,9 +107,12 @@ class Submissions:
         form: ReferralForm,
         view_id: str,
         submitted: dict[str, Any],
+        request: str = "",
         session: str = "",
     ) -> Accepted:
-        """Errors the form alone shows, or the submission queued to be saved after the ack."""
+        """Errors the form alone shows, or the submission queued to be saved after the ack.
+        `request` is the key every copy of the request shares (its trigger id): a later copy
+        queues nothing and raises AlreadyHandled."""
         locale = self.members.locale(team_id=team_id, user_id=user_id)
         if errors := check(form, referrer_id=user_id):
             return Accepted(locale=locale, errors=errors)
@@ -124,17 +127,18 @@ class Submissions:
             team_id=team_id,
             recipient=user_id,
             subject=f"submission:{view_id}",
-            # A copy of this request is refused by its retry key, in this same transaction.
-            dedupe_key=f"submission:{view_id}:{uuid.uuid4().hex}",
+            # The request's retry key: one statement for the ack, which a copy cannot repeat.
+            dedupe_key=f"submission:{view_id}:{request or uuid.uuid4().hex}",
             payload=payload,
             kind=DeliveryKind.SUBMISSION,
         )
 
-        def write() -> None:
+        def write() -> int:
             with self.sessions.begin() as s:
-                self.outbox.add_all(s, [queued])
+                return self.outbox.add_all(s, [queued])
 
-        once_more_if_dropped(write)
+        if not once_more_if_dropped(write):
+            raise AlreadyHandled(queued.dedupe_key)
         return Accepted(locale=locale)
 
     def send(self, due: Due) -> bool:

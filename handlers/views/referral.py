@@ -5,7 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import rendering
+from bot import payloads, rendering
 from bot.ids import ReferralInput as F
 from bot.ids import View
 from bot.payloads import Actor
@@ -47,7 +47,7 @@ def _cv(file: dict[str, Any]) -> CvUpload:
     )
 
 
-def referral_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> None:
+def referral_submitted(ack: Ack, actor: Actor, view: dict, body: dict, svc: Services) -> None:
     """Checked and queued in the ack, saved right after it (bot.services.submissions): the
     modal says "saving…" until the outcome replaces it."""
     kind, _, session = view.get("private_metadata", "").partition(":")
@@ -70,6 +70,7 @@ def referral_submitted(ack: Ack, actor: Actor, view: dict, svc: Services) -> Non
         form=_form(view),
         view_id=view["id"],
         submitted=view,
+        request=payloads.request_key(body) or "",
     )
     if accepted.errors:
         ack(
