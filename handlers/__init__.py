@@ -7,7 +7,8 @@ from handlers import actions, ats, commands, home, installs, outsiders, shortcut
 
 def register(app: App) -> None:
     # Outsiders first: Bolt runs the first listener whose matchers pass. Then by how often a
-    # burst comes (each listener's matchers run for every request until one passes): commands,
-    # then submissions (referrals in a sourcing session) before the many buttons.
-    for surface in (outsiders, commands, views, shortcuts, actions, home, installs, ats):
+    # burst comes (each listener's matchers run for every request until one passes): the
+    # submissions (referrals in a sourcing session, referral first), the commands, then the
+    # many buttons.
+    for surface in (outsiders, views, commands, shortcuts, actions, home, installs, ats):
         surface.register(app)
