@@ -599,12 +599,20 @@ def delivered(url: str, slack: FakeSlack, before: dict[str, int], timeout: float
     wait for a lull in it): "settled" says how long they took past the last answer."""
     started = time.monotonic()
     deadline = started + timeout
+    saved_after: float | None = None  # when the last modal had its outcome
     while True:  # saved and carded after the acks: wait for the dispatcher to catch up
         after = counts(url, slack)
         new = {k: after[k] - before[k] for k in after}
-        saved = new["submissions handled"] >= new["submissions"]
-        if (saved and new["cards sent"] >= new["cards"]) or time.monotonic() > deadline:
-            print(f"  (saved and carded {time.monotonic() - started:.1f} s after the last answer)")
+        if saved_after is None and new["submissions handled"] >= new["submissions"]:
+            saved_after = time.monotonic() - started
+        if (saved_after is not None and new["cards sent"] >= new["cards"]) or (
+            time.monotonic() > deadline
+        ):
+            saved = "not all" if saved_after is None else f"{saved_after:.1f} s"
+            print(
+                f"  (saved, outcome in the modal: {saved}; carded: "
+                f"{time.monotonic() - started:.1f} s after the last answer)"
+            )
             return new
         time.sleep(0.5)
 

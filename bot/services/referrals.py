@@ -188,7 +188,7 @@ class Referrals:
             raise AssertionError("unreachable")
 
         # A commit that landed unseen on a dropped connection makes the retry a copy of a
-        # handled request (its retry key, or the row's: bot.services.submissions).
+        # handled request (the submission row's key: bot.services.submissions).
         return once_more_if_dropped(write)
 
     def _record(

@@ -1,11 +1,12 @@
 """Referral modals saved after the ack (issue 15).
 
 The ack checks what the form alone can tell (a missing name, a bad email: errors beside the
-fields, nothing saved) and queues the rest as one SUBMISSION delivery, in one short write that
-also holds the request's retry key; the modal says "saving…". The dispatcher then saves it,
-exactly as the ack used to (dedupe, credit, cards and receipts in one transaction), and shows
-the outcome in the same modal (views.update): saved, already known to the team, the session it
-joined, or the form again with the person's input, what to fix, and a way to submit again.
+fields, nothing saved) and queues the rest as one SUBMISSION delivery, in one INSERT keyed by
+the request's retry key (a copy of the request queues nothing); the modal says "saving…". The
+dispatcher then saves it, exactly as the ack used to (dedupe, credit, cards and receipts in one
+transaction), and shows the outcome in the same modal (views.update): saved, already known to
+the team, the session it joined, or the form again with the person's input, what to fix, and a
+way to submit again.
 
 Exactly once, across crashes and replicas: the save's transaction also records the row's own
 key, so a row run again (its lease lapsed after the commit) saves nothing twice; the outcome is
