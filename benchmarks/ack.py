@@ -596,7 +596,7 @@ def counts(url: str, slack: FakeSlack) -> dict[str, int]:
 def delivered(url: str, slack: FakeSlack, before: dict[str, int], timeout: float = 180) -> dict:
     """Counts once every submission was saved and every queued card sent (or the timeout
     passed): the new ones only. Saving and carding follow the acks, requests first (a burst's
-    wait for a lull in it): "settled" says how long they took past the last answer."""
+    wait for a lull in it): the line printed says how long each took past the last answer."""
     started = time.monotonic()
     deadline = started + timeout
     saved_after: float | None = None  # when the last modal had its outcome

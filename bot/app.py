@@ -540,7 +540,7 @@ class _ProvideServices(Middleware):
         if (
             key
             and team
-            and not _saves_in_its_ack(body)
+            and not _keyed_by_its_row(body)
             and not _first_time(self.services, team, key)
         ):
             log.info("duplicate of a handled request ignored (retry %s)", _retry(req))
@@ -554,15 +554,15 @@ class _ProvideServices(Middleware):
 
 # Submissions whose ack writes one row (bursts of them come from sourcing sessions): that row
 # is keyed by the request's retry key (bot.services.submissions.Submissions.accept).
-_SAVED_IN_ACK = frozenset({View.REFERRAL, View.INTRO_REQUEST})
+_KEYED_BY_ITS_ROW = frozenset({View.REFERRAL, View.INTRO_REQUEST})
 
 
-def _saves_in_its_ack(body: dict[str, Any]) -> bool:
+def _keyed_by_its_row(body: dict[str, Any]) -> bool:
     view = body.get("view")
     return (
         body.get("type") == "view_submission"
         and isinstance(view, dict)
-        and view.get("callback_id") in _SAVED_IN_ACK
+        and view.get("callback_id") in _KEYED_BY_ITS_ROW
     )
 
 
