@@ -6,9 +6,17 @@ from handlers import actions, ats, commands, home, installs, outsiders, shortcut
 
 
 def register(app: App) -> None:
-    # Outsiders first: Bolt runs the first listener whose matchers pass. Then by how often a
-    # burst comes (each listener's matchers run for every request until one passes): the
-    # submissions (referrals in a sourcing session, referral first), the commands, then the
-    # many buttons.
-    for surface in (outsiders, views, commands, shortcuts, actions, home, installs, ats):
+    # Bolt tries each listener in turn until one's matchers pass, so every listener before the
+    # one a request is for costs it a matcher call or two. Each kind's refusal of outsiders goes
+    # right before the first surface with listeners of that kind (not all six before all), and
+    # the surfaces come by how often a burst comes: the submissions (referrals in a sourcing
+    # session, referral first), the commands, then the many buttons.
+    outsiders.refuse_submissions(app)
+    views.register(app)
+    outsiders.refuse_commands(app)
+    commands.register(app)
+    outsiders.refuse_shortcuts(app)
+    shortcuts.register(app)
+    outsiders.refuse_clicks_and_events(app)
+    for surface in (actions, home, installs, ats):
         surface.register(app)

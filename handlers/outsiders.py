@@ -1,8 +1,9 @@
 """People outside the installing workspace (a Slack Connect partner's users) get a polite no.
 
-Registered before every other listener, so nothing of refbot reaches them: every command and
-button shows or changes candidate data, and even a referral would write into this team's
-pipeline (a partner refers through their own team). Their events are ignored.
+Each refusal is registered before every other listener of its kind, so nothing of refbot
+reaches them: every command and button shows or changes candidate data, and even a referral
+would write into this team's pipeline (a partner refers through their own team). Their events
+are ignored.
 """
 
 import re
@@ -18,6 +19,9 @@ ANY = re.compile(".*")
 
 def from_outside(actor: Actor | None) -> bool:
     return actor is not None and not actor.member
+
+
+OUTSIDE = [from_outside]
 
 
 def command_refused(ack: Ack, locale: str) -> None:
@@ -47,12 +51,24 @@ def shortcut_refused(shortcut: dict, client: WebClient, locale: str) -> None:
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
-def register(app: App) -> None:
-    outside = [from_outside]
-    app.command(ANY, matchers=outside)(command_refused)
-    app.view_submission(ANY, matchers=outside)(submission_refused)
-    app.view_closed(ANY, matchers=outside)(acked)
+# Each kind's refusal is registered right before the first surface with listeners of that kind
+# (handlers.register): Bolt tries every listener before the one a request is for.
+
+
+def refuse_submissions(app: App) -> None:
+    app.view_submission(ANY, matchers=OUTSIDE)(submission_refused)
+    app.view_closed(ANY, matchers=OUTSIDE)(acked)
+
+
+def refuse_commands(app: App) -> None:
+    app.command(ANY, matchers=OUTSIDE)(command_refused)
+
+
+def refuse_shortcuts(app: App) -> None:
+    app.shortcut(ANY, matchers=OUTSIDE)(ack=acked, lazy=[shortcut_refused])
+
+
+def refuse_clicks_and_events(app: App) -> None:
     # Not `replying`: its error path would look the outsider up in this workspace's directory.
-    app.action(ANY, matchers=outside)(ack=acked, lazy=[click_refused])
-    app.shortcut(ANY, matchers=outside)(ack=acked, lazy=[shortcut_refused])
-    app.event(ANY, matchers=outside)(acked)
+    app.action(ANY, matchers=OUTSIDE)(ack=acked, lazy=[click_refused])
+    app.event(ANY, matchers=OUTSIDE)(acked)

@@ -200,6 +200,56 @@ def test_slack_connect_partner_commands_reach_no_candidate_data(
     assert slack.calls[calls:] == [], "no modal, no lookup: nothing reached Slack"
 
 
+def as_partner(payload: dict) -> dict:
+    """An interactive payload as a partner's user sends it from a Slack Connect channel."""
+    return {**payload, "team": {"id": TEAM}, "user": {"id": PARTNER, "team_id": PARTNER_TEAM}}
+
+
+def test_slack_connect_partner_shortcut_opens_only_the_polite_no(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    payload = as_partner(refbot.shortcut_payload(PARTNER, "refer"))
+
+    assert refbot.post_payload(payload).status == 200
+
+    assert slack.wait_for(lambda: len(slack.open_views(PARTNER)) == 1)
+    opened = json.dumps(slack.open_views(PARTNER)[0])
+    assert OUTSIDE in opened and "referral_submit" not in opened
+
+
+def test_slack_connect_partner_click_in_a_modal_is_answered_in_a_modal(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    payload = as_partner(
+        {
+            "type": "block_actions",
+            "trigger_id": slack.trigger_id(PARTNER),
+            "view": {"id": "V0PARTNER", "type": "modal", "callback_id": "referral_submit"},
+            "actions": [{"action_id": "candidate_archive", "value": "1", "type": "button"}],
+        }
+    )
+
+    assert refbot.post_payload(payload).status == 200
+
+    assert slack.wait_for(lambda: bool(slack.calls_to("views.push")))
+    assert OUTSIDE in json.dumps(slack.calls_to("views.push")[0].args)
+
+
+def test_slack_connect_partner_home_tab_and_closed_modal_reach_nothing(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    home = refbot.event_payload({**refbot.home_opened_event(PARTNER), "user_team": PARTNER_TEAM})
+    closed = {**partner_submission(refbot, name="Ada Lovelace"), "type": "view_closed"}
+    calls = len(slack.calls)
+
+    assert refbot.post(json.dumps(home).encode(), "application/json").status == 200
+    assert refbot.post_payload(closed).status == 200
+    refbot.sweep()
+
+    assert slack.home(PARTNER) is None
+    assert slack.calls[calls:] == [], "no Home tab, no lookup: nothing reached Slack"
+
+
 # -- Enterprise Grid: org-wide installs send `team: null` ---------------------------------------
 
 
