@@ -121,6 +121,16 @@ class _Outcomes:
         self.report.add(other.report)
 
 
+class _Lane:
+    """One kind of work, swept apart: its own lock, kick and sender threads."""
+
+    def __init__(self, name: str, threads: int) -> None:
+        self.senders = ThreadPoolExecutor(threads, thread_name_prefix=f"refbot-{name}")
+        self.kicker = ThreadPoolExecutor(1, thread_name_prefix=f"refbot-kick-{name}")
+        self.kick_queued = threading.Event()
+        self.sweeping = threading.Lock()
+
+
 class _Crashed(Exception):
     """A composer failed on one row (a bug): that row fails, its neighbours go on."""
 
@@ -160,13 +170,12 @@ class Dispatcher:
         self.submissions = submissions
         self.foreground = foreground or Foreground()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._senders = ThreadPoolExecutor(threads, thread_name_prefix="refbot-send")
-        self._kicker = ThreadPoolExecutor(1, thread_name_prefix="refbot-kick")
-        self._kick_queued = threading.Event()
-        self._sweeping = threading.Lock()
+        # Calls first (a save queues the cards it makes), each lane with its own threads.
+        self._calls = _Lane("calls", threads)
+        self._messages = _Lane("messages", threads)
         self._stopping = threading.Event()
-        # Workspaces whose token failed during the current sweep: their other rows wait
-        # without another call to Slack.
+        # Workspaces whose token failed during the current messages sweep: their other rows
+        # wait without another call to Slack.
         self._unauthorized: dict[str, str] = {}
         self._started = False
         self._patient_until = 0.0  # time.monotonic(): see sweep()
@@ -179,9 +188,44 @@ class Dispatcher:
         """Deliver everything due now; returns what happened. Until `patient_until` (a
         time.monotonic()) each message waits for a lull between requests; after, it is paced."""
         total = SweepReport()
-        with self._sweeping:
-            self._patient_until = patient_until
-            self._unauthorized = {}
+        for lane in (self._calls, self._messages):
+            total.add(self._sweep_lane(lane, patient_until=patient_until))
+        return total
+
+    def sweep_in_turn(self, patience: float = PATIENCE) -> SweepReport:
+        """The background sweep (the scheduler's): requests first. It waits for a lull for up to
+        `patience` seconds before it claims (a burst's cards are then claimed and settled
+        together after it), and each message for what is left."""
+        until = time.monotonic() + patience
+        self.foreground.lull(at_most=patience)
+        return self.sweep(patient_until=until)
+
+    def kick(self) -> None:
+        """Sweep soon, off the caller's thread (used right after a commit queued something).
+        Each lane on its own: a modal waiting for its outcome (a call) never waits for a
+        recipient's messages, which go out one after another."""
+        for lane in (self._calls, self._messages):
+            if self._stopping.is_set() or lane.kick_queued.is_set():
+                continue  # a queued sweep of that lane will see this commit too
+            lane.kick_queued.set()
+            lane.kicker.submit(self._kicked, lane)
+
+    def stop(self) -> None:
+        """Finish the sends in flight, give every other lease back, accept no more work."""
+        self._stopping.set()
+        self.foreground.stop_waiting()
+        for lane in (self._calls, self._messages):
+            with lane.sweeping:  # waits for the lane's batch in flight to be recorded
+                pass
+            lane.kicker.shutdown(wait=False, cancel_futures=True)
+            lane.senders.shutdown(wait=True)
+
+    def _sweep_lane(self, lane: "_Lane", *, patient_until: float) -> SweepReport:
+        total = SweepReport()
+        with lane.sweeping:
+            if lane is self._messages:
+                self._patient_until = patient_until
+                self._unauthorized = {}
             if not self._started:  # this process may run with a new token: try it at once
                 with self.sessions.begin() as s:
                     repo.wake_waiting(s, now=self.clock())
@@ -197,13 +241,15 @@ class Dispatcher:
                             owner=self.owner,
                             lease_until=now + self.lease,
                             limit=self.batch_size,
+                            kinds=CALL_KINDS,
+                            other_kinds=lane is self._messages,
                         )
                     ]
                 if not claimed:
                     break
                 # A batch starts no post after half its lease: what is left goes back, to be
                 # claimed again under a fresh lease (time-bounded batches).
-                outcomes = self._deliver(claimed, deadline=now + self.lease / 2)
+                outcomes = self._deliver(lane, claimed, deadline=now + self.lease / 2)
                 self._record(outcomes)
                 total.add(outcomes.report)
                 if len(claimed) < self.batch_size and not outcomes.released:
@@ -211,36 +257,14 @@ class Dispatcher:
             self._observe_queue()
         return total
 
-    def sweep_in_turn(self, patience: float = PATIENCE) -> SweepReport:
-        """The background sweep (after a commit, and the scheduler's): requests first. It
-        waits for a lull for up to `patience` seconds before it claims (a burst's cards are
-        then claimed and settled together after it), and each message for what is left."""
-        until = time.monotonic() + patience
-        self.foreground.lull(at_most=patience)
-        self._kick_queued.clear()  # a commit from now on kicks again: the claim may miss it
-        return self.sweep(patient_until=until)
-
-    def kick(self) -> None:
-        """Sweep soon, off the caller's thread (used right after a commit queued a notice)."""
-        if self._stopping.is_set() or self._kick_queued.is_set():
-            return  # a queued sweep will see this commit too
-        self._kick_queued.set()
-        self._kicker.submit(self._kicked)
-
-    def stop(self) -> None:
-        """Finish the send in flight, give every other lease back, accept no more work."""
-        self._stopping.set()
-        self.foreground.stop_waiting()
-        with self._sweeping:  # waits for the in-flight batch to be recorded
-            pass
-        self._kicker.shutdown(wait=False, cancel_futures=True)
-        self._senders.shutdown(wait=True)
-
     # -- one batch -------------------------------------------------------------------------------
 
-    def _kicked(self) -> None:
+    def _kicked(self, lane: "_Lane") -> None:
         try:
-            self.sweep_in_turn()
+            until = time.monotonic() + PATIENCE
+            self.foreground.lull(at_most=PATIENCE)
+            lane.kick_queued.clear()  # a commit from now on kicks again: the claim may miss it
+            self._sweep_lane(lane, patient_until=until)
         except UNREACHABLE as error:  # a connection the server dropped: not a bug
             log.warning("dispatch after commit: database unreachable (%s)", type(error).__name__)
         except Exception:
@@ -264,13 +288,12 @@ class Dispatcher:
             waiting=waiting,
         )
 
-    def _deliver(self, claimed: list[Due], *, deadline: datetime) -> _Outcomes:
+    def _deliver(self, lane: "_Lane", claimed: list[Due], *, deadline: datetime) -> _Outcomes:
         merged = _Outcomes()
-        calls = [due for due in claimed if due.kind in CALL_KINDS]
-        if calls:  # ATS and file calls, not messages: no grouping, no history to read
-            for outcome in self._senders.map(lambda due: self._call_ats(due, deadline), calls):
+        if lane is self._calls:  # ATS, file and save calls, not messages: no grouping, no history
+            for outcome in lane.senders.map(lambda due: self._call_ats(due, deadline), claimed):
                 merged.merge(outcome)
-            claimed = [due for due in claimed if due.kind not in CALL_KINDS]
+            return merged
         by_recipient: dict[tuple[str, str], list[Due]] = {}
         for due in claimed:
             by_recipient.setdefault((due.team_id, due.recipient), []).append(due)
@@ -280,7 +303,7 @@ class Dispatcher:
             known = self.members.cached_readers(team_id=team_id, user_ids=people)
             readers.update({(team_id, user): reader for user, reader in known.items()})
         work = [(dues, readers.get(key), deadline) for key, dues in by_recipient.items()]
-        for outcome in self._senders.map(lambda job: self._deliver_to(*job), work):
+        for outcome in lane.senders.map(lambda job: self._deliver_to(*job), work):
             merged.merge(outcome)
         return merged
 

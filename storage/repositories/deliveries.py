@@ -2,12 +2,12 @@
 pending row, the retry time after a failure, or the lease expiry of a claimed row. One index
 (status, next_attempt_at) therefore serves every claim."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, func, not_, or_, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, not_, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -121,17 +121,27 @@ def cancel_pending(s: Session, *, team_id: str, subject: str, kinds: Iterable[De
 
 
 def claim_due(
-    s: Session, *, now: datetime, owner: str, lease_until: datetime, limit: int
+    s: Session,
+    *,
+    now: datetime,
+    owner: str,
+    lease_until: datetime,
+    limit: int,
+    kinds: Collection[DeliveryKind] = (),
+    other_kinds: bool = False,
 ) -> list[tuple[Delivery, bool]]:
     """Lease up to `limit` rows needing attention; each with whether an earlier lease lapsed.
+    Only rows of `kinds` (with `other_kinds`, of every other kind) when kinds are given.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED lets replicas claim disjoint rows without waiting.
     SQLite has one writer: the caller's transaction is BEGIN IMMEDIATE (storage.db), so the
     select and the update below happen under the write lock.
     """
+    of_kind = Delivery.kind.not_in(kinds) if other_kinds else Delivery.kind.in_(kinds)
     rows = s.scalars(
         select(Delivery)
         .where(Delivery.status.in_(WAITING), Delivery.next_attempt_at <= now)
+        .where(of_kind if kinds else true())
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -157,3 +157,27 @@ def test_a_double_submit_queues_one_submission_and_saves_one_referral(
         kinds = s.scalars(select(Delivery.kind)).all()
         assert kinds.count(DeliveryKind.SUBMISSION) == 1
         assert int(s.scalar(select(func.count()).select_from(Referral)) or 0) == 1
+
+
+def test_a_modal_shows_its_outcome_while_the_cards_before_it_still_wait_on_slack(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    # Slack posts Ada's card and receipt, then is slow to answer (as when it paces a DM):
+    # the dispatcher is waiting on them when Grace is referred.
+    slack.hang("chat.postMessage", 8.0, times=2, after=True)
+    open_referral(refbot, EMPLOYEE)
+    refbot.submit(EMPLOYEE, "referral_submit", **ADA)
+    assert slack.wait_for(lambda: len(cards(slack)) == 1)
+
+    open_referral(refbot, FRENCH_EMPLOYEE)
+    refbot.submit(FRENCH_EMPLOYEE, "referral_submit", name="Grace Hopper", email="g@example.com")
+
+    assert "Merci" in shown(refbot, FRENCH_EMPLOYEE) and "Grace Hopper" in shown(
+        refbot, FRENCH_EMPLOYEE
+    )
+    with refbot.runtime.dispatcher.sessions() as s:
+        statuses = s.scalars(
+            select(Delivery.status).where(Delivery.kind != DeliveryKind.SUBMISSION)
+        ).all()
+    assert DeliveryStatus.CLAIMED in statuses, "Ada's card was still waiting for Slack's answer"
+    assert slack.wait_for(lambda: len(cards(slack)) == 2)
