@@ -170,8 +170,9 @@ class Dispatcher:
         self.submissions = submissions
         self.foreground = foreground or Foreground()
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        # Calls first (a save queues the cards it makes), each lane with its own threads.
-        self._calls = _Lane("calls", threads)
+        # Calls first (a save queues the cards it makes), each lane with its own threads: half
+        # as many for calls, which hold a database connection for most of their time.
+        self._calls = _Lane("calls", max(1, threads // 2))
         self._messages = _Lane("messages", threads)
         self._stopping = threading.Event()
         # Workspaces whose token failed during the current messages sweep: their other rows

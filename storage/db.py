@@ -71,10 +71,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 3}  # seconds; keeps ping() quick
-    # Bolt's 8 listener threads, the dispatcher's 8 senders and the scheduler's jobs share the
-    # pool. Kept connections cover them all: one beyond pool_size is closed on return and a
-    # burst opens it again, a new server process that a loaded machine may take seconds to
-    # start (past connect_timeout: a refused referral). Opened only as concurrency needs them.
+    # Bolt's 8 listener threads, the dispatcher's 12 senders (8 for messages, 4 for calls) and
+    # the scheduler's jobs share the pool. Kept connections cover them all: one beyond
+    # pool_size is closed on return and a burst opens it again, a new server process that a
+    # loaded machine may take seconds to start (past connect_timeout: a refused referral).
+    # Opened only as concurrency needs them.
     engine = create_engine(
         parsed,
         pool_size=24,
