@@ -3,7 +3,9 @@
 process could not save before it stopped is saved by the next one; never twice."""
 
 import json
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -181,3 +183,24 @@ def test_a_modal_shows_its_outcome_while_the_cards_before_it_still_wait_on_slack
         ).all()
     assert DeliveryStatus.CLAIMED in statuses, "Ada's card was still waiting for Slack's answer"
     assert slack.wait_for(lambda: len(cards(slack)) == 2)
+
+
+def test_a_forged_or_altered_submission_is_refused_and_queues_nothing(
+    refbot: Refbot, slack: SlackEmulator
+) -> None:
+    # refbot reads an interactive payload itself (bot.slack_requests); the signature is still
+    # checked against the bytes as sent.
+    open_referral(refbot, EMPLOYEE)
+    payload = refbot.submission_payload(EMPLOYEE, "referral_submit", **ADA)
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    stamp = str(int(time.time()))
+    signed = refbot.signer.generate_signature(timestamp=stamp, body=body)
+    altered = body.replace(b"Lovelace", b"Lovelacf")
+    form = "application/x-www-form-urlencoded"
+
+    forged = refbot.post(body, form, signature="v0=" + "0" * 64)
+    tampered = refbot.post(altered, form, timestamp=int(stamp), signature=signed)
+
+    assert (forged.status, tampered.status) == (401, 401)
+    assert count(refbot, Delivery) == 0 and count(refbot, Candidate) == 0
+    assert refbot.post(altered, form).status == 200, "the same bytes, signed, are taken"
